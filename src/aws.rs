@@ -1,0 +1,91 @@
+//! AWS client setup: one `SdkConfig` per region with explicit retries and timeouts, built once and
+//! handed to the steps as concrete clients.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_types::SdkConfig;
+use aws_types::region::Region;
+
+/// Settings shared by every region's client.
+#[derive(Debug, Clone)]
+pub struct AwsSettings {
+    /// Overrides every service endpoint (tests, LocalStack-like stand-ins). `AWS_ENDPOINT_URL` is
+    /// honoured by the SDK itself; this is the flag form.
+    pub endpoint_url: Option<String>,
+    pub max_attempts: u32,
+    pub connect_timeout: Duration,
+    pub attempt_timeout: Duration,
+}
+
+impl Default for AwsSettings {
+    fn default() -> Self {
+        AwsSettings {
+            endpoint_url: None,
+            // Throttling and 5xx during a 40-minute canary must not lose the deployment.
+            max_attempts: 8,
+            connect_timeout: Duration::from_secs(5),
+            attempt_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Loads the standard credential chain for `region` with our retry and timeout settings.
+pub async fn sdk_config(region: &str, settings: &AwsSettings) -> SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(region.to_string()))
+        .retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(settings.max_attempts)
+                .with_initial_backoff(Duration::from_millis(500))
+                .with_max_backoff(Duration::from_secs(20)),
+        )
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(settings.connect_timeout)
+                .operation_attempt_timeout(settings.attempt_timeout)
+                .build(),
+        );
+    if let Some(url) = &settings.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    loader.load().await
+}
+
+/// The clients of one region.
+#[derive(Clone, Debug)]
+pub struct RegionClients {
+    pub region: String,
+    pub ecr: aws_sdk_ecr::Client,
+    pub ecs: aws_sdk_ecs::Client,
+    pub codedeploy: aws_sdk_codedeploy::Client,
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
+}
+
+impl RegionClients {
+    pub fn from_config(config: &SdkConfig) -> Self {
+        RegionClients {
+            region: config.region().map(|r| r.to_string()).unwrap_or_default(),
+            ecr: aws_sdk_ecr::Client::new(config),
+            ecs: aws_sdk_ecs::Client::new(config),
+            codedeploy: aws_sdk_codedeploy::Client::new(config),
+            cloudwatch: aws_sdk_cloudwatch::Client::new(config),
+        }
+    }
+}
+
+/// Clients for every region of the platform, keyed by region code.
+pub async fn clients_for(
+    regions: &[&str],
+    settings: &AwsSettings,
+) -> BTreeMap<String, RegionClients> {
+    let mut out = BTreeMap::new();
+    for region in regions {
+        let config = sdk_config(region, settings).await;
+        out.insert(region.to_string(), RegionClients::from_config(&config));
+    }
+    out
+}

@@ -1,0 +1,108 @@
+//! Command-line types (clap only). Every flag that is also an action input has one `env` name.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Drive a multi-region AWS platform from commit to live traffic.
+///
+/// platform-deploy plans and applies the Terraform stacks of your platform as a dependency graph,
+/// builds and pushes the service image to ECR and waits for cross-region replication, then rolls the
+/// release out region by region with CodeDeploy blue/green canary or linear traffic shifting, rolling
+/// back when a CloudWatch alarm fires.
+///
+/// Everything is described by one file, platform.toml; names Terraform already knows (clusters,
+/// services, deployment groups, alarms) come from the regional stacks' `deploy_targets` output.
+#[derive(Debug, Parser)]
+#[command(
+    name = "platform-deploy",
+    version,
+    propagate_version = true,
+    after_long_help = "Exit codes: 0 success, 1 unexpected error, 2 bad input, 3 plan changed since review, \
+4 rolled back, 5 failed without rollback, 6 timed out, 7 cancelled, 8 pre-flight refused, \
+10 changes present (plan --detailed-exitcode).\n\nStart with:  platform-deploy config check\n\
+Then:        platform-deploy deploy --dry-run --offline"
+)]
+pub struct Cli {
+    /// Path of platform.toml.
+    #[arg(
+        long,
+        short = 'c',
+        global = true,
+        env = "PLATFORM_DEPLOY_CONFIG",
+        default_value = "platform.toml",
+        value_name = "PATH"
+    )]
+    pub config: PathBuf,
+
+    /// `text` for people; `json` prints the outcome as one JSON object on stdout (logs stay on stderr).
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        env = "PLATFORM_DEPLOY_OUTPUT",
+        default_value_t = OutputFormat::Text
+    )]
+    pub output: OutputFormat,
+
+    /// More log detail (-v debug, -vv trace). RUST_LOG overrides it.
+    #[arg(long, short = 'v', global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check platform.toml and show the settings it resolves to.
+    Config(ConfigArgs),
+    /// Run the whole release: Terraform stacks, image, rollout, region by region.
+    ///
+    /// With --dry-run it prints every step it would take and sends nothing that changes anything;
+    /// with --offline as well it needs no AWS credentials or network at all.
+    Deploy(DeployArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    #[command(subcommand)]
+    pub command: ConfigCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Validate platform.toml (exit 2 with file:line:column and the fix on any problem) and print
+    /// the resolved settings.
+    Check,
+}
+
+#[derive(Debug, Args)]
+pub struct DeployArgs {
+    /// Show every step and request without sending any that changes anything.
+    #[arg(long, env = "PLATFORM_DEPLOY_DRY_RUN")]
+    pub dry_run: bool,
+
+    /// Work without AWS credentials or network: stacks plan against no backend with fake
+    /// credentials. Only meaningful with --dry-run.
+    #[arg(long, requires = "dry_run")]
+    pub offline: bool,
+
+    #[command(flatten)]
+    pub release: ReleaseArgs,
+}
+
+/// Identifies the release being shipped.
+#[derive(Debug, Args, Clone)]
+pub struct ReleaseArgs {
+    /// The commit being released (tags the image and the task definition). Defaults to GITHUB_SHA,
+    /// then `git rev-parse HEAD` in the folder of platform.toml.
+    #[arg(long, env = "PLATFORM_DEPLOY_GIT_SHA", value_name = "SHA")]
+    pub git_sha: Option<String>,
+}

@@ -1,0 +1,47 @@
+//! The top-level error: every module's error, each mapped to its outcome kind and rendered once.
+
+use crate::config::ConfigError;
+use crate::git::GitError;
+use crate::github::workflow::Workflow;
+use crate::outcome::{Outcome, OutcomeKind};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Git(#[from] GitError),
+    #[error("{message}\n  fix: {fix}")]
+    Usage { message: String, fix: String },
+    #[error("cannot write output: {0}")]
+    Output(#[from] std::io::Error),
+}
+
+impl Error {
+    pub fn kind(&self) -> OutcomeKind {
+        match self {
+            Error::Config(_) | Error::Git(_) | Error::Usage { .. } => OutcomeKind::BadInput,
+            Error::Output(_) => OutcomeKind::Failed,
+        }
+    }
+
+    /// Turns the error into its outcome; in Actions it also annotates the file positions it names
+    /// (the message itself is printed once, by `main`).
+    pub fn into_outcome(self, workflow: &Workflow) -> Outcome {
+        if !workflow.in_actions() {
+            return Outcome::new(self.kind(), self.to_string());
+        }
+        match &self {
+            Error::Config(e) if !e.problems().is_empty() => {
+                for p in e.problems() {
+                    workflow.error_at(
+                        &format!("{}\n  fix: {}", p.message, p.fix),
+                        Some(&p.location),
+                    );
+                }
+            }
+            other => workflow.error_at(&other.to_string(), None),
+        }
+        Outcome::new(self.kind(), self.to_string())
+    }
+}

@@ -1,0 +1,3 @@
+//! Everything GitHub: workflow commands for the Actions runner.
+
+pub mod workflow;

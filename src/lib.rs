@@ -1,0 +1,31 @@
+//! platform-deploy: drive a multi-region AWS platform from commit to live traffic.
+//!
+//! `main` parses arguments and calls [`run`]; every command returns an [`Outcome`] whose kind fixes
+//! the exit code. Steps live in their own modules and take typed settings and concrete clients.
+
+pub mod aws;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod error;
+pub mod git;
+pub mod github;
+pub mod logging;
+pub mod outcome;
+pub mod pipeline;
+pub mod secrets;
+pub mod terraform;
+
+pub use error::Error;
+pub use outcome::{Outcome, OutcomeKind};
+
+use cli::Cli;
+use github::workflow::Workflow;
+
+/// Runs one command to its outcome. Errors are turned into outcomes here, in one place.
+pub async fn run(cli: Cli, workflow: &Workflow) -> Outcome {
+    match commands::dispatch(&cli, workflow).await {
+        Ok(outcome) => outcome,
+        Err(error) => error.into_outcome(workflow),
+    }
+}

@@ -1,0 +1,3 @@
+//! Terraform: the stack dependency graph.
+
+pub mod graph;
