@@ -1,3 +1,4 @@
-//! Terraform: the stack dependency graph.
+//! Terraform: the stack dependency graph and the model of saved plans.
 
 pub mod graph;
+pub mod plan_json;
