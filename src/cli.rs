@@ -63,11 +63,81 @@ pub enum OutputFormat {
 pub enum Command {
     /// Check platform.toml and show the settings it resolves to.
     Config(ConfigArgs),
+    /// Plan every Terraform stack (all at once) and save the plans for review and apply.
+    ///
+    /// Writes <out-dir>/<stack>.tfplan, <stack>.json (terraform show -json) and summary.json with
+    /// per-stack counts and the change-set hash that `apply` is held to.
+    #[command(
+        after_help = "Examples:\n  platform-deploy plan --offline              # no AWS access: local backend, fake credentials\n  platform-deploy plan --stack global --with-deps\n  platform-deploy plan --detailed-exitcode    # exit 10 when any stack has changes (drift checks)"
+    )]
+    Plan(PlanArgs),
+    /// Apply the reviewed plans in dependency order; refuse any stack whose change set differs.
+    #[command(
+        after_help = "Examples:\n  platform-deploy apply --plans .platform-deploy/plans            # apply the saved plans as they are\n  platform-deploy apply --plans reviewed/ --replan                 # plan again, apply only if identical (exit 3 if not)"
+    )]
+    Apply(ApplyArgs),
     /// Run the whole release: Terraform stacks, image, rollout, region by region.
     ///
     /// With --dry-run it prints every step it would take and sends nothing that changes anything;
     /// with --offline as well it needs no AWS credentials or network at all.
     Deploy(DeployArgs),
+}
+
+/// Which stacks a Terraform command runs, and how.
+#[derive(Debug, Args, Clone)]
+pub struct StackArgs {
+    /// Run only this stack (repeatable, or comma-separated).
+    #[arg(
+        long = "stack",
+        env = "PLATFORM_DEPLOY_STACKS",
+        value_delimiter = ',',
+        value_name = "NAME"
+    )]
+    pub stacks: Vec<String>,
+    /// With --stack: also run the stacks they depend on.
+    #[arg(long)]
+    pub with_deps: bool,
+    /// How many stacks run at once (default: terraform.parallelism, else all that are ready).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub parallelism: Option<u16>,
+    /// No AWS access: stacks use a local backend under the plan folder and TF_VAR_offline=true.
+    #[arg(long)]
+    pub offline: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub stacks: StackArgs,
+    /// Where plans and summary.json are written.
+    #[arg(
+        long,
+        env = "PLATFORM_DEPLOY_PLAN_DIR",
+        default_value = ".platform-deploy/plans",
+        value_name = "DIR"
+    )]
+    pub out_dir: std::path::PathBuf,
+    /// Exit 10 when any stack has changes, 0 when none (like terraform plan -detailed-exitcode).
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub stacks: StackArgs,
+    /// The folder `plan` wrote (summary.json and the saved plans that were reviewed).
+    #[arg(
+        long,
+        env = "PLATFORM_DEPLOY_PLAN_DIR",
+        default_value = ".platform-deploy/plans",
+        value_name = "DIR"
+    )]
+    pub plans: std::path::PathBuf,
+    /// Plan again instead of applying the saved plan files, and apply only when the change set is
+    /// identical to the reviewed one (exit 3 naming the differing resources otherwise).
+    #[arg(long, env = "PLATFORM_DEPLOY_REPLAN")]
+    pub replan: bool,
 }
 
 #[derive(Debug, Args)]

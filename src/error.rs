@@ -4,6 +4,7 @@ use crate::config::ConfigError;
 use crate::git::GitError;
 use crate::github::workflow::Workflow;
 use crate::outcome::{Outcome, OutcomeKind};
+use crate::terraform::TerraformError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -11,6 +12,8 @@ pub enum Error {
     Config(#[from] ConfigError),
     #[error(transparent)]
     Git(#[from] GitError),
+    #[error(transparent)]
+    Terraform(#[from] TerraformError),
     #[error("{message}\n  fix: {fix}")]
     Usage { message: String, fix: String },
     #[error("cannot write output: {0}")]
@@ -21,6 +24,7 @@ impl Error {
     pub fn kind(&self) -> OutcomeKind {
         match self {
             Error::Config(_) | Error::Git(_) | Error::Usage { .. } => OutcomeKind::BadInput,
+            Error::Terraform(e) => e.kind(),
             Error::Output(_) => OutcomeKind::Failed,
         }
     }

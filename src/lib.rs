@@ -14,6 +14,7 @@ pub mod logging;
 pub mod outcome;
 pub mod pipeline;
 pub mod secrets;
+pub mod signals;
 pub mod terraform;
 
 pub use error::Error;

@@ -65,7 +65,7 @@ fn json_plan_is_the_same_plan_for_machines() {
     let json: serde_json::Value =
         serde_json::from_slice(&out.stdout).expect("stdout is one JSON object");
     assert_eq!(json["outcome"], "succeeded");
-    let plan = &json["data"];
+    let plan = &json["data"]["plan"];
     assert_eq!(
         plan["terraform"]["apply_levels"],
         serde_json::json!([["us-east-1"], ["eu-west-1"], ["global"]])
@@ -79,6 +79,29 @@ fn json_plan_is_the_same_plan_for_machines() {
         serde_json::json!(["us-east-1"])
     );
     assert_eq!(plan["rollout"][1]["services"][0]["dr_standby"], true);
+    // The bundled stacks were really planned, offline.
+    let stacks = &json["data"]["terraform"]["stacks"];
+    for stack in ["us-east-1", "eu-west-1", "global"] {
+        assert_eq!(
+            stacks[stack]["status"], "planned",
+            "{stack}: {}",
+            stacks[stack]
+        );
+        assert!(
+            stacks[stack]["counts"]["add"].as_u64().unwrap() > 10,
+            "{stack} creates the platform"
+        );
+        assert!(
+            stacks[stack]["change_set_hash"]
+                .as_str()
+                .unwrap()
+                .starts_with("sha256:")
+        );
+    }
+    assert_eq!(
+        stacks["global"]["provisional"], true,
+        "global plans before the regions are applied"
+    );
 }
 
 #[test]

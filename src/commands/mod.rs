@@ -2,17 +2,27 @@
 
 mod config_check;
 mod deploy;
+pub mod terraform;
 
 use crate::cli::{Cli, Command, ConfigCommand};
 use crate::error::Error;
 use crate::github::workflow::Workflow;
 use crate::outcome::Outcome;
+use crate::signals;
 
 pub async fn dispatch(cli: &Cli, workflow: &Workflow) -> Result<Outcome, Error> {
     match &cli.command {
         Command::Config(args) => match args.command {
             ConfigCommand::Check => config_check::run(cli),
         },
-        Command::Deploy(args) => deploy::run(cli, args, workflow).await,
+        Command::Plan(args) => {
+            terraform::plan(cli, args, workflow, signals::cancel_on_signals()).await
+        }
+        Command::Apply(args) => {
+            terraform::apply(cli, args, workflow, signals::cancel_on_signals()).await
+        }
+        Command::Deploy(args) => {
+            deploy::run(cli, args, workflow, signals::cancel_on_signals()).await
+        }
     }
 }

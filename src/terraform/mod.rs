@@ -1,4 +1,13 @@
-//! Terraform: the stack dependency graph and the model of saved plans.
+//! Terraform: the real CLI run as a child process per stack, the stack graph, saved plans and the
+//! change-set hashes that tie an apply to its review.
 
+pub mod error;
 pub mod graph;
+pub mod inputs;
 pub mod plan_json;
+pub mod process;
+pub mod run;
+pub mod stack;
+pub mod summary;
+
+pub use error::TerraformError;

@@ -1,0 +1,166 @@
+use std::path::Path;
+use std::sync::Arc;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::cli::{ApplyArgs, Cli, OutputFormat, PlanArgs, StackArgs};
+use crate::config::Config;
+use crate::error::Error;
+use crate::github::workflow::Workflow;
+use crate::outcome::{Outcome, OutcomeKind};
+use crate::terraform::TerraformError;
+use crate::terraform::process::StderrLines;
+use crate::terraform::run::{ApplyMode, Orchestrator};
+use crate::terraform::stack::{self, RunContext};
+use crate::terraform::summary::PlanSummary;
+
+/// Terraform 1.5 brought `import` blocks and the plan JSON fields we read.
+const MIN_TERRAFORM: (u32, u32) = (1, 5);
+
+pub fn context(
+    config: &Config,
+    offline: bool,
+    out_dir: &Path,
+    cancel: CancellationToken,
+) -> RunContext {
+    let out_dir = if out_dir.is_absolute() {
+        out_dir.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(out_dir)
+    };
+    RunContext {
+        binary: config.terraform.binary.clone(),
+        offline,
+        backend: config.terraform.backend.clone(),
+        out_dir,
+        sink: Arc::new(StderrLines),
+        cancel,
+    }
+}
+
+pub async fn check_version(
+    binary: &str,
+    cancel: &CancellationToken,
+) -> Result<String, TerraformError> {
+    let version = stack::version(binary, cancel).await?;
+    let mut parts = version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+    let found = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+    if found < MIN_TERRAFORM {
+        return Err(TerraformError::TooOld {
+            found: version,
+            required: format!("{}.{}", MIN_TERRAFORM.0, MIN_TERRAFORM.1),
+        });
+    }
+    Ok(version)
+}
+
+/// Plans the selected stacks; shared by `plan` and `deploy`.
+pub async fn plan_stacks(
+    config: &Config,
+    args: &StackArgs,
+    out_dir: &Path,
+    cancel: CancellationToken,
+) -> Result<PlanSummary, Error> {
+    check_version(&config.terraform.binary, &cancel).await?;
+    let orchestrator = Orchestrator::new(
+        config,
+        context(config, args.offline, out_dir, cancel),
+        args.parallelism.map(usize::from),
+    );
+    let selected = orchestrator.select(&args.stacks, args.with_deps)?;
+    tracing::info!(
+        "planning {} stack(s): {}",
+        selected.len(),
+        selected.join(", ")
+    );
+    Ok(orchestrator.plan(&selected).await?)
+}
+
+pub async fn plan(
+    cli: &Cli,
+    args: &PlanArgs,
+    workflow: &Workflow,
+    cancel: CancellationToken,
+) -> Result<Outcome, Error> {
+    let config = Config::load(&cli.config)?;
+    let summary = plan_stacks(&config, &args.stacks, &args.out_dir, cancel).await?;
+    report(cli, workflow, "plan", &summary)?;
+    let _ = workflow.set_output("plan-changed", &summary.any_changes().to_string());
+    let data = serde_json::to_value(&summary).unwrap_or_default();
+    let failed = summary.failed();
+    if !failed.is_empty() {
+        return Ok(Outcome::new(
+            OutcomeKind::Failed,
+            format!("plan failed for: {}", failed.join(", ")),
+        )
+        .with_data(data));
+    }
+    let kind = if args.detailed_exitcode && summary.any_changes() {
+        OutcomeKind::ChangesPresent
+    } else {
+        OutcomeKind::Succeeded
+    };
+    let message = format!(
+        "planned {} stack(s); plans in {}",
+        summary.stacks.len(),
+        args.out_dir.display()
+    );
+    Ok(Outcome::new(kind, message).with_data(data))
+}
+
+pub async fn apply(
+    cli: &Cli,
+    args: &ApplyArgs,
+    workflow: &Workflow,
+    cancel: CancellationToken,
+) -> Result<Outcome, Error> {
+    let config = Config::load(&cli.config)?;
+    let reviewed = PlanSummary::read(&args.plans)?;
+    check_version(&config.terraform.binary, &cancel).await?;
+    let orchestrator = Orchestrator::new(
+        &config,
+        context(&config, args.stacks.offline, &args.plans, cancel),
+        args.stacks.parallelism.map(usize::from),
+    );
+    let selected = orchestrator.select(&args.stacks.stacks, args.stacks.with_deps)?;
+    let mode = if args.replan {
+        ApplyMode::Replan
+    } else {
+        ApplyMode::SavedPlans
+    };
+    let summary = orchestrator.apply(&selected, &reviewed, mode).await?;
+    report(cli, workflow, "apply", &summary)?;
+    let data = serde_json::to_value(&summary).unwrap_or_default();
+    let changed = summary.plan_changed();
+    let failed = summary.failed();
+    Ok(if !changed.is_empty() {
+        Outcome::new(
+            OutcomeKind::PlanChanged,
+            format!(
+                "refused to apply {}: the plan changed since it was reviewed (dependents skipped)",
+                changed.join(", ")
+            ),
+        )
+    } else if !failed.is_empty() {
+        Outcome::new(
+            OutcomeKind::Failed,
+            format!("apply failed for: {}", failed.join(", ")),
+        )
+    } else {
+        Outcome::success(format!("applied {} stack(s)", summary.stacks.len()))
+    }
+    .with_data(data))
+}
+
+fn report(cli: &Cli, workflow: &Workflow, what: &str, summary: &PlanSummary) -> Result<(), Error> {
+    let text = summary.render_text();
+    if cli.output == OutputFormat::Text {
+        print!("{text}");
+    } else {
+        eprint!("{text}");
+    }
+    workflow.append_summary(&format!(
+        "## platform-deploy {what}\n\n```text\n{text}```\n"
+    ))?;
+    Ok(())
+}

@@ -1,0 +1,318 @@
+//! The terraform steps of one stack: init, outputs, plan + show, apply.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+use tokio_util::sync::CancellationToken;
+
+use super::error::TerraformError;
+use super::plan_json::PlanJson;
+use super::process::{self, Captured, Invocation, LineSink};
+use crate::config::{Backend, Stack};
+
+/// The generated variables file a stack's upstream outputs are passed through.
+pub const INPUTS_FILE: &str = "platform-deploy.auto.tfvars.json";
+/// Written only for offline runs, removed afterwards: swaps the stack's backend for a local one.
+pub const OFFLINE_OVERRIDE_FILE: &str = "platform_deploy_offline_override.tf";
+
+/// What every terraform command of a run shares.
+#[derive(Clone)]
+pub struct RunContext {
+    pub binary: String,
+    pub offline: bool,
+    pub backend: Option<Backend>,
+    pub out_dir: PathBuf,
+    pub sink: Arc<dyn LineSink>,
+    pub cancel: CancellationToken,
+}
+
+impl RunContext {
+    fn data_dir(&self, stack: &Stack) -> PathBuf {
+        self.out_dir.join(".terraform").join(&stack.name)
+    }
+
+    pub fn plan_file(&self, stack: &str) -> PathBuf {
+        self.out_dir.join(format!("{stack}.tfplan"))
+    }
+
+    pub fn json_file(&self, stack: &str) -> PathBuf {
+        self.out_dir.join(format!("{stack}.json"))
+    }
+
+    /// A terraform command in the stack's folder with the run's environment.
+    pub fn invocation(&self, stack: &Stack, args: &[&str]) -> Invocation {
+        let mut inv = Invocation::new(&self.binary, &stack.dir, args)
+            // Keep .terraform/ out of the source tree and apart per stack.
+            .env("TF_DATA_DIR", self.data_dir(stack).display().to_string());
+        if self.offline {
+            inv = inv.env("TF_VAR_offline", "true");
+        }
+        inv
+    }
+}
+
+/// `terraform init` arguments: the S3 backend from platform.toml, or none when offline.
+pub fn init_args(stack: &str, backend: Option<&Backend>, offline: bool) -> Vec<String> {
+    let mut args: Vec<String> = ["init", "-input=false", "-no-color"]
+        .map(String::from)
+        .to_vec();
+    if !offline && let Some(b) = backend {
+        let key = if b.key_prefix.is_empty() {
+            format!("{stack}.tfstate")
+        } else {
+            format!("{}/{stack}.tfstate", b.key_prefix.trim_end_matches('/'))
+        };
+        for (k, v) in [
+            ("bucket", b.bucket.as_str()),
+            ("key", key.as_str()),
+            ("region", b.region.as_str()),
+            ("use_lockfile", "true"),
+            ("encrypt", "true"),
+        ] {
+            args.push(format!("-backend-config={k}={v}"));
+        }
+    }
+    args
+}
+
+/// Removes the offline backend override when dropped, however the run ends.
+pub struct OfflineOverride {
+    path: Option<PathBuf>,
+}
+
+impl Drop for OfflineOverride {
+    fn drop(&mut self) {
+        if let Some(path) = &self.path {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+pub fn offline_override(
+    ctx: &RunContext,
+    stack: &Stack,
+) -> Result<OfflineOverride, TerraformError> {
+    if !ctx.offline {
+        return Ok(OfflineOverride { path: None });
+    }
+    let path = stack.dir.join(OFFLINE_OVERRIDE_FILE);
+    let state = ctx
+        .out_dir
+        .join("state")
+        .join(format!("{}.tfstate", stack.name));
+    let text = format!(
+        "# Written by platform-deploy for an offline run and removed after it.\nterraform {{\n  backend \"local\" {{\n    path = \"{}\"\n  }}\n}}\n",
+        state.display()
+    );
+    std::fs::write(&path, text).map_err(|source| TerraformError::Write {
+        path: path.clone(),
+        source,
+    })?;
+    Ok(OfflineOverride { path: Some(path) })
+}
+
+async fn checked(
+    ctx: &RunContext,
+    stack: &Stack,
+    inv: Invocation,
+    quiet_stdout: bool,
+    ok_codes: &[i32],
+) -> Result<Captured, TerraformError> {
+    let out = process::run(
+        &inv,
+        &stack.name,
+        ctx.sink.clone(),
+        &ctx.cancel,
+        quiet_stdout,
+    )
+    .await?;
+    if ok_codes.contains(&out.code) {
+        return Ok(out);
+    }
+    Err(step_error(stack, inv.step(), &out))
+}
+
+fn step_error(stack: &Stack, step: &str, out: &Captured) -> TerraformError {
+    let stderr = crate::secrets::redact(out.stderr.trim());
+    if stderr.contains("Error acquiring the state lock") {
+        let who = stderr
+            .lines()
+            .find(|l| l.trim_start().starts_with("Who:"))
+            .map(|l| format!(" ({})", l.trim()))
+            .unwrap_or_default();
+        return TerraformError::Locked {
+            stack: stack.name.clone(),
+            dir: stack.dir.clone(),
+            who,
+        };
+    }
+    let fix = match step {
+        "init" => {
+            "check the backend settings in platform.toml and the provider sources; run `terraform init` in the stack folder to see more"
+        }
+        "plan" => "fix the Terraform configuration or the inputs named above, then plan again",
+        "apply" => {
+            "read terraform's error above; the state holds what was applied, re-run after fixing"
+        }
+        _ => "read terraform's error above",
+    };
+    TerraformError::Step {
+        stack: stack.name.clone(),
+        step: step.to_string(),
+        code: out.code,
+        stderr: tail(&stderr, 40),
+        fix: fix.to_string(),
+    }
+}
+
+fn tail(text: &str, lines: usize) -> String {
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+pub async fn init(ctx: &RunContext, stack: &Stack) -> Result<(), TerraformError> {
+    let args = init_args(&stack.name, ctx.backend.as_ref(), ctx.offline);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    checked(ctx, stack, ctx.invocation(stack, &args), false, &[0]).await?;
+    Ok(())
+}
+
+/// The stack's current outputs (`{name: value}`), sensitive ones included.
+pub async fn outputs(
+    ctx: &RunContext,
+    stack: &Stack,
+) -> Result<Map<String, Value>, TerraformError> {
+    let out = checked(
+        ctx,
+        stack,
+        ctx.invocation(stack, &["output", "-json", "-no-color"]),
+        true,
+        &[0],
+    )
+    .await?;
+    let parsed: Value =
+        serde_json::from_str(out.stdout.trim()).map_err(|e| TerraformError::BadOutput {
+            stack: stack.name.clone(),
+            step: "output -json".into(),
+            reason: e.to_string(),
+        })?;
+    let mut values = Map::new();
+    if let Value::Object(map) = parsed {
+        for (name, output) in map {
+            if let Some(value) = output.get("value") {
+                values.insert(name, value.clone());
+            }
+        }
+    }
+    Ok(values)
+}
+
+/// Writes (or removes, when empty) the generated inputs file.
+pub fn write_inputs(stack: &Stack, values: &Map<String, Value>) -> Result<(), TerraformError> {
+    let path = stack.dir.join(INPUTS_FILE);
+    let result = if values.is_empty() {
+        match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    } else {
+        let mut text =
+            serde_json::to_string_pretty(&Value::Object(values.clone())).unwrap_or_default();
+        text.push('\n');
+        std::fs::write(&path, text)
+    };
+    result.map_err(|source| TerraformError::Write { path, source })
+}
+
+/// `plan -out` then `show -json`; writes `<stack>.tfplan` and `<stack>.json` to the out dir.
+pub async fn plan(
+    ctx: &RunContext,
+    stack: &Stack,
+    destroy: bool,
+) -> Result<(PlanJson, String), TerraformError> {
+    let plan_file = ctx.plan_file(&stack.name);
+    let mut inv = ctx.invocation(
+        stack,
+        &["plan", "-input=false", "-no-color", "-lock-timeout=60s"],
+    );
+    inv = inv.arg(format!("-out={}", plan_file.display()));
+    if destroy {
+        inv = inv.arg("-destroy");
+    }
+    checked(ctx, stack, inv, false, &[0]).await?;
+    show(ctx, stack, &plan_file).await
+}
+
+/// The saved plan as JSON, written beside it; returns the parsed model and terraform's version.
+pub async fn show(
+    ctx: &RunContext,
+    stack: &Stack,
+    plan_file: &Path,
+) -> Result<(PlanJson, String), TerraformError> {
+    let inv = ctx
+        .invocation(stack, &["show", "-json", "-no-color"])
+        .arg(plan_file.display().to_string());
+    let out = checked(ctx, stack, inv, true, &[0]).await?;
+    let json_file = ctx.json_file(&stack.name);
+    std::fs::write(&json_file, out.stdout.as_bytes()).map_err(|source| TerraformError::Write {
+        path: json_file.clone(),
+        source,
+    })?;
+    let plan = PlanJson::parse(out.stdout.as_bytes()).map_err(|e| TerraformError::BadOutput {
+        stack: stack.name.clone(),
+        step: "show -json".into(),
+        reason: e.to_string(),
+    })?;
+    let version = plan.terraform_version.clone();
+    Ok((plan, version))
+}
+
+/// Applies a saved plan exactly as it is.
+pub async fn apply(
+    ctx: &RunContext,
+    stack: &Stack,
+    plan_file: &Path,
+) -> Result<(), TerraformError> {
+    let inv = ctx
+        .invocation(
+            stack,
+            &["apply", "-input=false", "-no-color", "-lock-timeout=60s"],
+        )
+        .arg(plan_file.display().to_string());
+    checked(ctx, stack, inv, false, &[0]).await?;
+    Ok(())
+}
+
+/// `terraform version -json` → the version string.
+pub async fn version(binary: &str, cancel: &CancellationToken) -> Result<String, TerraformError> {
+    let inv = Invocation::new(binary, Path::new("."), &["version", "-json"]);
+    let sink: Arc<dyn LineSink> = Arc::new(process::BufferedLines::default());
+    let out = process::run(&inv, "terraform", sink, cancel, true).await?;
+    let parsed: Value = serde_json::from_str(out.stdout.trim()).unwrap_or(Value::Null);
+    Ok(parsed["terraform_version"]
+        .as_str()
+        .unwrap_or("unknown")
+        .to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn online_init_points_the_s3_backend_at_the_stack_key_with_native_locking() {
+        let backend = Backend {
+            bucket: "shop-state".into(),
+            region: "us-east-1".into(),
+            key_prefix: "platform/".into(),
+        };
+        let args = init_args("eu-west-1", Some(&backend), false);
+        assert!(args.contains(&"-backend-config=key=platform/eu-west-1.tfstate".to_string()));
+        assert!(args.contains(&"-backend-config=use_lockfile=true".to_string()));
+        assert_eq!(
+            init_args("eu-west-1", Some(&backend), true),
+            vec!["init", "-input=false", "-no-color"]
+        );
+    }
+}
