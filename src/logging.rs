@@ -16,6 +16,7 @@ pub fn init(verbose: u8, in_actions: bool) {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&io::stderr()))
         .with_writer(|| RedactingWriter::new(io::stderr()));
     // The runner stamps every line itself.
     let _ = if in_actions {

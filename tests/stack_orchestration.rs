@@ -492,3 +492,48 @@ queue_url = "queue.queue.url"
         "consumer did not receive the queue URL:\n{state}"
     );
 }
+
+#[test]
+fn in_actions_each_stack_log_is_one_group_and_the_summary_is_written() {
+    let dir = project("stacks", &["net", "app", "edge"], THREE_STACKS);
+    let summary_file = dir.path().join("step-summary.md");
+    let outputs_file = dir.path().join("outputs");
+    let out = Command::cargo_bin("platform-deploy")
+        .unwrap()
+        .current_dir(dir.path())
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_STEP_SUMMARY", &summary_file)
+        .env("GITHUB_OUTPUT", &outputs_file)
+        .args(["plan", "--offline"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for stack in ["net", "app", "edge"] {
+        let open = stderr
+            .find(&format!("::group::terraform plan {stack}\n"))
+            .unwrap_or_else(|| panic!("no group for {stack}:\n{stderr}"));
+        let close = open + stderr[open..].find("::endgroup::").unwrap();
+        let inside = &stderr[open..close];
+        assert!(
+            inside
+                .lines()
+                .skip(1)
+                .all(|l| l.starts_with(&format!("[{stack}] "))),
+            "foreign lines in {stack}'s group:\n{inside}"
+        );
+        assert!(inside.contains("Plan: 1 to add"), "{inside}");
+    }
+    let summary = std::fs::read_to_string(summary_file).unwrap();
+    assert!(
+        summary.contains("## platform-deploy plan")
+            && summary.contains("edge")
+            && summary.contains("planned (provisional)"),
+        "{summary}"
+    );
+    let outputs = std::fs::read_to_string(outputs_file).unwrap();
+    assert!(
+        outputs.contains("plan-changed=true") && outputs.contains("outcome=succeeded"),
+        "{outputs}"
+    );
+}

@@ -36,7 +36,8 @@ pub async fn run(
         offline: args.offline,
     };
     let out_dir = PathBuf::from(".platform-deploy/plans");
-    let summary = super::terraform::plan_stacks(&config, &stacks, &out_dir, cancel).await?;
+    let summary =
+        super::terraform::plan_stacks(&config, &stacks, &out_dir, workflow, cancel).await?;
     text.push_str("\nTerraform plans (saved in .platform-deploy/plans):\n");
     text.push_str(&summary.render_text());
     if cli.output == OutputFormat::Text {

@@ -9,7 +9,7 @@ use crate::error::Error;
 use crate::github::workflow::Workflow;
 use crate::outcome::{Outcome, OutcomeKind};
 use crate::terraform::TerraformError;
-use crate::terraform::process::StderrLines;
+use crate::terraform::process::{GroupedLines, StderrLines};
 use crate::terraform::run::{ApplyMode, Orchestrator};
 use crate::terraform::stack::{self, RunContext};
 use crate::terraform::summary::PlanSummary;
@@ -21,6 +21,7 @@ pub fn context(
     config: &Config,
     offline: bool,
     out_dir: &Path,
+    workflow: &Workflow,
     cancel: CancellationToken,
 ) -> RunContext {
     let out_dir = if out_dir.is_absolute() {
@@ -33,7 +34,11 @@ pub fn context(
         offline,
         backend: config.terraform.backend.clone(),
         out_dir,
-        sink: Arc::new(StderrLines),
+        sink: if workflow.in_actions() {
+            Arc::new(GroupedLines::new(workflow.clone()))
+        } else {
+            Arc::new(StderrLines)
+        },
         cancel,
     }
 }
@@ -59,12 +64,13 @@ pub async fn plan_stacks(
     config: &Config,
     args: &StackArgs,
     out_dir: &Path,
+    workflow: &Workflow,
     cancel: CancellationToken,
 ) -> Result<PlanSummary, Error> {
     check_version(&config.terraform.binary, &cancel).await?;
     let orchestrator = Orchestrator::new(
         config,
-        context(config, args.offline, out_dir, cancel),
+        context(config, args.offline, out_dir, workflow, cancel),
         args.parallelism.map(usize::from),
     );
     let selected = orchestrator.select(&args.stacks, args.with_deps)?;
@@ -83,7 +89,7 @@ pub async fn plan(
     cancel: CancellationToken,
 ) -> Result<Outcome, Error> {
     let config = Config::load(&cli.config)?;
-    let summary = plan_stacks(&config, &args.stacks, &args.out_dir, cancel).await?;
+    let summary = plan_stacks(&config, &args.stacks, &args.out_dir, workflow, cancel).await?;
     report(cli, workflow, "plan", &summary)?;
     let _ = workflow.set_output("plan-changed", &summary.any_changes().to_string());
     let data = serde_json::to_value(&summary).unwrap_or_default();
@@ -119,7 +125,7 @@ pub async fn apply(
     check_version(&config.terraform.binary, &cancel).await?;
     let orchestrator = Orchestrator::new(
         &config,
-        context(&config, args.stacks.offline, &args.plans, cancel),
+        context(&config, args.stacks.offline, &args.plans, workflow, cancel),
         args.stacks.parallelism.map(usize::from),
     );
     let selected = orchestrator.select(&args.stacks.stacks, args.stacks.with_deps)?;

@@ -119,6 +119,27 @@ impl Workflow {
         }
     }
 
+    /// Prints a whole block as one collapsible group in a single write, so lines from other
+    /// tasks cannot land inside it.
+    pub fn group_block(&self, title: &str, lines: &[String]) {
+        let title = secrets::redact(title);
+        let mut text = if self.env.in_actions {
+            format!("::group::{}\n", escape_data(&title))
+        } else {
+            format!("── {title} ──\n")
+        };
+        for line in lines {
+            text.push_str(&secrets::redact(line));
+            text.push('\n');
+        }
+        if self.env.in_actions {
+            text.push_str("::endgroup::");
+        } else {
+            text.pop();
+        }
+        self.line(&text);
+    }
+
     /// An error annotation pointing at a file position (shown on the PR diff in Actions).
     pub fn error_at(&self, message: &str, location: Option<&Location>) {
         self.annotate("error", message, location);

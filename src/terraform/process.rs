@@ -59,6 +59,46 @@ pub struct Captured {
 /// Where live lines of one stack go (prefixed with the stack name).
 pub trait LineSink: Send + Sync {
     fn line(&self, stack: &str, line: &str);
+    /// A stack finished a step (`plan us-east-1`); sinks that group output flush it here.
+    fn finish(&self, _stack: &str, _title: &str) {}
+}
+
+/// In GitHub Actions: each stack's lines are held and printed as one collapsible group when the
+/// stack's step ends, so stacks running in parallel do not interleave inside groups.
+pub struct GroupedLines {
+    workflow: crate::github::workflow::Workflow,
+    held: Mutex<BTreeMap<String, Vec<String>>>,
+}
+
+impl GroupedLines {
+    pub fn new(workflow: crate::github::workflow::Workflow) -> Self {
+        GroupedLines {
+            workflow,
+            held: Mutex::new(BTreeMap::new()),
+        }
+    }
+}
+
+impl LineSink for GroupedLines {
+    fn line(&self, stack: &str, line: &str) {
+        self.held
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(stack.to_string())
+            .or_default()
+            .push(line.to_string());
+    }
+
+    fn finish(&self, stack: &str, title: &str) {
+        let lines = self
+            .held
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(stack)
+            .unwrap_or_default();
+        let lines: Vec<String> = lines.iter().map(|l| format!("[{stack}] {l}")).collect();
+        self.workflow.group_block(title, &lines);
+    }
 }
 
 /// Prints lines to stderr as `[stack] line`.

@@ -156,9 +156,15 @@ impl<'a> Orchestrator<'a> {
                             format!("skipped: upstream stack {up} failed"),
                         ));
                     }
-                    self.plan_one(stack, outputs)
+                    tracing::info!("{name}: planning");
+                    let result = self
+                        .plan_one(stack, outputs)
                         .await
-                        .map_err(|e| e.to_string())
+                        .map_err(|e| e.to_string());
+                    self.ctx
+                        .sink
+                        .finish(&name, &format!("terraform plan {name}"));
+                    result
                 }
             })
             .await;
@@ -299,9 +305,14 @@ impl<'a> Orchestrator<'a> {
                             });
                         };
                         let current = outputs.lock().unwrap_or_else(|e| e.into_inner()).clone();
+                        tracing::info!("{name}: applying");
                         let result = self
                             .apply_one(self.stack(&name), review, mode, &current)
-                            .await?;
+                            .await;
+                        self.ctx
+                            .sink
+                            .finish(&name, &format!("terraform apply {name}"));
+                        let result = result?;
                         if matches!(result.status, StackStatus::Applied | StackStatus::Unchanged) {
                             let values = stack::outputs(&self.ctx, self.stack(&name)).await?;
                             outputs
