@@ -230,19 +230,21 @@ impl Runner {
         let resolve = self.step("resolve", env);
         assert!(resolve.status.success(), "resolve: {}", resolve.stderr);
         let get = |name| resolve.output(name).unwrap_or_default().to_string();
-        let (version, origin, target, dir) = (
+        let (version, origin, target, dir, url) = (
             get("version"),
             get("version-origin"),
             get("target"),
             get("dir"),
+            get("release-url"),
         );
-        let mut install_env: Vec<(&str, &str)> = vec![
+        let mut install_env: Vec<(&str, &str)> = env.to_vec();
+        install_env.extend_from_slice(&[
             ("PLATFORM_DEPLOY_VERSION_TAG", &version),
             ("PLATFORM_DEPLOY_VERSION_ORIGIN", &origin),
             ("PLATFORM_DEPLOY_TARGET", &target),
             ("PLATFORM_DEPLOY_INSTALL_DIR", &dir),
-        ];
-        install_env.extend_from_slice(env);
+            ("PLATFORM_DEPLOY_RELEASE_URL", &url),
+        ]);
         let install = self.step("install", &install_env);
         (resolve, install)
     }
@@ -356,6 +358,59 @@ async fn installs_the_verified_release_asset_and_maps_every_input_to_the_binary(
     assert_eq!(
         runner.summary(),
         "### platform-deploy plan: changes-present\n\nExit code 10.\n"
+    );
+}
+
+#[test]
+fn the_release_comes_from_the_action_repository_at_the_action_version() {
+    let runner = Runner::new();
+    // What action.yml passes from github.action_repository.
+    let resolve = runner.step(
+        "resolve",
+        &[("PLATFORM_DEPLOY_ACTION_REPOSITORY", "org/platform-deploy")],
+    );
+    assert!(resolve.status.success(), "{}", resolve.stderr);
+    assert_eq!(
+        resolve.output("release-url").unwrap(),
+        format!(
+            "https://github.com/org/platform-deploy/releases/download/{}",
+            tag()
+        )
+    );
+
+    // Runners leave the repository empty inside composite actions; the action's folder
+    // (.../_actions/<owner>/<repo>/<ref>) still names it.
+    let actions = runner.file("_actions/acme/platform-deploy");
+    std::fs::create_dir_all(&actions).unwrap();
+    std::os::unix::fs::symlink(repo(), actions.join("v1")).unwrap();
+    let action_path = actions.join("v1");
+    let resolve = runner.step(
+        "resolve",
+        &[("GITHUB_ACTION_PATH", action_path.to_str().unwrap())],
+    );
+    assert!(resolve.status.success(), "{}", resolve.stderr);
+    assert_eq!(
+        resolve.output("release-url").unwrap(),
+        format!(
+            "https://github.com/acme/platform-deploy/releases/download/{}",
+            tag()
+        )
+    );
+
+    // From a local checkout (uses: ./) there is no release: install builds from source.
+    let resolve = runner.step("resolve", &[]);
+    assert_eq!(resolve.output("release-url"), Some(""));
+
+    // A requested version is used as given, with or without its v.
+    let resolve = runner.step("resolve", &[("PLATFORM_DEPLOY_VERSION", " 1.4.0 ")]);
+    assert_eq!(resolve.output("version"), Some("v1.4.0"));
+    assert_eq!(resolve.output("version-origin"), Some("requested"));
+    let resolve = runner.step("resolve", &[("PLATFORM_DEPLOY_VERSION", "latest")]);
+    assert!(!resolve.status.success());
+    assert!(
+        resolve.stderr.contains("`latest` is not a release version"),
+        "{}",
+        resolve.stderr
     );
 }
 

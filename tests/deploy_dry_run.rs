@@ -31,7 +31,7 @@ fn text_plan_shows_stack_order_image_and_region_waves() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        stdout.contains("Deploy plan for project shop at 0123456789ab (dry run, offline"),
+        stdout.contains("Deploy plan for project platform at 0123456789ab (dry run, offline"),
         "{stdout}"
     );
     assert!(
@@ -39,7 +39,7 @@ fn text_plan_shows_stack_order_image_and_region_waves() {
         "{stdout}"
     );
     assert!(
-        stdout.contains(&format!("push shop/api:{SHA} to ECR in us-east-1")),
+        stdout.contains(&format!("push platform/api:{SHA} to ECR in us-east-1")),
         "{stdout}"
     );
     assert!(

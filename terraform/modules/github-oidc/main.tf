@@ -1,0 +1,87 @@
+data "aws_partition" "current" {}
+
+locals {
+  partition    = data.aws_partition.current.partition
+  oidc_host    = "token.actions.githubusercontent.com"
+  provider_arn = var.create_oidc_provider ? aws_iam_openid_connect_provider.github[0].arn : var.oidc_provider_arn
+  cd_prefix    = coalesce(var.codedeploy_name_prefix, var.name_prefix)
+
+  # The sub claims each role accepts. Every value is pinned to the repository; none has a wildcard.
+  repo_sub = "repo:${var.github_repository}"
+  subjects = {
+    plan = ["${local.repo_sub}:pull_request"]
+    apply = concat(
+      ["${local.repo_sub}:ref:refs/heads/${var.default_branch}"],
+      [for e in var.deploy_environments : "${local.repo_sub}:environment:${e}"],
+    )
+  }
+  role_subjects = {
+    plan   = local.subjects.plan
+    apply  = local.subjects.apply
+    deploy = local.subjects.apply
+  }
+
+  trust_policies = {
+    for role, subs in local.role_subjects : role => jsonencode({
+      Version = "2012-10-17"
+      Statement = [{
+        Sid       = "GitHubActions${title(role)}"
+        Effect    = "Allow"
+        Principal = { Federated = local.provider_arn }
+        Action    = "sts:AssumeRoleWithWebIdentity"
+        Condition = {
+          StringEquals = {
+            "${local.oidc_host}:aud" = "sts.amazonaws.com"
+            "${local.oidc_host}:sub" = subs
+          }
+        }
+      }]
+    })
+  }
+
+  state_bucket_arn = "arn:${local.partition}:s3:::${var.state_bucket_name}"
+  readonly_policy  = "arn:${local.partition}:iam::aws:policy/ReadOnlyAccess"
+}
+
+resource "aws_iam_openid_connect_provider" "github" {
+  count = var.create_oidc_provider ? 1 : 0
+
+  url             = "https://${local.oidc_host}"
+  client_id_list  = ["sts.amazonaws.com"]
+  thumbprint_list = var.thumbprints
+  tags            = var.tags
+}
+
+resource "aws_iam_role" "this" {
+  for_each = local.trust_policies
+
+  name                 = "${var.name_prefix}-github-${each.key}"
+  description          = "GitHub Actions ${each.key} role for ${var.github_repository}"
+  assume_role_policy   = each.value
+  max_session_duration = var.max_session_duration
+  tags                 = var.tags
+}
+
+resource "aws_iam_policy" "this" {
+  for_each = local.permission_policies
+
+  name        = "${var.name_prefix}-github-${each.key}"
+  description = "Permissions of the GitHub Actions ${each.key} role"
+  policy      = each.value
+  tags        = var.tags
+}
+
+resource "aws_iam_role_policy_attachment" "own" {
+  for_each = local.permission_policies
+
+  role       = aws_iam_role.this[each.key].name
+  policy_arn = aws_iam_policy.this[each.key].arn
+}
+
+# plan and apply read the whole account (refresh); deploy does not.
+resource "aws_iam_role_policy_attachment" "readonly" {
+  for_each = toset(["plan", "apply"])
+
+  role       = aws_iam_role.this[each.key].name
+  policy_arn = local.readonly_policy
+}

@@ -1,0 +1,259 @@
+mock_provider "aws" {
+  mock_data "aws_partition" {
+    defaults = {
+      partition  = "aws"
+      dns_suffix = "amazonaws.com"
+    }
+  }
+
+  mock_resource "aws_iam_openid_connect_provider" {
+    defaults = {
+      arn = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+    }
+  }
+
+  mock_resource "aws_iam_policy" {
+    defaults = {
+      arn = "arn:aws:iam::123456789012:policy/platform-github"
+    }
+  }
+}
+
+variables {
+  name_prefix          = "platform"
+  github_repository    = "example-org/platform"
+  account_id           = "123456789012"
+  primary_region       = "us-east-1"
+  regions              = ["us-east-1", "eu-west-1"]
+  state_bucket_name    = "platform-tfstate-123456789012"
+  state_kms_key_arn    = "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000"
+  ecr_repository_names = ["platform/api"]
+  ecs_pass_role_arns   = ["arn:aws:iam::123456789012:role/platform-*-task", "arn:aws:iam::123456789012:role/platform-*-exec*"]
+}
+
+run "oidc_provider" {
+  command = apply
+
+  assert {
+    condition     = aws_iam_openid_connect_provider.github[0].url == "https://token.actions.githubusercontent.com"
+    error_message = "The provider must be GitHub's token issuer."
+  }
+
+  assert {
+    condition     = toset(aws_iam_openid_connect_provider.github[0].client_id_list) == toset(["sts.amazonaws.com"])
+    error_message = "The audience must be sts.amazonaws.com."
+  }
+
+  assert {
+    condition     = contains(aws_iam_openid_connect_provider.github[0].thumbprint_list, "6938fd4d98bab03faadb97b34396831e3780aea1")
+    error_message = "The known GitHub thumbprint must be the default."
+  }
+
+  assert {
+    condition     = toset(keys(aws_iam_role.this)) == toset(["plan", "apply", "deploy"])
+    error_message = "There must be exactly three roles: plan, apply, deploy."
+  }
+}
+
+run "trust_policies_pinned" {
+  command = apply
+
+  # Every role: federated by the GitHub provider, aud = sts.amazonaws.com, and every sub is this repository.
+  assert {
+    condition = alltrue([for k, r in aws_iam_role.this :
+      jsondecode(r.assume_role_policy).Statement[0].Principal.Federated == aws_iam_openid_connect_provider.github[0].arn &&
+      jsondecode(r.assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:aud"] == "sts.amazonaws.com" &&
+      length(jsondecode(r.assume_role_policy).Statement) == 1
+    ])
+    error_message = "Every trust policy must name the GitHub provider and pin aud to sts.amazonaws.com."
+  }
+
+  assert {
+    condition = alltrue(flatten([for k, r in aws_iam_role.this : [
+      for s in jsondecode(r.assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"] :
+      startswith(s, "repo:example-org/platform:") && !strcontains(s, "*")
+    ]]))
+    error_message = "Every sub value of every role must be pinned to repo:example-org/platform: without wildcards."
+  }
+
+  assert {
+    condition     = jsondecode(aws_iam_role.this["plan"].assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"] == ["repo:example-org/platform:pull_request"]
+    error_message = "The plan role must be assumable from pull requests of the repository only."
+  }
+
+  assert {
+    condition = alltrue([for role in ["apply", "deploy"] :
+      toset(jsondecode(aws_iam_role.this[role].assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"]) ==
+      toset(["repo:example-org/platform:ref:refs/heads/main", "repo:example-org/platform:environment:production"])
+    ])
+    error_message = "apply and deploy must accept only the default branch or the protected environment."
+  }
+
+  assert {
+    condition = alltrue(flatten([for role in ["apply", "deploy"] : [
+      for s in jsondecode(aws_iam_role.this[role].assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"] :
+      !strcontains(s, "pull_request")
+    ]]))
+    error_message = "apply and deploy must never be assumable from a pull request."
+  }
+
+  assert {
+    condition     = length([for k, r in aws_iam_role.this : k if strcontains(r.assume_role_policy, "StringLike")]) == 0
+    error_message = "No role may match the sub claim with a pattern."
+  }
+}
+
+run "deploy_least_privilege" {
+  command = apply
+
+  assert {
+    condition = toset(flatten([for s in jsondecode(output.permission_policies.deploy).Statement : s.Action])) == toset([
+      "ecr:GetAuthorizationToken",
+      "ecr:BatchCheckLayerAvailability", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload",
+      "ecr:PutImage", "ecr:BatchGetImage", "ecr:DescribeImageReplicationStatus", "ecr:DescribeImages", "ecr:DescribeRepositories",
+      "ecs:RegisterTaskDefinition", "ecs:DescribeTaskDefinition", "iam:PassRole",
+      "ecs:DescribeServices", "ecs:DescribeClusters", "ecs:DescribeTasks",
+      "codedeploy:CreateDeployment", "codedeploy:GetDeployment", "codedeploy:StopDeployment",
+      "codedeploy:RegisterApplicationRevision", "codedeploy:GetApplicationRevision", "codedeploy:GetDeploymentConfig",
+      "cloudwatch:DescribeAlarms", "cloudwatch:DescribeAlarmHistory",
+    ])
+    error_message = "The deploy role must hold exactly the ECR push, task definition, PassRole, CodeDeploy, ECS describe and alarm read actions."
+  }
+
+  assert {
+    condition = alltrue([for s in jsondecode(output.permission_policies.deploy).Statement :
+    s.Effect == "Allow" && !contains(flatten([s.Action]), "*") && length([for a in flatten([s.Action]) : a if endswith(a, ":*")]) == 0])
+    error_message = "The deploy role must not use wildcard actions."
+  }
+
+  assert {
+    condition     = toset(one([for s in jsondecode(output.permission_policies.deploy).Statement : s if s.Sid == "PassTaskRoles"]).Resource) == toset(var.ecs_pass_role_arns) && one([for s in jsondecode(output.permission_policies.deploy).Statement : s if s.Sid == "PassTaskRoles"]).Condition.StringEquals["iam:PassedToService"] == "ecs-tasks.amazonaws.com"
+    error_message = "iam:PassRole must be limited to the task roles and to ECS tasks."
+  }
+
+  assert {
+    condition     = toset(one([for s in jsondecode(output.permission_policies.deploy).Statement : s if s.Sid == "EcrPush"]).Resource) == toset(["arn:aws:ecr:us-east-1:123456789012:repository/platform/api"])
+    error_message = "Pushes must be limited to the application repositories of the primary region."
+  }
+
+  assert {
+    condition     = !contains(keys(aws_iam_role_policy_attachment.readonly), "deploy")
+    error_message = "The deploy role must not get ReadOnlyAccess."
+  }
+}
+
+run "plan_role_read_only" {
+  command = apply
+
+  assert {
+    condition     = aws_iam_role_policy_attachment.readonly["plan"].policy_arn == "arn:aws:iam::aws:policy/ReadOnlyAccess"
+    error_message = "The plan role must be read-only."
+  }
+
+  assert {
+    condition     = one([for s in jsondecode(output.permission_policies.plan).Statement : s if s.Sid == "StateLock"]).Resource == "arn:aws:s3:::platform-tfstate-123456789012/*.tflock"
+    error_message = "The plan role may write only the lock files of the state bucket."
+  }
+
+  assert {
+    condition     = length([for s in jsondecode(output.permission_policies.plan).Statement : s if contains(flatten([s.Action]), "s3:PutObject") && s.Sid != "StateLock"]) == 0
+    error_message = "The plan role must not write state."
+  }
+}
+
+run "apply_role_protects_state_and_limits_iam" {
+  command = apply
+
+  assert {
+    condition     = contains(one([for s in jsondecode(output.permission_policies.apply).Statement : s if s.Sid == "ProtectStateBucket"]).Action, "s3:DeleteBucket")
+    error_message = "The apply role must be denied deleting the state bucket."
+  }
+
+  assert {
+    condition     = alltrue([for r in one([for s in jsondecode(output.permission_policies.apply).Statement : s if s.Sid == "PlatformIam"]).Resource : strcontains(r, ":role/platform-") || strcontains(r, ":policy/platform-") || strcontains(r, ":instance-profile/platform-") || strcontains(r, ":oidc-provider/")])
+    error_message = "IAM management must be limited to the platform's own names."
+  }
+
+  assert {
+    condition     = length(aws_iam_policy.this["apply"].policy) < 6144
+    error_message = "The apply policy must fit the 6,144-character managed policy limit."
+  }
+}
+
+run "environments_and_branch_configurable" {
+  command = apply
+
+  variables {
+    default_branch      = "trunk"
+    deploy_environments = ["prod-us", "prod-eu"]
+  }
+
+  assert {
+    condition     = toset(output.trust_subjects.deploy) == toset(["repo:example-org/platform:ref:refs/heads/trunk", "repo:example-org/platform:environment:prod-us", "repo:example-org/platform:environment:prod-eu"])
+    error_message = "The subjects must follow default_branch and deploy_environments."
+  }
+}
+
+run "existing_provider" {
+  command = apply
+
+  variables {
+    create_oidc_provider = false
+    oidc_provider_arn    = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+  }
+
+  assert {
+    condition     = length(aws_iam_openid_connect_provider.github) == 0 && jsondecode(aws_iam_role.this["apply"].assume_role_policy).Statement[0].Principal.Federated == var.oidc_provider_arn
+    error_message = "An existing provider must be trusted instead of a new one."
+  }
+}
+
+run "repository_must_be_owner_slash_name" {
+  command = plan
+
+  variables {
+    github_repository = "platform"
+  }
+
+  expect_failures = [var.github_repository]
+}
+
+run "repository_wildcard_rejected" {
+  command = plan
+
+  variables {
+    github_repository = "example-org/*"
+  }
+
+  expect_failures = [var.github_repository]
+}
+
+run "branch_wildcard_rejected" {
+  command = plan
+
+  variables {
+    default_branch = "*"
+  }
+
+  expect_failures = [var.default_branch]
+}
+
+run "pass_role_star_rejected" {
+  command = plan
+
+  variables {
+    ecs_pass_role_arns = ["*"]
+  }
+
+  expect_failures = [var.ecs_pass_role_arns]
+}
+
+run "full_iam_rejected_in_apply_services" {
+  command = plan
+
+  variables {
+    apply_services = ["ec2", "iam"]
+  }
+
+  expect_failures = [var.apply_services]
+}

@@ -1,0 +1,41 @@
+module "ecs" {
+  source = "../ecs"
+
+  cluster_name         = var.name
+  vpc_id               = module.vpc.vpc_id
+  subnet_ids           = module.vpc.private_subnet_ids
+  secrets_kms_key_arns = [module.secrets.kms_key_arn]
+
+  services = {
+    for k, s in var.services : k => {
+      image          = coalesce(s.image, local.default_image)
+      container_port = s.container_port
+      cpu            = s.cpu
+      memory         = s.memory
+
+      # DR: no idle compute; autoscaling may also sit at zero until failover raises the minimum.
+      desired_count = var.is_dr ? 0 : s.desired_count
+      min_capacity  = var.is_dr ? 0 : s.min_capacity
+      max_capacity  = s.max_capacity
+
+      cpu_target_percent           = s.cpu_target_percent
+      requests_per_target          = s.requests_per_target
+      scale_on_requests            = true
+      request_count_resource_label = "${local.service_alb[k].arn_suffix}/${local.service_alb[k].target_groups.blue_arn_suffix}"
+
+      target_group_arn                = local.service_alb[k].target_groups.blue_arn
+      load_balancer_security_group_id = local.service_alb[k].security_group_id
+      log_group_name                  = module.observability.log_group_names[k]
+
+      environment = merge(s.environment, lookup(local.extra_service_environment, k, {}))
+      secrets = merge(
+        { for env in s.secrets : env => module.secrets.secret_arns["${k}/${env}"] },
+        s.external_secrets,
+        lookup(local.extra_service_secrets, k, {}),
+      )
+      task_role_policy_arns = concat(s.task_role_policy_arns, lookup(local.extra_task_role_policy_arns, k, []))
+    }
+  }
+
+  tags = var.tags
+}

@@ -1,0 +1,266 @@
+################################################################################
+# Identity and DR
+################################################################################
+
+variable "name" {
+  description = "Name prefix of every resource of the region (VPC, ALBs, cluster, CodeDeploy app, alarms, secrets)."
+  type        = string
+  default     = "platform"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,15}$", var.name))
+    error_message = "name must be 1-16 lowercase letters, digits or hyphens, starting with a letter."
+  }
+}
+
+variable "is_dr" {
+  description = "DR region (cost-optimized active-passive): no NAT gateway, zero tasks (desired count and autoscaling minimum 0); load balancers, target groups, deployment groups and alarms are pre-created."
+  type        = bool
+  default     = false
+}
+
+################################################################################
+# Network
+################################################################################
+
+variable "vpc_cidr" {
+  description = "IPv4 CIDR block of the region's VPC (/16 to /20); give every region its own range."
+  type        = string
+  default     = "10.0.0.0/16"
+
+  validation {
+    condition     = can(cidrhost(var.vpc_cidr, 0)) && can(regex("^[0-9.]+/(1[6-9]|20)$", var.vpc_cidr))
+    error_message = "vpc_cidr must be a valid IPv4 CIDR block with a prefix length between /16 and /20."
+  }
+}
+
+variable "azs" {
+  description = "Availability zone names of the region (at least 2), inputs so plans run offline."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.azs) >= 2
+    error_message = "azs must list at least 2 availability zones."
+  }
+}
+
+variable "nat_gateway_mode" {
+  description = "\"per_az\", \"single\" or \"none\". null: \"none\" in DR (tasks reach ECR, logs and secrets through VPC endpoints), \"per_az\" otherwise."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.nat_gateway_mode == null || contains(["per_az", "single", "none"], coalesce(var.nat_gateway_mode, "none"))
+    error_message = "nat_gateway_mode must be null, \"per_az\", \"single\" or \"none\"."
+  }
+}
+
+################################################################################
+# Load balancing
+################################################################################
+
+variable "certificate_arn" {
+  description = "ACM certificate (in this region) of the ALB listeners; must cover the origin host names CloudFront uses."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[A-Za-z0-9-]+$", var.certificate_arn))
+    error_message = "certificate_arn must be an ACM certificate ARN."
+  }
+}
+
+variable "internal_certificate_arn" {
+  description = "ACM certificate of the internal ALBs' listeners (must cover the names callers use for them). null: certificate_arn."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.internal_certificate_arn == null || can(regex("^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[A-Za-z0-9-]+$", coalesce(var.internal_certificate_arn, "x")))
+    error_message = "internal_certificate_arn must be an ACM certificate ARN."
+  }
+}
+
+variable "origin_verify_secret" {
+  description = "Secret CloudFront sends in X-Origin-Verify; the public ALB answers 403 without it (except the edge health check path)."
+  type        = string
+  sensitive   = true
+
+  validation {
+    condition     = length(var.origin_verify_secret) >= 32
+    error_message = "origin_verify_secret must be at least 32 characters."
+  }
+}
+
+variable "cloudfront_prefix_list_id" {
+  description = "CloudFront origin-facing managed prefix list id (pl-...). Set: the public ALB admits 443 from it only. null: 443 from anywhere, guarded by the origin header. (Passed in: looking it up calls AWS.)"
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.cloudfront_prefix_list_id == null || can(regex("^pl-[0-9a-f]+$", coalesce(var.cloudfront_prefix_list_id, "pl-0")))
+    error_message = "cloudfront_prefix_list_id must be a prefix list id (pl-...)."
+  }
+}
+
+variable "alb_deletion_protection" {
+  description = "Deletion protection of the ALBs (pre-created in DR too)."
+  type        = bool
+  default     = true
+}
+
+variable "test_listener_port" {
+  description = "Port of the ALBs' test listeners (CodeDeploy routes test traffic to the replacement task set there)."
+  type        = number
+  default     = 8443
+}
+
+################################################################################
+# Services
+################################################################################
+
+variable "ecr_repository_name" {
+  description = "ECR repository (name, replicated from the primary region) the services run; exported in deploy_targets."
+  type        = string
+  default     = "platform/api"
+
+  validation {
+    condition     = can(regex("^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$", var.ecr_repository_name))
+    error_message = "ecr_repository_name must be an ECR repository name (no registry host, no tag)."
+  }
+}
+
+variable "initial_image_tag" {
+  description = "Tag of ecr_repository_name used by the initial task definitions (later revisions come from platform-deploy)."
+  type        = string
+  default     = "bootstrap"
+}
+
+variable "services" {
+  description = <<-EOT
+    Services of the platform, keyed by name. tier "public": behind the regional public ALB (Tier 1), routed by
+    path_patterns/priority and the origin header. tier "internal": behind its own internal ALB (Tier 2), reached
+    by the other services' tasks. secrets: environment variable names, each backed by a Secrets Manager secret
+    "<name>/<service>/<ENV>" that only this service's execution role reads; external_secrets: environment variable
+    name -> ARN of an existing secret. desired_count/min_capacity are forced to 0 in DR.
+  EOT
+  type = map(object({
+    tier                  = string
+    container_port        = optional(number, 8080)
+    health_check_path     = optional(string, "/health")
+    path_patterns         = optional(list(string), ["/*"])
+    priority              = optional(number)
+    cpu                   = optional(number, 512)
+    memory                = optional(number, 1024)
+    desired_count         = optional(number, 2)
+    min_capacity          = optional(number, 2)
+    max_capacity          = optional(number, 10)
+    cpu_target_percent    = optional(number, 60)
+    requests_per_target   = optional(number, 1000)
+    image                 = optional(string)
+    environment           = optional(map(string), {})
+    secrets               = optional(list(string), [])
+    external_secrets      = optional(map(string), {})
+    task_role_policy_arns = optional(list(string), [])
+    deployment_strategy   = optional(string, "canary")
+  }))
+  nullable = false
+  default = {
+    api = {
+      tier    = "public"
+      secrets = ["APP_SECRET_KEY"]
+    }
+    payments = {
+      tier    = "internal"
+      secrets = ["PAYMENTS_PROVIDER_API_KEY"]
+    }
+  }
+
+  validation {
+    condition     = alltrue([for s in values(var.services) : contains(["public", "internal"], s.tier)])
+    error_message = "tier must be \"public\" or \"internal\"."
+  }
+
+  validation {
+    condition     = length([for s in values(var.services) : s if s.tier == "public"]) >= 1
+    error_message = "at least one service must be in the public tier (the edge origin)."
+  }
+
+  validation {
+    condition     = alltrue([for k in keys(var.services) : can(regex("^[a-z][a-z0-9-]*$", k)) && length(k) + length(var.name) <= 24])
+    error_message = "service names must be lowercase letters, digits or hyphens, and name + service name at most 24 characters (ALB and target group name limits)."
+  }
+
+  validation {
+    condition     = alltrue(flatten([for s in values(var.services) : [for e in s.secrets : can(regex("^[A-Za-z_][A-Za-z0-9_]*$", e))]]))
+    error_message = "secrets must be environment variable names."
+  }
+
+  validation {
+    condition     = alltrue([for s in values(var.services) : length(setintersection(toset(s.secrets), toset(keys(s.external_secrets)))) == 0])
+    error_message = "an environment variable cannot be both in secrets and external_secrets."
+  }
+}
+
+################################################################################
+# Rollouts and SLOs
+################################################################################
+
+variable "canary_percentage" {
+  description = "Custom canary config: percentage shifted first (1-99)."
+  type        = number
+  default     = 10
+}
+
+variable "canary_interval_minutes" {
+  description = "Custom canary config: minutes before the rest is shifted (>= 1)."
+  type        = number
+  default     = 5
+}
+
+variable "linear_percentage" {
+  description = "Custom linear config: percentage shifted per step (1-99)."
+  type        = number
+  default     = 10
+}
+
+variable "linear_interval_minutes" {
+  description = "Custom linear config: minutes between steps (>= 1)."
+  type        = number
+  default     = 1
+}
+
+variable "termination_wait_time_minutes" {
+  description = "Minutes the original task set keeps running after a successful rollout."
+  type        = number
+  default     = 5
+}
+
+variable "error_rate_threshold_percent" {
+  description = "SLO: alarm above this target 5xx rate (%)."
+  type        = number
+  default     = 0.1
+}
+
+variable "latency_p95_threshold_ms" {
+  description = "SLO: alarm above this p95 latency (ms)."
+  type        = number
+  default     = 300
+}
+
+variable "alarm_actions" {
+  description = "ARNs notified by the SLO alarms (e.g. an SNS topic)."
+  type        = list(string)
+  default     = []
+}
+
+variable "log_retention_days" {
+  description = "Retention of service and flow log groups (days)."
+  type        = number
+  default     = 365
+}
+
+variable "tags" {
+  description = "Tags added to every resource (on top of the provider's default_tags)."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,9 @@
+output "deploy_targets" {
+  description = "What platform-deploy rolls out in this region (clusters, services, deployment groups, alarms)."
+  value       = module.platform.deploy_targets
+}
+
+output "edge_origin" {
+  description = "This region's public ALB as an origin of the global stack (CloudFront, Route53)."
+  value       = module.platform.edge_origin
+}

@@ -1,0 +1,107 @@
+variable "offline" {
+  description = "Plan without AWS access (fake credentials, no account lookups). platform-deploy sets TF_VAR_offline=true for offline plans."
+  type        = bool
+  default     = false
+}
+
+variable "region" {
+  description = "Region of this stack."
+  type        = string
+  default     = "eu-west-1"
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.region))
+    error_message = "region must be an AWS region name such as us-east-1."
+  }
+}
+
+variable "default_tags" {
+  description = "Tags the provider applies to every resource."
+  type        = map(string)
+  default = {
+    Project   = "platform"
+    Stack     = "eu-west-1"
+    Role      = "dr"
+    ManagedBy = "terraform"
+  }
+}
+
+variable "name" {
+  description = "Name prefix of the region's resources."
+  type        = string
+  default     = "platform"
+}
+
+variable "azs" {
+  description = "Availability zones used (inputs so plans run offline)."
+  type        = list(string)
+  default     = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
+}
+
+variable "vpc_cidr" {
+  description = "CIDR block of the region's VPC (distinct per region)."
+  type        = string
+  default     = "10.20.0.0/16"
+}
+
+variable "nat_gateway_mode" {
+  description = "\"per_az\", \"single\" or \"none\"; null: none (DR: tasks use the VPC endpoints)."
+  type        = string
+  default     = null
+}
+
+variable "certificate_arn" {
+  description = "ACM certificate of the ALB listeners in this region. The default is an offline placeholder."
+  type        = string
+  default     = "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000"
+}
+
+variable "origin_verify_secret" {
+  description = "Secret CloudFront sends in X-Origin-Verify (CI passes TF_VAR_origin_verify_secret from a GitHub secret). The default is an offline placeholder."
+  type        = string
+  sensitive   = true
+  default     = "offline-placeholder-not-a-secret-0000000000"
+}
+
+variable "cloudfront_prefix_list_id" {
+  description = "CloudFront origin-facing prefix list id; null: 443 from anywhere, guarded by the origin header."
+  type        = string
+  default     = null
+}
+
+variable "ecr_repository_name" {
+  description = "ECR repository the services run (replicated here from the primary region by the global stack)."
+  type        = string
+  default     = "platform/api"
+}
+
+variable "services" {
+  description = "Services of the platform (see modules/regional-platform); null: api (public) and payments (internal)."
+  type = map(object({
+    tier                  = string
+    container_port        = optional(number, 8080)
+    health_check_path     = optional(string, "/health")
+    path_patterns         = optional(list(string), ["/*"])
+    priority              = optional(number)
+    cpu                   = optional(number, 512)
+    memory                = optional(number, 1024)
+    desired_count         = optional(number, 2)
+    min_capacity          = optional(number, 2)
+    max_capacity          = optional(number, 10)
+    cpu_target_percent    = optional(number, 60)
+    requests_per_target   = optional(number, 1000)
+    image                 = optional(string)
+    environment           = optional(map(string), {})
+    secrets               = optional(list(string), [])
+    external_secrets      = optional(map(string), {})
+    task_role_policy_arns = optional(list(string), [])
+    deployment_strategy   = optional(string, "canary")
+  }))
+  default = null
+}
+
+variable "alarm_actions" {
+  description = "ARNs notified by the SLO alarms."
+  type        = list(string)
+  default     = []
+}

@@ -1,0 +1,15 @@
+module "platform" {
+  source = "../../modules/regional-platform"
+
+  name                      = var.name
+  is_dr                     = false
+  azs                       = var.azs
+  vpc_cidr                  = var.vpc_cidr
+  nat_gateway_mode          = var.nat_gateway_mode
+  certificate_arn           = var.certificate_arn
+  origin_verify_secret      = var.origin_verify_secret
+  cloudfront_prefix_list_id = var.cloudfront_prefix_list_id
+  ecr_repository_name       = var.ecr_repository_name
+  services                  = var.services
+  alarm_actions             = var.alarm_actions
+}
