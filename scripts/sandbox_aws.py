@@ -1,0 +1,1741 @@
+#!/usr/bin/env python3
+"""sandbox_aws: moto, plus the few AWS behaviours moto lacks.
+
+TEST INFRASTRUCTURE. This file is part of the local test sandbox (scripts/sandbox), never of the product.
+The product is pointed at it only through standard settings (AWS_ENDPOINT_URL / endpoint_url), and no
+product code may change to suit it.
+
+One process serves moto's own WSGI app (the same app `moto_server` serves, sharing moto's in-process
+backends) behind a thin WSGI middleware that intercepts only what moto 5.2.5 lacks:
+
+1. CloudWatch over Smithy RPC v2 CBOR, which aws-sdk-cloudwatch (Rust, 1.140) speaks:
+   POST /service/GraniteServiceVersion20100801/operation/<Op>, header `smithy-protocol: rpc-v2-cbor`.
+   The CBOR input is re-sent to moto as the equivalent awsQuery request (botocore's own serializer and
+   model), moto's XML answer is parsed back (botocore's parser) and encoded as CBOR, typed by the output
+   shape (timestamps as tag 1 epoch seconds, doubles as floats). DescribeAlarms filters are applied here
+   the way CloudWatch combines them; DescribeAlarmHistory (absent from moto) is built from moto's alarm
+   state history. Errors: CBOR {"__type", "message"}, plus `x-amzn-query-error: <Code>;Sender` because
+   CloudWatch is awsQueryCompatible.
+2. CodeDeploy deployments that progress (moto leaves them `Created` forever). Time-driven state machine,
+   sped up by PD_SANDBOX_CODEDEPLOY_SPEED (default 60: one config-minute passes in one second):
+   Created -> InProgress (BeforeInstall .. AllowTraffic with canary/linear/all-at-once traffic shifting ..
+   AfterAllowTraffic, termination wait) -> Succeeded. An alarm of the deployment's alarm configuration
+   in ALARM while the deployment runs stops it (ALARM_ACTIVE) and rolls it back when
+   DEPLOYMENT_STOP_ON_ALARM is enabled. Also: deployment configs (CodeDeployDefault.* and custom),
+   Stop/ContinueDeployment, deployment targets (ECS task sets with traffic weights, lifecycle events),
+   alarmConfiguration on deployment groups, Update/DeleteDeploymentGroup, DeleteApplication.
+3. ECR replication: docker-registry (the ECR data-plane stand-in) posts push notifications to
+   /_sandbox/registry-events; a pushed manifest is put into moto's ECR in the primary region (only if the
+   repository exists there) and, after PD_SANDBOX_REPLICATION_DELAY seconds, into each destination region
+   of the registry replication configuration. PutImage through the API replicates the same way.
+   DescribeImageReplicationStatus is answered from that.
+
+Control endpoints (JSON in, JSON out), for tests:
+  GET  /_sandbox/health
+  POST /_sandbox/reset                        moto reset + this front's state (POST /moto-api/reset does both too)
+  POST /_sandbox/codedeploy/fail-hook         {"deploymentId", "hook", "message"}
+  POST /_sandbox/codedeploy/speed             {"speed": 600}   for deployments created afterwards
+  POST /_sandbox/ecr/pause-replication        {"paused": true}
+  POST /_sandbox/registry-events              docker-registry notification envelopes
+
+Run: python scripts/sandbox_aws.py --host 127.0.0.1 --port 5102   (from the sandbox venv)
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import datetime as dt
+import gzip
+import io
+import json
+import math
+import os
+import random
+import re
+import signal
+import sys
+import threading
+import time
+import traceback
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from typing import Any, Callable, Iterable
+
+import botocore.parsers
+import botocore.serialize
+import botocore.session
+import cbor2
+import yaml
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from werkzeug.serving import make_server
+
+UTC = dt.timezone.utc
+
+
+def log(msg: str) -> None:
+    print(f"sandbox_aws: {msg}", file=sys.stderr, flush=True)
+
+
+def env_float(name: str, default: float) -> float:
+    try:
+        return float(os.environ.get(name, default))
+    except ValueError:
+        return default
+
+
+# ---------------------------------------------------------------------------------------------------------
+# small helpers
+
+
+def to_epoch(value: Any) -> float:
+    """moto keeps naive UTC datetimes; botocore returns aware ones."""
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.timestamp()
+    return float(value)
+
+
+def naive_utc(epoch: float) -> dt.datetime:
+    return dt.datetime.fromtimestamp(epoch, UTC).replace(tzinfo=None)
+
+
+def json_default(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return to_epoch(value)
+    if isinstance(value, (set, tuple)):
+        return list(value)
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
+    return str(value)
+
+
+def region_from_environ(environ: dict) -> str:
+    auth = environ.get("HTTP_AUTHORIZATION", "")
+    m = re.search(r"Credential=[^/]+/\d{8}/([^/]+)/", auth)
+    if m:
+        return m.group(1)
+    return os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION") or "us-east-1"
+
+
+def account_from_environ(environ: dict) -> str:
+    """Same precedence as moto's BaseResponse.get_current_account."""
+    if "MOTO_ACCOUNT_ID" in os.environ:
+        return os.environ["MOTO_ACCOUNT_ID"]
+    if environ.get("HTTP_X_MOTO_ACCOUNT_ID"):
+        return environ["HTTP_X_MOTO_ACCOUNT_ID"]
+    m = re.search(r"Credential=([^/]+)/", environ.get("HTTP_AUTHORIZATION", ""))
+    if m:
+        from moto.iam.models import get_account_id_from
+
+        return get_account_id_from(m.group(1))
+    return DEFAULT_ACCOUNT_ID
+
+
+def default_account() -> str:
+    return os.environ.get("MOTO_ACCOUNT_ID", DEFAULT_ACCOUNT_ID)
+
+
+def read_body(environ: dict) -> bytes:
+    stream = environ.get("wsgi.input")
+    if stream is None:
+        return b""
+    length = environ.get("CONTENT_LENGTH")
+    if length:
+        try:
+            return stream.read(int(length))
+        except ValueError:
+            return b""
+    if environ.get("wsgi.input_terminated") or "chunked" in environ.get("HTTP_TRANSFER_ENCODING", ""):
+        return stream.read()
+    return b""
+
+
+class Response:
+    def __init__(self, status: int, body: bytes, headers: list[tuple[str, str]] | None = None):
+        self.status = status
+        self.body = body
+        self.headers = headers or []
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        reason = {200: "OK", 400: "Bad Request", 404: "Not Found", 409: "Conflict", 500: "Internal Server Error"}
+        headers = [(k, v) for k, v in self.headers if k.lower() != "content-length"]
+        headers.append(("Content-Length", str(len(self.body))))
+        start_response(f"{self.status} {reason.get(self.status, 'Status')}", headers)
+        return [self.body]
+
+
+def json_response(obj: Any, status: int = 200, content_type: str = "application/json") -> Response:
+    body = json.dumps(obj, default=json_default).encode()
+    return Response(status, body, [("Content-Type", content_type), ("x-amzn-RequestId", str(uuid.uuid4()))])
+
+
+AMZ_JSON = "application/x-amz-json-1.1"
+
+
+def aws_json(obj: Any, status: int = 200) -> Response:
+    return json_response(obj, status, AMZ_JSON)
+
+
+class AwsError(Exception):
+    def __init__(self, code: str, message: str, status: int = 400):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+def aws_json_error(err: AwsError) -> Response:
+    return aws_json({"__type": err.code, "message": err.message}, err.status)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the front
+
+
+class SandboxFront:
+    def __init__(self) -> None:
+        # Import the backends this front reaches into now, not lazily in the middle of a timed request.
+        import moto.cloudwatch.models  # noqa: F401
+        import moto.codedeploy.models  # noqa: F401
+        import moto.codedeploy.responses  # noqa: F401
+        import moto.ecr.models  # noqa: F401
+        import moto.iam.models  # noqa: F401
+
+        # moto.ecs (it pulls in ec2) takes seconds to import: warm it up without delaying readiness.
+        threading.Thread(target=__import__, args=("moto.ecs.models",), daemon=True).start()
+        self.moto = DomainDispatcherApplication(create_backend_app)
+        self.lock = threading.RLock()
+        self.cloudwatch = CloudWatchCbor(self)
+        self.codedeploy = CodeDeploySim(self)
+        self.ecr = EcrReplication(self)
+
+    # -- calling moto in-process ---------------------------------------------------------------------------
+
+    def call_moto(self, environ: dict, body: bytes, **overrides: Any) -> tuple[int, dict[str, str], bytes]:
+        env = dict(environ)
+        env.update(overrides)
+        env["wsgi.input"] = io.BytesIO(body)
+        env["CONTENT_LENGTH"] = str(len(body))
+        env.pop("HTTP_TRANSFER_ENCODING", None)
+        captured: dict[str, Any] = {}
+        chunks: list[bytes] = []
+
+        def start_response(status: str, headers: list, exc_info: Any = None) -> Callable:
+            captured["status"] = int(status.split(" ", 1)[0])
+            captured["headers"] = {k.lower(): v for k, v in headers}
+            return chunks.append
+
+        result = self.moto(env, start_response)
+        try:
+            for chunk in result:
+                chunks.append(chunk)
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+        return captured.get("status", 500), captured.get("headers", {}), b"".join(chunks)
+
+    def reset_moto(self) -> None:
+        env = {
+            "REQUEST_METHOD": "POST",
+            "PATH_INFO": "/moto-api/reset",
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "0",
+            "HTTP_HOST": "127.0.0.1",
+            "wsgi.url_scheme": "http",
+            "wsgi.errors": sys.stderr,
+            "QUERY_STRING": "",
+        }
+        self.call_moto(env, b"")
+
+    def reset_own_state(self) -> None:
+        with self.lock:
+            self.codedeploy.reset()
+            self.ecr.reset()
+
+    # -- WSGI ----------------------------------------------------------------------------------------------
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "GET")
+        try:
+            if path.startswith("/_sandbox/"):
+                return self.control(path, method, environ)(environ, start_response)
+            if path == "/moto-api/reset" and method == "POST":
+                body = read_body(environ)
+                status, headers, out = self.call_moto(environ, body)
+                self.reset_own_state()
+                return Response(status, out, list(headers.items()))(environ, start_response)
+            if method == "POST" and path.startswith("/service/") and "/operation/" in path:
+                if "rpc-v2-cbor" in environ.get("HTTP_SMITHY_PROTOCOL", "") or "cbor" in environ.get(
+                    "CONTENT_TYPE", ""
+                ):
+                    return self.cloudwatch.handle(environ, path)(environ, start_response)
+            target = environ.get("HTTP_X_AMZ_TARGET", "")
+            if target.startswith("CodeDeploy_20141006."):
+                op = target.split(".", 1)[1]
+                if op in self.codedeploy.handlers:
+                    return self.codedeploy.handle(op, environ)(environ, start_response)
+            if target.startswith("AmazonEC2ContainerRegistry_V20150921."):
+                op = target.split(".", 1)[1]
+                if op in self.ecr.handlers:
+                    return self.ecr.handle(op, environ)(environ, start_response)
+        except Exception as exc:  # a bug here must not look like an AWS answer the SDK retries forever
+            traceback.print_exc()
+            return json_response({"__type": "SandboxInternalError", "message": f"sandbox_aws: {exc!r}"}, 400)(
+                environ, start_response
+            )
+        return self.moto(environ, start_response)
+
+    def control(self, path: str, method: str, environ: dict) -> Response:
+        body = read_body(environ)
+        try:
+            payload = json.loads(body) if body.strip() else {}
+        except ValueError:
+            return json_response({"error": "body is not JSON"}, 400)
+        if path == "/_sandbox/health":
+            return json_response(
+                {
+                    "ok": True,
+                    "front": "sandbox_aws",
+                    "codedeploySpeed": self.codedeploy.speed,
+                    "replicationDelay": self.ecr.delay,
+                    "replicationPaused": self.ecr.paused,
+                    "primaryRegion": self.ecr.primary_region,
+                }
+            )
+        if method != "POST":
+            return json_response({"error": f"use POST for {path}"}, 400)
+        if path == "/_sandbox/reset":
+            self.reset_moto()
+            self.reset_own_state()
+            return json_response({"ok": True})
+        if path == "/_sandbox/codedeploy/fail-hook":
+            return self.codedeploy.control_fail_hook(payload)
+        if path == "/_sandbox/codedeploy/speed":
+            return self.codedeploy.control_speed(payload)
+        if path == "/_sandbox/ecr/pause-replication":
+            return self.ecr.control_pause(payload)
+        if path == "/_sandbox/registry-events":
+            return self.ecr.registry_events(payload)
+        return json_response({"error": f"unknown sandbox endpoint {path}"}, 404)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 1. CloudWatch over Smithy RPC v2 CBOR
+
+
+class CloudWatchCbor:
+    SERVICE = "GraniteServiceVersion20100801"
+
+    def __init__(self, front: SandboxFront) -> None:
+        self.front = front
+        self.model = botocore.session.get_session().get_service_model("cloudwatch")
+        self.serializer = botocore.serialize.create_serializer("query", include_validation=False)
+        self.parser = botocore.parsers.create_parser("query")
+
+    # -- wire ----------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def reply(obj: dict, status: int = 200, extra: list[tuple[str, str]] | None = None) -> Response:
+        headers = [
+            ("smithy-protocol", "rpc-v2-cbor"),
+            ("Content-Type", "application/cbor"),
+            ("x-amzn-RequestId", str(uuid.uuid4())),
+        ]
+        return Response(status, cbor2.dumps(obj), headers + (extra or []))
+
+    @classmethod
+    def error(cls, code: str, message: str, status: int = 400, fault: str = "Sender") -> Response:
+        return cls.reply(
+            {"__type": f"com.amazonaws.cloudwatch#{code}", "message": message},
+            status,
+            [("x-amzn-query-error", f"{code};{fault}")],
+        )
+
+    def handle(self, environ: dict, path: str) -> Response:
+        m = re.fullmatch(r"/service/([^/]+)/operation/([^/]+)", path)
+        if not m or m.group(1) != self.SERVICE:
+            return self.error("UnknownOperationException", f"sandbox_aws serves CloudWatch only, not {path}", 404)
+        op = m.group(2)
+        raw = read_body(environ)
+        if "gzip" in environ.get("HTTP_CONTENT_ENCODING", ""):
+            raw = gzip.decompress(raw)
+        try:
+            params = cbor2.loads(raw) if raw else {}
+        except Exception as exc:
+            return self.error("SerializationException", f"request body is not CBOR: {exc}")
+        if not isinstance(params, dict):
+            return self.error("SerializationException", "request body is not a CBOR map")
+        try:
+            op_model = self.model.operation_model(op)
+        except Exception:
+            return self.error("UnknownOperationException", f"CloudWatch operation {op} is not known to the sandbox")
+        params = self.strip_unknown(params, op_model.input_shape)
+        try:
+            if op == "DescribeAlarms":
+                result = self.describe_alarms(environ, params, op_model)
+            elif op == "DescribeAlarmHistory":
+                result = self.describe_alarm_history(environ, params)
+            else:
+                result = self.via_query(environ, op_model, params)
+        except AwsError as err:
+            return self.error(err.code, err.message, err.status, "Receiver" if err.status >= 500 else "Sender")
+        return self.reply(self.encode(result, op_model.output_shape) if op_model.output_shape else {})
+
+    # -- request/response translation ---------------------------------------------------------------------
+
+    def strip_unknown(self, value: Any, shape: Any) -> Any:
+        if shape is None:
+            return value
+        if shape.type_name == "structure":
+            if not isinstance(value, dict):
+                return value
+            return {
+                k: self.strip_unknown(v, shape.members[k]) for k, v in value.items() if k in shape.members and v is not None
+            }
+        if shape.type_name == "list" and isinstance(value, list):
+            return [self.strip_unknown(v, shape.member) for v in value]
+        if shape.type_name == "map" and isinstance(value, dict):
+            return {k: self.strip_unknown(v, shape.value) for k, v in value.items()}
+        if shape.type_name == "timestamp" and isinstance(value, (int, float)):
+            return dt.datetime.fromtimestamp(value, UTC)
+        return value
+
+    def encode(self, value: Any, shape: Any) -> Any:
+        """Python value -> CBOR-ready value, typed by the botocore shape."""
+        t = shape.type_name
+        if t == "structure":
+            out = {}
+            for name, member in shape.members.items():
+                if isinstance(value, dict) and value.get(name) is not None:
+                    out[name] = self.encode(value[name], member)
+            return out
+        if t == "list":
+            return [self.encode(v, shape.member) for v in value]
+        if t == "map":
+            return {k: self.encode(v, shape.value) for k, v in value.items()}
+        if t == "timestamp":
+            return cbor2.CBORTag(1, float(to_epoch(value)))
+        if t in ("double", "float"):
+            return float(value)
+        if t in ("integer", "long", "short", "byte"):
+            return int(value)
+        if t == "boolean":
+            return bool(value) if not isinstance(value, str) else value.lower() == "true"
+        if t == "blob":
+            return value if isinstance(value, bytes) else base64.b64decode(value)
+        return str(value)
+
+    def via_query(self, environ: dict, op_model: Any, params: dict) -> dict:
+        request = self.serializer.serialize_to_request(params, op_model)
+        body = urllib.parse.urlencode(request["body"], doseq=True).encode()
+        status, headers, out = self.front.call_moto(
+            environ,
+            body,
+            PATH_INFO="/",
+            QUERY_STRING="",
+            CONTENT_TYPE="application/x-www-form-urlencoded; charset=utf-8",
+            HTTP_ACCEPT="text/xml",
+            HTTP_SMITHY_PROTOCOL="",
+        )
+        if not out.lstrip().startswith(b"<"):
+            raise AwsError(
+                "InternalFailure" if status >= 500 else "InvalidAction",
+                f"moto could not answer {op_model.name} (HTTP {status}): {out[:300].decode(errors='replace')}",
+                500 if status >= 500 else 400,
+            )
+        parsed = self.parser.parse({"body": out, "headers": headers, "status_code": status}, op_model.output_shape)
+        if status >= 300:
+            err = parsed.get("Error", {})
+            raise AwsError(err.get("Code") or "InternalFailure", err.get("Message") or "", status)
+        parsed.pop("ResponseMetadata", None)
+        return parsed
+
+    # -- operations moto gets wrong or lacks ---------------------------------------------------------------
+
+    def backend(self, environ: dict) -> Any:
+        from moto.cloudwatch.models import cloudwatch_backends
+
+        return cloudwatch_backends[account_from_environ(environ)][region_from_environ(environ)]
+
+    def describe_alarms(self, environ: dict, params: dict, op_model: Any) -> dict:
+        # moto applies only the first filter given (if/elif); CloudWatch combines them.
+        everything = self.via_query(environ, op_model, {"AlarmTypes": ["MetricAlarm", "CompositeAlarm"]})
+        names = params.get("AlarmNames")
+        prefix = params.get("AlarmNamePrefix")
+        state = params.get("StateValue")
+        action_prefix = params.get("ActionPrefix")
+        types = params.get("AlarmTypes") or ["MetricAlarm"]
+
+        def keep(alarm: dict) -> bool:
+            if names and alarm.get("AlarmName") not in names:
+                return False
+            if prefix and not alarm.get("AlarmName", "").startswith(prefix):
+                return False
+            if state and alarm.get("StateValue") != state:
+                return False
+            if action_prefix and not any(a.startswith(action_prefix) for a in alarm.get("AlarmActions", [])):
+                return False
+            return True
+
+        out: dict[str, Any] = {"MetricAlarms": [], "CompositeAlarms": []}
+        if "MetricAlarm" in types:
+            out["MetricAlarms"] = [a for a in everything.get("MetricAlarms", []) if keep(a)]
+        if "CompositeAlarm" in types:
+            out["CompositeAlarms"] = [a for a in everything.get("CompositeAlarms", []) if keep(a)]
+        return out
+
+    def describe_alarm_history(self, environ: dict, params: dict) -> dict:
+        backend = self.backend(environ)
+        name = params.get("AlarmName")
+        item_type = params.get("HistoryItemType")
+        start = params.get("StartDate")
+        end = params.get("EndDate")
+        items: list[dict] = []
+        for alarm in list(backend.alarms.values()):
+            if name and alarm.name != name:
+                continue
+            alarm_type = "CompositeAlarm" if alarm.rule is not None else "MetricAlarm"
+            if params.get("AlarmTypes") and alarm_type not in params["AlarmTypes"]:
+                continue
+            items.append(
+                {
+                    "AlarmName": alarm.name,
+                    "AlarmType": alarm_type,
+                    "Timestamp": alarm.configuration_updated_timestamp,
+                    "HistoryItemType": "ConfigurationUpdate",
+                    "HistorySummary": f'Alarm "{alarm.name}" updated',
+                    "HistoryData": json.dumps({"type": "Update", "version": "1.0"}),
+                }
+            )
+            # moto appends (kind, old reason, old reason data, old state, old timestamp) on every update
+            states = [(h[3], h[1], h[4]) for h in alarm.history if h and h[0] == "StateUpdate"]
+            states.append((alarm.state_value, alarm.state_reason, alarm.state_updated_timestamp))
+            for (old_state, old_reason, _), (new_state, new_reason, when) in zip(states, states[1:]):
+                items.append(
+                    {
+                        "AlarmName": alarm.name,
+                        "AlarmType": alarm_type,
+                        "Timestamp": when,
+                        "HistoryItemType": "StateUpdate",
+                        "HistorySummary": f"Alarm updated from {old_state} to {new_state}",
+                        "HistoryData": json.dumps(
+                            {
+                                "version": "1.0",
+                                "oldState": {"stateValue": old_state, "stateReason": old_reason},
+                                "newState": {"stateValue": new_state, "stateReason": new_reason},
+                            }
+                        ),
+                    }
+                )
+        if item_type:
+            items = [i for i in items if i["HistoryItemType"] == item_type]
+        if start:
+            items = [i for i in items if to_epoch(i["Timestamp"]) >= to_epoch(start)]
+        if end:
+            items = [i for i in items if to_epoch(i["Timestamp"]) <= to_epoch(end)]
+        items.sort(key=lambda i: to_epoch(i["Timestamp"]), reverse=params.get("ScanBy") != "TimestampAscending")
+        if params.get("MaxRecords"):
+            items = items[: int(params["MaxRecords"])]
+        return {"AlarmHistoryItems": items}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 2. CodeDeploy deployments that progress
+
+HOOK_EVENTS = ["BeforeInstall", "AfterInstall", "AfterAllowTestTraffic", "BeforeAllowTraffic", "AfterAllowTraffic"]
+ECS_EVENTS = [
+    "BeforeInstall",
+    "Install",
+    "AfterInstall",
+    "AllowTestTraffic",
+    "AfterAllowTestTraffic",
+    "BeforeAllowTraffic",
+    "AllowTraffic",
+    "AfterAllowTraffic",
+]
+# How long each step takes, in config-seconds (divided by the speed-up factor).
+STEP_SECONDS = {
+    "Created": 30,
+    "BeforeInstall": 10,
+    "Install": 30,
+    "AfterInstall": 10,
+    "AllowTestTraffic": 5,
+    "AfterAllowTestTraffic": 10,
+    "BeforeAllowTraffic": 10,
+    "AfterAllowTraffic": 10,
+}
+ALL_AT_ONCE_SHIFT_SECONDS = 5
+ACTIVE_STATUSES = {"Created", "Queued", "InProgress", "Baking", "Ready"}
+
+
+def _canary(pct: int, minutes: int) -> dict:
+    return {"type": "TimeBasedCanary", "timeBasedCanary": {"canaryPercentage": pct, "canaryInterval": minutes}}
+
+
+def _linear(pct: int, minutes: int) -> dict:
+    return {"type": "TimeBasedLinear", "timeBasedLinear": {"linearPercentage": pct, "linearInterval": minutes}}
+
+
+ALL_AT_ONCE = {"type": "AllAtOnce"}
+PREDEFINED_CONFIGS: dict[str, dict] = {
+    "CodeDeployDefault.ECSAllAtOnce": {"computePlatform": "ECS", "trafficRoutingConfig": ALL_AT_ONCE},
+    "CodeDeployDefault.ECSCanary10Percent5Minutes": {"computePlatform": "ECS", "trafficRoutingConfig": _canary(10, 5)},
+    "CodeDeployDefault.ECSCanary10Percent15Minutes": {"computePlatform": "ECS", "trafficRoutingConfig": _canary(10, 15)},
+    "CodeDeployDefault.ECSLinear10PercentEvery1Minutes": {"computePlatform": "ECS", "trafficRoutingConfig": _linear(10, 1)},
+    "CodeDeployDefault.ECSLinear10PercentEvery3Minutes": {"computePlatform": "ECS", "trafficRoutingConfig": _linear(10, 3)},
+    "CodeDeployDefault.LambdaAllAtOnce": {"computePlatform": "Lambda", "trafficRoutingConfig": ALL_AT_ONCE},
+    "CodeDeployDefault.LambdaCanary10Percent5Minutes": {"computePlatform": "Lambda", "trafficRoutingConfig": _canary(10, 5)},
+    "CodeDeployDefault.LambdaCanary10Percent10Minutes": {"computePlatform": "Lambda", "trafficRoutingConfig": _canary(10, 10)},
+    "CodeDeployDefault.LambdaCanary10Percent15Minutes": {"computePlatform": "Lambda", "trafficRoutingConfig": _canary(10, 15)},
+    "CodeDeployDefault.LambdaCanary10Percent30Minutes": {"computePlatform": "Lambda", "trafficRoutingConfig": _canary(10, 30)},
+    "CodeDeployDefault.LambdaLinear10PercentEvery1Minute": {"computePlatform": "Lambda", "trafficRoutingConfig": _linear(10, 1)},
+    "CodeDeployDefault.LambdaLinear10PercentEvery2Minutes": {"computePlatform": "Lambda", "trafficRoutingConfig": _linear(10, 2)},
+    "CodeDeployDefault.LambdaLinear10PercentEvery3Minutes": {"computePlatform": "Lambda", "trafficRoutingConfig": _linear(10, 3)},
+    "CodeDeployDefault.LambdaLinear10PercentEvery10Minutes": {"computePlatform": "Lambda", "trafficRoutingConfig": _linear(10, 10)},
+    "CodeDeployDefault.AllAtOnce": {"computePlatform": "Server", "minimumHealthyHosts": {"type": "HOST_COUNT", "value": 0}},
+    "CodeDeployDefault.HalfAtATime": {"computePlatform": "Server", "minimumHealthyHosts": {"type": "FLEET_PERCENT", "value": 50}},
+    "CodeDeployDefault.OneAtATime": {"computePlatform": "Server", "minimumHealthyHosts": {"type": "FLEET_PERCENT", "value": 99}},
+}
+PREDEFINED_CREATE_TIME = 1416355200.0  # CodeDeploy's launch, for the built-in configs
+DEFAULT_CONFIG_BY_PLATFORM = {
+    "ECS": "CodeDeployDefault.ECSAllAtOnce",
+    "Lambda": "CodeDeployDefault.LambdaAllAtOnce",
+    "Server": "CodeDeployDefault.OneAtATime",
+}
+
+# UpdateDeploymentGroup input name -> moto DeploymentGroup attribute
+GROUP_FIELDS = {
+    "deploymentConfigName": "deployment_config_name",
+    "ec2TagFilters": "ec2_tag_filters",
+    "onPremisesInstanceTagFilters": "on_premises_instance_tag_filters",
+    "autoScalingGroups": "auto_scaling_groups",
+    "serviceRoleArn": "service_role_arn",
+    "triggerConfigurations": "trigger_configurations",
+    "alarmConfiguration": "alarm_configuration",
+    "autoRollbackConfiguration": "auto_rollback_configuration",
+    "outdatedInstancesStrategy": "outdated_instances_strategy",
+    "deploymentStyle": "deployment_style",
+    "blueGreenDeploymentConfiguration": "blue_green_deployment_configuration",
+    "loadBalancerInfo": "load_balancer_info",
+    "ec2TagSet": "ec2_tag_set",
+    "ecsServices": "ecs_services",
+    "onPremisesTagSet": "on_premises_tag_set",
+    "terminationHookEnabled": "termination_hook_enabled",
+}
+
+
+class Rollout:
+    """One CodeDeploy deployment's progress. Times are wall-clock epoch seconds."""
+
+    def __init__(self, **kw: Any) -> None:
+        self.deployment_id: str = kw["deployment_id"]
+        self.account: str = kw["account"]
+        self.region: str = kw["region"]
+        self.app: str = kw["app"]
+        self.group: str = kw["group"]
+        self.platform: str = kw["platform"]
+        self.config_name: str = kw["config_name"]
+        self.routing: dict = kw["routing"]
+        self.speed: float = kw["speed"]
+        self.auto_rollback: dict = kw["auto_rollback"] or {}
+        self.alarm_config: dict = kw["alarm_config"] or {}
+        self.is_rollback: bool = kw.get("is_rollback", False)
+        self.triggering_id: str | None = kw.get("triggering_id")
+        self.target: dict | None = kw.get("target")  # ECS: cluster, service, target groups, desired count
+        self.task_definition: str | None = kw.get("task_definition")
+        self.created: float = kw["created"]
+        self.phases: list[list] = kw["phases"]  # [name, config-seconds or None for "until told"]
+        self.idx = 0
+        self.phase_started = self.created
+        self.event_times: dict[str, list] = {}  # name -> [start, end]
+        self.fail_hooks: dict[str, str] = {}
+        self.outcome: dict | None = None  # status, code, message, at, rollback_id, failed_event
+        self.final_weight: float | None = None
+        self.green_id = "ecs-svc/" + "".join(random.choice("0123456789") for _ in range(19))
+        self.blue_id = "ecs-svc/" + "".join(random.choice("0123456789") for _ in range(19))
+        self.ecs_updated = False
+
+    # -- timeline ------------------------------------------------------------------------------------------
+
+    @property
+    def done(self) -> bool:
+        return self.outcome is not None
+
+    @property
+    def phase(self) -> str:
+        return self.phases[self.idx][0] if self.idx < len(self.phases) else "Done"
+
+    def status(self) -> str:
+        if self.outcome:
+            return self.outcome["status"]
+        if self.phase == "Created":
+            return "Created"
+        if self.phase == "ReadyWait":
+            return "Ready"
+        return "InProgress"
+
+    def started_at(self) -> float | None:
+        first = self.event_times.get(self.phases[1][0]) if len(self.phases) > 1 else None
+        return first[0] if first else None
+
+    def traffic_seconds(self) -> float:
+        """Config-seconds the AllowTraffic step needs to reach 100%."""
+        r = self.routing or ALL_AT_ONCE
+        if r.get("type") == "TimeBasedCanary":
+            return r["timeBasedCanary"]["canaryInterval"] * 60.0
+        if r.get("type") == "TimeBasedLinear":
+            lin = r["timeBasedLinear"]
+            steps = math.ceil(100.0 / max(1, lin["linearPercentage"])) - 1
+            return steps * lin["linearInterval"] * 60.0
+        return float(ALL_AT_ONCE_SHIFT_SECONDS)
+
+    def green_weight(self, now: float) -> float:
+        if self.outcome and self.final_weight is not None:
+            return self.final_weight
+        names = [p[0] for p in self.phases]
+        if "AllowTraffic" not in names:
+            return 100.0 if self.outcome and self.outcome["status"] == "Succeeded" else 0.0
+        at = names.index("AllowTraffic")
+        if self.idx < at:
+            return 0.0
+        if self.idx > at or (self.outcome and self.outcome["status"] == "Succeeded"):
+            return 100.0
+        elapsed = (now - self.phase_started) * self.speed
+        r = self.routing or ALL_AT_ONCE
+        if r.get("type") == "TimeBasedCanary":
+            c = r["timeBasedCanary"]
+            return float(c["canaryPercentage"]) if elapsed < c["canaryInterval"] * 60 else 100.0
+        if r.get("type") == "TimeBasedLinear":
+            lin = r["timeBasedLinear"]
+            step = int(elapsed // (lin["linearInterval"] * 60))
+            return float(min(100, lin["linearPercentage"] * (1 + step)))
+        return 100.0
+
+    def begin_phase(self, at: float) -> None:
+        self.phase_started = at
+        if self.idx < len(self.phases):
+            self.event_times.setdefault(self.phase, [at, None])
+
+    def end_phase(self, at: float) -> None:
+        times = self.event_times.get(self.phase)
+        if times:
+            times[1] = at
+
+    def lifecycle_events(self, now: float) -> list[dict]:
+        names = [p[0] for p in self.phases]
+        events = []
+        for name in ECS_EVENTS if self.platform == "ECS" and not self.is_rollback else [n for n in names if n not in ("Created", "ReadyWait", "TerminationWait")]:
+            ev: dict[str, Any] = {"lifecycleEventName": name}
+            times = self.event_times.get(name)
+            if name not in names:
+                ev["status"] = "Skipped"
+            elif times is None:
+                ev["status"] = "Skipped" if self.outcome else "Pending"
+            elif times[1] is None:
+                if self.outcome:
+                    ev["status"] = "Failed"
+                    ev["endTime"] = self.outcome["at"]
+                    ev["diagnostics"] = {
+                        "errorCode": "ScriptFailed" if self.outcome.get("failed_event") == name else "UnknownError",
+                        "scriptName": name,
+                        "message": self.outcome["message"],
+                        "logTail": "",
+                    }
+                else:
+                    ev["status"] = "InProgress"
+                ev["startTime"] = times[0]
+            else:
+                ev["status"] = "Succeeded"
+                ev["startTime"], ev["endTime"] = times
+            events.append(ev)
+        return events
+
+    def target_status(self) -> str:
+        status = self.status()
+        return {
+            "Created": "Pending",
+            "Ready": "Ready",
+            "InProgress": "InProgress",
+            "Succeeded": "Succeeded",
+        }.get(status, "Failed")
+
+
+class CodeDeploySim:
+    def __init__(self, front: SandboxFront) -> None:
+        self.front = front
+        self.speed = max(0.001, env_float("PD_SANDBOX_CODEDEPLOY_SPEED", 60.0))
+        self.rollouts: dict[str, Rollout] = {}
+        self.configs: dict[tuple[str, str], dict[str, dict]] = {}  # (account, region) -> name -> info
+        self.handlers: dict[str, Callable[[dict, dict], Response]] = {
+            "CreateDeploymentConfig": self.create_deployment_config,
+            "GetDeploymentConfig": self.get_deployment_config,
+            "ListDeploymentConfigs": self.list_deployment_configs,
+            "DeleteDeploymentConfig": self.delete_deployment_config,
+            "CreateDeploymentGroup": self.create_deployment_group,
+            "GetDeploymentGroup": self.get_deployment_group,
+            "BatchGetDeploymentGroups": self.batch_get_deployment_groups,
+            "UpdateDeploymentGroup": self.update_deployment_group,
+            "DeleteDeploymentGroup": self.delete_deployment_group,
+            "DeleteApplication": self.delete_application,
+            "CreateDeployment": self.create_deployment,
+            "GetDeployment": self.get_deployment,
+            "BatchGetDeployments": self.batch_get_deployments,
+            "ListDeployments": self.list_deployments,
+            "StopDeployment": self.stop_deployment,
+            "ContinueDeployment": self.continue_deployment,
+            "ListDeploymentTargets": self.list_deployment_targets,
+            "GetDeploymentTarget": self.get_deployment_target,
+            "BatchGetDeploymentTargets": self.batch_get_deployment_targets,
+        }
+        self.initial_speed = self.speed
+        threading.Thread(target=self.ticker, name="codedeploy-ticker", daemon=True).start()
+
+    def reset(self) -> None:
+        self.rollouts.clear()
+        self.configs.clear()
+        self.speed = self.initial_speed
+
+    # -- plumbing ------------------------------------------------------------------------------------------
+
+    def handle(self, op: str, environ: dict) -> Response:
+        raw = read_body(environ)
+        try:
+            body = json.loads(raw) if raw.strip() else {}
+        except ValueError:
+            return aws_json_error(AwsError("SerializationException", "request body is not JSON"))
+        ctx = {"environ": environ, "raw": raw, "account": account_from_environ(environ), "region": region_from_environ(environ)}
+        from moto.core.exceptions import JsonRESTError
+
+        try:
+            with self.front.lock:
+                self.tick()
+                return self.handlers[op](ctx, body)
+        except AwsError as err:
+            return aws_json_error(err)
+        except JsonRESTError as err:
+            return aws_json_error(AwsError(err.error_type, err.message, getattr(err, "code", 400) or 400))
+
+    def backend(self, account: str, region: str) -> Any:
+        from moto.codedeploy.models import codedeploy_backends
+
+        return codedeploy_backends[account][region]
+
+    def pass_to_moto(self, ctx: dict) -> tuple[int, dict]:
+        status, _, out = self.front.call_moto(ctx["environ"], ctx["raw"])
+        try:
+            return status, json.loads(out) if out.strip() else {}
+        except ValueError:
+            raise AwsError("InternalFailure", f"moto answered HTTP {status}: {out[:300]!r}", 500)
+
+    def ticker(self) -> None:
+        while True:
+            time.sleep(0.1)
+            try:
+                with self.front.lock:
+                    self.tick()
+            except Exception:
+                traceback.print_exc()
+
+    # -- deployment configs --------------------------------------------------------------------------------
+
+    def find_config(self, account: str, region: str, name: str) -> dict | None:
+        if name in PREDEFINED_CONFIGS:
+            info = dict(PREDEFINED_CONFIGS[name])
+            info["deploymentConfigName"] = name
+            info["deploymentConfigId"] = str(uuid.uuid5(uuid.NAMESPACE_URL, name))
+            info["createTime"] = PREDEFINED_CREATE_TIME
+            return info
+        return self.configs.get((account, region), {}).get(name)
+
+    def create_deployment_config(self, ctx: dict, body: dict) -> Response:
+        name = body.get("deploymentConfigName") or ""
+        if not name:
+            raise AwsError("DeploymentConfigNameRequiredException", "Deployment config name is required")
+        if name.startswith("CodeDeployDefault."):
+            raise AwsError("InvalidDeploymentConfigNameException", "The deployment config name cannot begin with CodeDeployDefault.")
+        if self.find_config(ctx["account"], ctx["region"], name):
+            raise AwsError("DeploymentConfigAlreadyExistsException", f"Deployment configuration {name} already exists.")
+        routing = body.get("trafficRoutingConfig")
+        if routing:
+            kind = routing.get("type")
+            key = {"TimeBasedCanary": "timeBasedCanary", "TimeBasedLinear": "timeBasedLinear"}.get(kind)
+            if kind not in ("AllAtOnce", "TimeBasedCanary", "TimeBasedLinear") or (key and not routing.get(key)):
+                raise AwsError("InvalidTrafficRoutingConfigurationException", f"invalid trafficRoutingConfig {routing!r}")
+        info = {
+            "deploymentConfigId": str(uuid.uuid4()),
+            "deploymentConfigName": name,
+            "computePlatform": body.get("computePlatform") or "Server",
+            "createTime": time.time(),
+        }
+        for key in ("minimumHealthyHosts", "trafficRoutingConfig", "zonalConfig"):
+            if body.get(key):
+                info[key] = body[key]
+        self.configs.setdefault((ctx["account"], ctx["region"]), {})[name] = info
+        return aws_json({"deploymentConfigId": info["deploymentConfigId"]})
+
+    def get_deployment_config(self, ctx: dict, body: dict) -> Response:
+        name = body.get("deploymentConfigName") or ""
+        info = self.find_config(ctx["account"], ctx["region"], name)
+        if not info:
+            raise AwsError("DeploymentConfigDoesNotExistException", f"No deployment configuration found for name: {name}")
+        return aws_json({"deploymentConfigInfo": info})
+
+    def list_deployment_configs(self, ctx: dict, body: dict) -> Response:
+        names = sorted(set(PREDEFINED_CONFIGS) | set(self.configs.get((ctx["account"], ctx["region"]), {})))
+        return aws_json({"deploymentConfigsList": names})
+
+    def delete_deployment_config(self, ctx: dict, body: dict) -> Response:
+        name = body.get("deploymentConfigName") or ""
+        if name in PREDEFINED_CONFIGS:
+            raise AwsError("InvalidOperationException", f"The built-in deployment configuration {name} cannot be deleted.")
+        backend = self.backend(ctx["account"], ctx["region"])
+        for groups in backend.deployment_groups.values():
+            for group in groups.values():
+                if str(group.deployment_config_name) == name:
+                    raise AwsError("DeploymentConfigInUseException", f"Deployment configuration {name} is in use.")
+        self.configs.get((ctx["account"], ctx["region"]), {}).pop(name, None)
+        return aws_json({})
+
+    # -- deployment groups ---------------------------------------------------------------------------------
+
+    def group_info(self, group: Any) -> dict:
+        from moto.codedeploy.responses import _deployment_group_info
+
+        info = _deployment_group_info(group)
+        info["alarmConfiguration"] = group.alarm_configuration or {
+            "enabled": False,
+            "ignorePollAlarmFailure": False,
+            "alarms": [],
+        }
+        for key in ("targetRevision", "lastSuccessfulDeployment", "lastAttemptedDeployment"):
+            if not info.get(key):
+                info.pop(key, None)
+        last = [r for r in self.rollouts.values() if r.app == group.application.application_name and r.group == group.deployment_group_name and not r.is_rollback]
+        if last:
+            latest = max(last, key=lambda r: r.created)
+            info["lastAttemptedDeployment"] = {"deploymentId": latest.deployment_id, "status": latest.status(), "createTime": latest.created}
+            if latest.done:
+                info["lastAttemptedDeployment"]["endTime"] = latest.outcome["at"]
+            ok = [r for r in last if r.status() == "Succeeded"]
+            if ok:
+                good = max(ok, key=lambda r: r.created)
+                info["lastSuccessfulDeployment"] = {
+                    "deploymentId": good.deployment_id,
+                    "status": "Succeeded",
+                    "createTime": good.created,
+                    "endTime": good.outcome["at"],
+                }
+        return {k: v for k, v in info.items() if v is not None}
+
+    def create_deployment_group(self, ctx: dict, body: dict) -> Response:
+        name = body.get("deploymentConfigName")
+        if name and not self.find_config(ctx["account"], ctx["region"], name):
+            raise AwsError("DeploymentConfigDoesNotExistException", f"No deployment configuration found for name: {name}")
+        status, out = self.pass_to_moto(ctx)
+        if status == 200 and not name:
+            backend = self.backend(ctx["account"], ctx["region"])
+            try:
+                app = backend.applications[body["applicationName"]]
+                group = backend.deployment_groups[body["applicationName"]][body["deploymentGroupName"]]
+                group.deployment_config_name = DEFAULT_CONFIG_BY_PLATFORM.get(app.compute_platform, "CodeDeployDefault.OneAtATime")
+            except KeyError:
+                pass
+        return aws_json(out, status)
+
+    def get_deployment_group(self, ctx: dict, body: dict) -> Response:
+        backend = self.backend(ctx["account"], ctx["region"])
+        group = backend.get_deployment_group(body.get("applicationName"), body.get("deploymentGroupName"))
+        return aws_json({"deploymentGroupInfo": self.group_info(group)})
+
+    def batch_get_deployment_groups(self, ctx: dict, body: dict) -> Response:
+        backend = self.backend(ctx["account"], ctx["region"])
+        app_name = body.get("applicationName")
+        backend.get_application(app_name)
+        infos, error = [], ""
+        for name in body.get("deploymentGroupNames") or []:
+            group = backend.deployment_groups.get(app_name, {}).get(name)
+            if group is None:
+                error = f"Deployment group {name} does not exist."
+                continue
+            infos.append(self.group_info(group))
+        return aws_json({"deploymentGroupsInfo": infos, "errorMessage": error})
+
+    def update_deployment_group(self, ctx: dict, body: dict) -> Response:
+        backend = self.backend(ctx["account"], ctx["region"])
+        app_name = body.get("applicationName")
+        current = body.get("currentDeploymentGroupName")
+        group = backend.get_deployment_group(app_name, current)
+        name = body.get("deploymentConfigName")
+        if name and not self.find_config(ctx["account"], ctx["region"], name):
+            raise AwsError("DeploymentConfigDoesNotExistException", f"No deployment configuration found for name: {name}")
+        for key, attr in GROUP_FIELDS.items():
+            if key in body and body[key] is not None:
+                setattr(group, attr, body[key])
+        new_name = body.get("newDeploymentGroupName")
+        if new_name and new_name != current:
+            groups = backend.deployment_groups[app_name]
+            if new_name in groups:
+                raise AwsError("DeploymentGroupAlreadyExistsException", f"Deployment group {new_name} already exists.")
+            groups[new_name] = groups.pop(current)
+            group.deployment_group_name = new_name
+        return aws_json({"hooksNotCleanedUp": []})
+
+    def delete_deployment_group(self, ctx: dict, body: dict) -> Response:
+        backend = self.backend(ctx["account"], ctx["region"])
+        app_name = body.get("applicationName")
+        backend.get_application(app_name)
+        backend.deployment_groups.get(app_name, {}).pop(body.get("deploymentGroupName"), None)
+        return aws_json({"hooksNotCleanedUp": []})
+
+    def delete_application(self, ctx: dict, body: dict) -> Response:
+        backend = self.backend(ctx["account"], ctx["region"])
+        app_name = body.get("applicationName")
+        backend.applications.pop(app_name, None)
+        backend.deployment_groups.pop(app_name, None)
+        return aws_json({})
+
+    # -- deployments ---------------------------------------------------------------------------------------
+
+    def create_deployment(self, ctx: dict, body: dict) -> Response:
+        account, region = ctx["account"], ctx["region"]
+        backend = self.backend(account, region)
+        app_name, group_name = body.get("applicationName"), body.get("deploymentGroupName")
+        group = backend.deployment_groups.get(app_name, {}).get(group_name)
+        if group is None:  # let moto give its own error
+            status, out = self.pass_to_moto(ctx)
+            return aws_json(out, status)
+        config_name = body.get("deploymentConfigName") or str(group.deployment_config_name)
+        config = self.find_config(account, region, config_name)
+        if not config:
+            raise AwsError("DeploymentConfigDoesNotExistException", f"No deployment configuration found for name: {config_name}")
+        for r in self.rollouts.values():
+            if r.account == account and r.region == region and r.app == app_name and r.group == group_name and r.status() in ACTIVE_STATUSES:
+                raise AwsError(
+                    "DeploymentLimitExceededException",
+                    f"The Deployment Group '{group_name}' already has an active Deployment '{r.deployment_id}'",
+                )
+        status, out = self.pass_to_moto(ctx)
+        if status != 200:
+            return aws_json(out, status)
+        deployment = backend.deployments[out["deploymentId"]]
+        deployment.deployment_config_name = config_name
+        override = body.get("overrideAlarmConfiguration")
+        self.rollouts[deployment.deployment_id] = self.new_rollout(
+            account,
+            region,
+            group,
+            deployment,
+            config_name,
+            config,
+            auto_rollback=body["autoRollbackConfiguration"] if body.get("autoRollbackConfiguration") is not None else group.auto_rollback_configuration,
+            alarm_config=override if override else group.alarm_configuration,
+            task_definition=self.appspec_task_definition(body.get("revision") or {}),
+        )
+        return aws_json(out)
+
+    @staticmethod
+    def appspec_task_definition(revision: dict) -> str | None:
+        try:
+            content = (revision.get("appSpecContent") or revision.get("string") or {}).get("content")
+            spec = yaml.safe_load(content) if content else None
+            for resource in spec.get("Resources", []):
+                for value in resource.values():
+                    td = (value.get("Properties") or {}).get("TaskDefinition")
+                    if td:
+                        return td
+        except Exception:
+            return None
+        return None
+
+    def ecs_target(self, account: str, region: str, group: Any) -> dict | None:
+        if group.application.compute_platform != "ECS" or not group.ecs_services:
+            return None
+        svc = group.ecs_services[0]
+        pairs = (group.load_balancer_info or {}).get("targetGroupPairInfoList") or [{}]
+        tgs = [tg.get("name") for tg in pairs[0].get("targetGroups", [])]
+        desired = 1
+        try:
+            from moto.ecs.models import ecs_backends
+
+            desired = ecs_backends[account][region].services[f"{svc['clusterName']}:{svc['serviceName']}"].desired_count or 1
+        except Exception:
+            pass
+        return {
+            "cluster": svc.get("clusterName"),
+            "service": svc.get("serviceName"),
+            "blue_tg": tgs[0] if tgs else None,
+            "green_tg": tgs[1] if len(tgs) > 1 else None,
+            "desired": desired,
+        }
+
+    def new_rollout(self, account: str, region: str, group: Any, deployment: Any, config_name: str, config: dict, **kw: Any) -> Rollout:
+        bg = group.blue_green_deployment_configuration or {}
+        ready = bg.get("deploymentReadyOption") or {}
+        terminate = bg.get("terminateBlueInstancesOnDeploymentSuccess") or {}
+        routing = config.get("trafficRoutingConfig") or ALL_AT_ONCE
+        target = self.ecs_target(account, region, group)
+        created = time.time()  # the clock starts now, whatever moto did before
+        deployment.create_time = naive_utc(created)
+        phases: list[list] = [["Created", STEP_SECONDS["Created"]]]
+        for name in ECS_EVENTS[:5]:
+            phases.append([name, STEP_SECONDS[name]])
+        if ready.get("actionOnTimeout") == "STOP_DEPLOYMENT":
+            wait = ready.get("waitTimeInMinutes") or 0
+            phases.append(["ReadyWait", wait * 60.0 if wait else None])
+        phases.append(["BeforeAllowTraffic", STEP_SECONDS["BeforeAllowTraffic"]])
+        phases.append(["AllowTraffic", 0.0])  # length set below, it depends on the routing config
+        phases.append(["AfterAllowTraffic", STEP_SECONDS["AfterAllowTraffic"]])
+        if terminate.get("action", "TERMINATE") == "TERMINATE" and terminate.get("terminationWaitTimeInMinutes"):
+            phases.append(["TerminationWait", terminate["terminationWaitTimeInMinutes"] * 60.0])
+        rollout = Rollout(
+            deployment_id=deployment.deployment_id,
+            account=account,
+            region=region,
+            app=deployment.application_name,
+            group=deployment.deployment_group_name,
+            platform=group.application.compute_platform or "Server",
+            config_name=config_name,
+            routing=routing,
+            speed=self.speed,
+            created=created,
+            phases=phases,
+            target=target,
+            **kw,
+        )
+        for phase in rollout.phases:
+            if phase[0] == "AllowTraffic":
+                phase[1] = rollout.traffic_seconds()
+        rollout.begin_phase(rollout.created)
+        return rollout
+
+    def tick(self) -> None:
+        now = time.time()
+        for rollout in list(self.rollouts.values()):
+            if rollout.done:
+                continue
+            self.advance(rollout, now)
+            if not rollout.done and rollout.status() in ("InProgress", "Ready") and not rollout.is_rollback:
+                firing = self.alarms_firing(rollout)
+                if firing:
+                    self.finish(
+                        rollout,
+                        now,
+                        "Stopped",
+                        "ALARM_ACTIVE",
+                        "One or more alarms have been activated according to the Amazon CloudWatch metrics you "
+                        "selected, and the affected deployments have been stopped. Activated alarms: " + ", ".join(firing),
+                        rollback=self.rollback_on(rollout, "DEPLOYMENT_STOP_ON_ALARM"),
+                    )
+            self.sync_moto(rollout, now)
+
+    def advance(self, rollout: Rollout, now: float) -> None:
+        while not rollout.done:
+            name, seconds = rollout.phases[rollout.idx]
+            if seconds is None:
+                return
+            end = rollout.phase_started + seconds / rollout.speed
+            if now < end:
+                return
+            if name in rollout.fail_hooks:
+                self.finish(
+                    rollout,
+                    end,
+                    "Failed",
+                    "HOOK_EXECUTION_FAILURE",
+                    f"The deployment failed because the {name} lifecycle event hook failed: {rollout.fail_hooks[name]}",
+                    rollback=self.rollback_on(rollout, "DEPLOYMENT_FAILURE"),
+                    failed_event=name,
+                )
+                return
+            if name == "ReadyWait":  # not continued in time
+                self.finish(
+                    rollout,
+                    end,
+                    "Stopped",
+                    "TIMEOUT",
+                    "The deployment was stopped because traffic rerouting was not started (ContinueDeployment) "
+                    "before the end of the wait period.",
+                    rollback=False,
+                )
+                return
+            self.next_phase(rollout, end)
+
+    def next_phase(self, rollout: Rollout, at: float) -> None:
+        rollout.end_phase(at)
+        rollout.idx += 1
+        if rollout.idx >= len(rollout.phases):
+            self.finish(rollout, at, "Succeeded", None, None, rollback=False)
+        else:
+            rollout.begin_phase(at)
+
+    @staticmethod
+    def rollback_on(rollout: Rollout, event: str) -> bool:
+        cfg = rollout.auto_rollback or {}
+        return bool(cfg.get("enabled")) and event in (cfg.get("events") or [])
+
+    def alarms_firing(self, rollout: Rollout) -> list[str]:
+        cfg = rollout.alarm_config or {}
+        if not cfg.get("enabled"):
+            return []
+        from moto.cloudwatch.models import cloudwatch_backends
+
+        alarms = cloudwatch_backends[rollout.account][rollout.region].alarms
+        firing = []
+        for entry in cfg.get("alarms") or []:
+            alarm = alarms.get(entry.get("name"))
+            if alarm is not None and alarm.state_value == "ALARM":
+                firing.append(alarm.name)
+        return firing
+
+    def finish(self, rollout: Rollout, at: float, status: str, code: str | None, message: str | None, *, rollback: bool, failed_event: str | None = None) -> None:
+        weight_now = rollout.green_weight(at)
+        rollout.outcome = {"status": status, "code": code, "message": message, "at": at, "rollback_id": None, "failed_event": failed_event}
+        if status == "Succeeded":
+            rollout.final_weight = 100.0
+            self.update_ecs_service(rollout)
+            return
+        rollout.final_weight = 0.0 if rollback else weight_now
+        if rollback:
+            rollout.outcome["rollback_id"] = self.start_rollback(rollout, at)
+
+    def start_rollback(self, rollout: Rollout, at: float) -> str | None:
+        backend = self.backend(rollout.account, rollout.region)
+        original = backend.deployments.get(rollout.deployment_id)
+        if original is None:
+            return None
+        group = original.deployment_group
+        previous = [
+            r for r in self.rollouts.values()
+            if r.app == rollout.app and r.group == rollout.group and r.status() == "Succeeded" and not r.is_rollback
+        ]
+        revision = original.revision
+        if previous:
+            prev = backend.deployments.get(max(previous, key=lambda r: r.created).deployment_id)
+            if prev is not None:
+                revision = prev.revision
+        config_name = DEFAULT_CONFIG_BY_PLATFORM.get(group.application.compute_platform, "CodeDeployDefault.AllAtOnce")
+        rollback_id = backend.create_deployment(rollout.app, rollout.group, revision, deployment_config_name=config_name, description=f"Rollback of {rollout.deployment_id}")
+        dep = backend.deployments[rollback_id]
+        dep.creator = "codeDeployRollback"
+        dep.create_time = naive_utc(at)
+        child = Rollout(
+            deployment_id=rollback_id,
+            account=rollout.account,
+            region=rollout.region,
+            app=rollout.app,
+            group=rollout.group,
+            platform=rollout.platform,
+            config_name=config_name,
+            routing=ALL_AT_ONCE,
+            speed=rollout.speed,
+            auto_rollback={},
+            alarm_config={},
+            is_rollback=True,
+            triggering_id=rollout.deployment_id,
+            target=rollout.target,
+            created=at,
+            phases=[["Created", 5.0], ["AllowTraffic", 25.0]],
+        )
+        child.blue_id = rollout.blue_id
+        child.begin_phase(at)
+        self.rollouts[rollback_id] = child
+        return rollback_id
+
+    def update_ecs_service(self, rollout: Rollout) -> None:
+        """What CodeDeploy does to the ECS service on success: the replacement task set becomes primary."""
+        if rollout.ecs_updated or not rollout.target or not rollout.task_definition or rollout.is_rollback:
+            return
+        rollout.ecs_updated = True
+        try:
+            from moto.ecs.models import ecs_backends
+
+            ecs = ecs_backends[rollout.account][rollout.region]
+            service = ecs.services[f"{rollout.target['cluster']}:{rollout.target['service']}"]
+            td = ecs.describe_task_definition(rollout.task_definition)
+            service.task_definition = td.arn
+            for deployment in getattr(service, "deployments", None) or []:
+                if isinstance(deployment, dict) and deployment.get("status") == "PRIMARY":
+                    deployment["taskDefinition"] = td.arn
+        except Exception as exc:
+            log(f"deployment {rollout.deployment_id}: could not update the ECS service in moto: {exc!r}")
+
+    def sync_moto(self, rollout: Rollout, now: float) -> None:
+        """Mirror the state into moto's DeploymentInfo so moto's own answers (ListDeployments) agree."""
+        dep = self.backend(rollout.account, rollout.region).deployments.get(rollout.deployment_id)
+        if dep is None:
+            return
+        dep.status = rollout.status()
+        started = rollout.started_at()
+        dep.start_time = naive_utc(started) if started else None
+        dep.complete_time = naive_utc(rollout.outcome["at"]) if rollout.outcome else None
+        overview = {"Pending": 0, "InProgress": 0, "Succeeded": 0, "Failed": 0, "Skipped": 0, "Ready": 0}
+        overview[rollout.target_status()] += 1
+        dep.deployment_overview = overview
+        dep.instance_termination_wait_time_started = rollout.phase == "TerminationWait" or (
+            rollout.outcome is not None and rollout.outcome["status"] == "Succeeded" and "TerminationWait" in [p[0] for p in rollout.phases]
+        )
+
+    def deployment_info(self, deployment: Any) -> dict:
+        from moto.codedeploy.responses import _deployment_info
+
+        info = _deployment_info(deployment)
+        rollout = self.rollouts.get(deployment.deployment_id)
+        for key in ("previousRevision", "errorInformation", "rollbackInfo", "relatedDeployments", "targetInstances"):
+            if not info.get(key):
+                info.pop(key, None)
+        if rollout is None:
+            return {k: v for k, v in info.items() if v is not None}
+        info["deploymentConfigName"] = rollout.config_name
+        if rollout.outcome and rollout.outcome["code"]:
+            info["errorInformation"] = {"code": rollout.outcome["code"], "message": rollout.outcome["message"]}
+        if rollout.outcome and rollout.outcome["rollback_id"]:
+            info["rollbackInfo"] = {
+                "rollbackDeploymentId": rollout.outcome["rollback_id"],
+                "rollbackMessage": f"Deployment {rollout.deployment_id} was rolled back by deployment {rollout.outcome['rollback_id']}.",
+            }
+        if rollout.is_rollback:
+            info["rollbackInfo"] = {
+                "rollbackTriggeringDeploymentId": rollout.triggering_id,
+                "rollbackMessage": f"This deployment rolls back deployment {rollout.triggering_id}.",
+            }
+        return {k: v for k, v in info.items() if v is not None}
+
+    def get_deployment(self, ctx: dict, body: dict) -> Response:
+        backend = self.backend(ctx["account"], ctx["region"])
+        deployment = backend.get_deployment(body.get("deploymentId"))
+        return aws_json({"deploymentInfo": self.deployment_info(deployment)})
+
+    def batch_get_deployments(self, ctx: dict, body: dict) -> Response:
+        backend = self.backend(ctx["account"], ctx["region"])
+        infos = [self.deployment_info(d) for d in backend.batch_get_deployments(body.get("deploymentIds") or [])]
+        return aws_json({"deploymentsInfo": infos})
+
+    def list_deployments(self, ctx: dict, body: dict) -> Response:
+        status, out = self.pass_to_moto(ctx)  # moto filters on the status sync_moto keeps current
+        return aws_json(out, status)
+
+    def rollout_for(self, ctx: dict, deployment_id: str | None) -> Rollout:
+        backend = self.backend(ctx["account"], ctx["region"])
+        backend.get_deployment(deployment_id)  # DeploymentDoesNotExistException
+        rollout = self.rollouts.get(deployment_id or "")
+        if rollout is None:
+            raise AwsError("InvalidDeploymentIdException", f"Deployment {deployment_id} was not created through the sandbox front")
+        return rollout
+
+    def stop_deployment(self, ctx: dict, body: dict) -> Response:
+        rollout = self.rollout_for(ctx, body.get("deploymentId"))
+        if rollout.done:
+            raise AwsError("DeploymentAlreadyCompletedException", f"The deployment {rollout.deployment_id} has already completed.")
+        if "autoRollbackEnabled" in body and body["autoRollbackEnabled"] is not None:
+            rollback = bool(body["autoRollbackEnabled"])
+        else:
+            rollback = self.rollback_on(rollout, "DEPLOYMENT_STOP_ON_REQUEST")
+        now = time.time()
+        self.finish(rollout, now, "Stopped", "MANUAL_STOP", "The deployment was stopped by a StopDeployment request.", rollback=rollback)
+        self.sync_moto(rollout, now)
+        return aws_json({"status": "Pending", "statusMessage": "Stopping Pending. Stopping to schedule commands in the deployment instances"})
+
+    def continue_deployment(self, ctx: dict, body: dict) -> Response:
+        rollout = self.rollout_for(ctx, body.get("deploymentId"))
+        wait_type = body.get("deploymentWaitType") or "READY_WAIT"
+        now = time.time()
+        if wait_type == "READY_WAIT" and not rollout.done and rollout.phase == "ReadyWait":
+            self.next_phase(rollout, now)
+        elif wait_type == "TERMINATION_WAIT" and not rollout.done and rollout.phase == "TerminationWait":
+            self.next_phase(rollout, now)
+        else:
+            raise AwsError("DeploymentIsNotInReadyStateException", f"The deployment {rollout.deployment_id} is not in a {wait_type} state.")
+        self.sync_moto(rollout, now)
+        return aws_json({})
+
+    # -- deployment targets --------------------------------------------------------------------------------
+
+    def target_id(self, rollout: Rollout) -> str:
+        if rollout.target:
+            return f"{rollout.target['cluster']}:{rollout.target['service']}"
+        return rollout.group
+
+    def target_doc(self, rollout: Rollout, now: float) -> dict:
+        updated = rollout.outcome["at"] if rollout.outcome else max([rollout.phase_started, rollout.created])
+        if not rollout.target:
+            return {
+                "deploymentTargetType": "InstanceTarget" if rollout.platform == "Server" else "LambdaTarget",
+                ("instanceTarget" if rollout.platform == "Server" else "lambdaTarget"): {
+                    "deploymentId": rollout.deployment_id,
+                    "targetId": self.target_id(rollout),
+                    "status": rollout.target_status(),
+                    "lastUpdatedAt": updated,
+                    "lifecycleEvents": rollout.lifecycle_events(now),
+                },
+            }
+        t = rollout.target
+        # A rollback deployment sends all traffic back to the original (blue) task set.
+        green = 0.0 if rollout.is_rollback else rollout.green_weight(now)
+        status = rollout.status()
+        desired = int(t["desired"])
+        blue = {
+            "identifer": rollout.blue_id,
+            "desiredCount": desired,
+            "pendingCount": 0,
+            "runningCount": desired,
+            "status": "PRIMARY",
+            "trafficWeight": float(100.0 - green),
+            "targetGroup": {"name": t["blue_tg"]} if t["blue_tg"] else None,
+            "taskSetLabel": "Blue",
+        }
+        sets = [blue]
+        installing = "Install" in rollout.event_times and not rollout.is_rollback
+        if installing:
+            g = {
+                "identifer": rollout.green_id,
+                "desiredCount": desired,
+                "pendingCount": 0,
+                "runningCount": desired,
+                "status": "ACTIVE",
+                "trafficWeight": float(green),
+                "targetGroup": {"name": t["green_tg"]} if t["green_tg"] else None,
+                "taskSetLabel": "Green",
+            }
+            if green >= 100.0:
+                g["status"], blue["status"] = "PRIMARY", "ACTIVE"
+            if status == "Succeeded":
+                blue.update(desiredCount=0, runningCount=0, status="DRAINING")
+            elif rollout.done and green == 0.0:
+                g.update(desiredCount=0, runningCount=0, status="DRAINING")
+            sets.append(g)
+        for s in sets:
+            if s["targetGroup"] is None:
+                del s["targetGroup"]
+        return {
+            "deploymentTargetType": "ECSTarget",
+            "ecsTarget": {
+                "deploymentId": rollout.deployment_id,
+                "targetId": self.target_id(rollout),
+                "targetArn": f"arn:aws:ecs:{rollout.region}:{rollout.account}:service/{t['cluster']}/{t['service']}",
+                "lastUpdatedAt": updated,
+                "lifecycleEvents": rollout.lifecycle_events(now),
+                "status": rollout.target_status(),
+                "taskSetsInfo": sets,
+            },
+        }
+
+    def list_deployment_targets(self, ctx: dict, body: dict) -> Response:
+        rollout = self.rollout_for(ctx, body.get("deploymentId"))
+        wanted = (body.get("targetFilters") or {}).get("TargetStatus")
+        if wanted and rollout.target_status() not in wanted:
+            return aws_json({"targetIds": []})
+        return aws_json({"targetIds": [self.target_id(rollout)]})
+
+    def get_deployment_target(self, ctx: dict, body: dict) -> Response:
+        rollout = self.rollout_for(ctx, body.get("deploymentId"))
+        target_id = body.get("targetId")
+        if target_id != self.target_id(rollout):
+            raise AwsError("DeploymentTargetDoesNotExistException", f"The target {target_id} does not exist in deployment {rollout.deployment_id}")
+        return aws_json({"deploymentTarget": self.target_doc(rollout, time.time())})
+
+    def batch_get_deployment_targets(self, ctx: dict, body: dict) -> Response:
+        rollout = self.rollout_for(ctx, body.get("deploymentId"))
+        docs = []
+        for target_id in body.get("targetIds") or []:
+            if target_id != self.target_id(rollout):
+                raise AwsError("DeploymentTargetDoesNotExistException", f"The target {target_id} does not exist in deployment {rollout.deployment_id}")
+            docs.append(self.target_doc(rollout, time.time()))
+        return aws_json({"deploymentTargets": docs})
+
+    # -- control -------------------------------------------------------------------------------------------
+
+    def control_fail_hook(self, payload: dict) -> Response:
+        deployment_id, hook = payload.get("deploymentId"), payload.get("hook")
+        message = payload.get("message") or f"{hook} hook failed (sandbox)"
+        with self.front.lock:
+            self.tick()
+            rollout = self.rollouts.get(deployment_id or "")
+            if rollout is None:
+                return json_response({"error": f"no deployment {deployment_id}"}, 404)
+            names = [p[0] for p in rollout.phases]
+            if hook not in names or hook in ("Created", "ReadyWait", "TerminationWait"):
+                return json_response({"error": f"{hook} is not a lifecycle event of {deployment_id}; one of {ECS_EVENTS}"}, 400)
+            if rollout.done or names.index(hook) < rollout.idx:
+                return json_response({"error": f"{hook} of {deployment_id} has already run (deployment is {rollout.status()})"}, 409)
+            rollout.fail_hooks[hook] = message
+            return json_response({"ok": True, "deploymentId": deployment_id, "hook": hook})
+
+    def control_speed(self, payload: dict) -> Response:
+        try:
+            speed = float(payload.get("speed"))
+        except (TypeError, ValueError):
+            return json_response({"error": "speed must be a number"}, 400)
+        if speed <= 0:
+            return json_response({"error": "speed must be > 0"}, 400)
+        with self.front.lock:
+            self.speed = speed
+        return json_response({"ok": True, "speed": speed})
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 3. ECR replication from docker-registry push notifications
+
+MANIFEST_TYPES = [
+    "application/vnd.docker.distribution.manifest.v2+json",
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+    "application/vnd.oci.image.manifest.v1+json",
+    "application/vnd.oci.image.index.v1+json",
+    "application/vnd.docker.distribution.manifest.v1+prettyjws",
+    "application/vnd.docker.distribution.manifest.v1+json",
+]
+
+
+class EcrReplication:
+    def __init__(self, front: SandboxFront) -> None:
+        self.front = front
+        self.primary_region = os.environ.get("PD_SANDBOX_PRIMARY_REGION", "us-east-1")
+        self.delay = env_float("PD_SANDBOX_REPLICATION_DELAY", 3.0)
+        self.registry = os.environ.get("PD_SANDBOX_REGISTRY", "127.0.0.1:5101")
+        self.password = os.environ.get("PD_SANDBOX_REGISTRY_PASSWORD", "123456789012-auth-token")
+        self.paused = False
+        self.generation = 0
+        # (account, region, repository, digest) -> {"destinations": [(region, registryId)], "created": t}
+        self.replications: dict[tuple, dict] = {}
+        self.handlers = {
+            "PutImage": self.put_image_api,
+            "DescribeImageReplicationStatus": self.describe_image_replication_status,
+        }
+
+    def reset(self) -> None:
+        self.generation += 1
+        self.paused = False
+        self.replications.clear()
+
+    def backend(self, account: str, region: str) -> Any:
+        from moto.ecr.models import ecr_backends
+
+        return ecr_backends[account][region]
+
+    def handle(self, op: str, environ: dict) -> Response:
+        raw = read_body(environ)
+        try:
+            body = json.loads(raw) if raw.strip() else {}
+        except ValueError:
+            return aws_json_error(AwsError("SerializationException", "request body is not JSON"))
+        ctx = {"environ": environ, "raw": raw, "account": account_from_environ(environ), "region": region_from_environ(environ)}
+        from moto.core.exceptions import JsonRESTError
+
+        try:
+            return self.handlers[op](ctx, body)
+        except AwsError as err:
+            return aws_json_error(err)
+        except JsonRESTError as err:
+            return aws_json_error(AwsError(err.error_type, err.message, getattr(err, "code", 400) or 400))
+
+    # -- API -----------------------------------------------------------------------------------------------
+
+    def put_image_api(self, ctx: dict, body: dict) -> Response:
+        status, headers, out = self.front.call_moto(ctx["environ"], ctx["raw"])
+        if status == 200:
+            try:
+                image = json.loads(out)["image"]
+                self.schedule(
+                    ctx["account"],
+                    ctx["region"],
+                    image["repositoryName"],
+                    image["imageId"]["imageDigest"],
+                    image["imageManifest"],
+                    image["imageId"].get("imageTag"),
+                    image.get("imageManifestMediaType"),
+                )
+            except (KeyError, ValueError) as exc:
+                log(f"PutImage answer not understood, no replication: {exc!r}")
+        return Response(status, out, list(headers.items()))
+
+    def describe_image_replication_status(self, ctx: dict, body: dict) -> Response:
+        account = body.get("registryId") or ctx["account"]
+        region = ctx["region"]
+        repo_name = body.get("repositoryName")
+        image_id = body.get("imageId") or {}
+        backend = self.backend(account, region)
+        repo = backend.repositories.get(repo_name)
+        if repo is None:
+            raise AwsError(
+                "RepositoryNotFoundException",
+                f"The repository with name '{repo_name}' does not exist in the registry with id '{account}'",
+            )
+        image = None
+        for candidate in repo.images:
+            if image_id.get("imageDigest") and candidate.get_image_digest() == image_id["imageDigest"]:
+                image = candidate
+            elif image_id.get("imageTag") and image_id["imageTag"] in candidate.image_tags:
+                image = candidate
+        if image is None:
+            raise AwsError(
+                "ImageNotFoundException",
+                f"The image with imageId {json.dumps(image_id)} does not exist within the repository with name '{repo_name}' in the registry with id '{account}'",
+            )
+        digest = image.get_image_digest()
+        with self.front.lock:
+            record = self.replications.get((account, region, repo_name, digest))
+            statuses = []
+            for dest_region, dest_account in (record or {}).get("destinations", []):
+                dest_repo = self.backend(dest_account, dest_region).repositories.get(repo_name)
+                done = dest_repo is not None and any(i.get_image_digest() == digest for i in dest_repo.images)
+                statuses.append({"region": dest_region, "registryId": dest_account, "status": "COMPLETE" if done else "IN_PROGRESS"})
+        return aws_json(
+            {
+                "repositoryName": repo_name,
+                "imageId": {"imageDigest": digest, **({"imageTag": image_id["imageTag"]} if image_id.get("imageTag") else {})},
+                "replicationStatuses": statuses,
+            }
+        )
+
+    # -- registry notifications ----------------------------------------------------------------------------
+
+    def registry_events(self, payload: dict) -> Response:
+        for event in payload.get("events") or []:
+            target = event.get("target") or {}
+            if event.get("action") != "push" or target.get("mediaType") not in MANIFEST_TYPES:
+                continue
+            if not target.get("repository") or not target.get("digest"):
+                continue
+            threading.Thread(
+                target=self.import_pushed,
+                args=(target["repository"], target["digest"], target.get("tag"), self.generation),
+                daemon=True,
+            ).start()
+        return json_response({"ok": True})
+
+    def fetch_manifest(self, repository: str, digest: str) -> tuple[str, str]:
+        url = f"http://{self.registry}/v2/{repository}/manifests/{digest}"
+        token = base64.b64encode(f"AWS:{self.password}".encode()).decode()
+        request = urllib.request.Request(url, headers={"Authorization": f"Basic {token}", "Accept": ", ".join(MANIFEST_TYPES)})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.read().decode(), response.headers.get("Content-Type", "").split(";")[0].strip()
+
+    def import_pushed(self, repository: str, digest: str, tag: str | None, generation: int) -> None:
+        try:
+            manifest, media_type = self.fetch_manifest(repository, digest)
+        except (urllib.error.URLError, OSError) as exc:
+            log(f"registry push {repository}@{digest}: could not fetch the manifest: {exc!r}")
+            return
+        account, region = default_account(), self.primary_region
+        with self.front.lock:
+            if generation != self.generation:
+                return
+            if repository not in self.backend(account, region).repositories:
+                log(f"registry push {repository}@{digest}: no ECR repository {repository} in moto {region}; ignored")
+                return
+            if not self.put(account, region, repository, manifest, tag, media_type, digest):
+                return
+        log(f"registry push {repository}:{tag or '-'}@{digest} -> ECR {region}")
+        self.schedule(account, region, repository, digest, manifest, tag, media_type)
+
+    def put(self, account: str, region: str, repository: str, manifest: str, tag: str | None, media_type: str | None, digest: str) -> bool:
+        from moto.ecr.exceptions import ImageAlreadyExistsException
+
+        backend = self.backend(account, region)
+        repo = backend.repositories[repository]
+        existing = next((i for i in repo.images if i.get_image_digest() == digest), None)
+        if existing is not None and (tag is None or tag in existing.image_tags):
+            return True
+        try:
+            backend.put_image(repository, manifest, tag, media_type or None, digest)
+        except ImageAlreadyExistsException:
+            pass
+        except Exception as exc:
+            log(f"put_image {repository}@{digest} into {region} failed: {exc!r}")
+            return False
+        return True
+
+    # -- replication ---------------------------------------------------------------------------------------
+
+    def destinations(self, account: str, region: str, repository: str) -> list[tuple[str, str]]:
+        config = self.backend(account, region).replication_config or {}
+        found: list[tuple[str, str]] = []
+        for rule in config.get("rules") or []:
+            filters = rule.get("repositoryFilters") or []
+            if filters and not any(
+                f.get("filterType", "PREFIX_MATCH") == "PREFIX_MATCH" and repository.startswith(f.get("filter", ""))
+                for f in filters
+            ):
+                continue
+            for dest in rule.get("destinations") or []:
+                pair = (dest.get("region"), dest.get("registryId") or account)
+                if pair[0] and pair != (region, account) and pair not in found:
+                    found.append(pair)
+        return found
+
+    def schedule(self, account: str, region: str, repository: str, digest: str, manifest: str, tag: str | None, media_type: str | None) -> None:
+        with self.front.lock:
+            dests = self.destinations(account, region, repository)
+            if not dests:
+                return
+            key = (account, region, repository, digest)
+            record = self.replications.setdefault(key, {"destinations": [], "created": time.time()})
+            for d in dests:
+                if d not in record["destinations"]:
+                    record["destinations"].append(d)
+            if self.paused:
+                log(f"replication of {repository}@{digest} paused: it will not happen")
+                return
+            generation = self.generation
+        timer = threading.Timer(self.delay, self.replicate, args=(key, dests, manifest, tag, media_type, generation))
+        timer.daemon = True
+        timer.start()
+
+    def replicate(self, key: tuple, dests: list, manifest: str, tag: str | None, media_type: str | None, generation: int) -> None:
+        account, region, repository, digest = key
+        with self.front.lock:
+            if generation != self.generation or self.paused:
+                return
+            for dest_region, dest_account in dests:
+                backend = self.backend(dest_account, dest_region)
+                if repository not in backend.repositories:
+                    try:
+                        backend.create_repository(repository, None, None, None, None, [])
+                    except Exception as exc:
+                        log(f"replication: could not create {repository} in {dest_region}: {exc!r}")
+                        continue
+                if self.put(dest_account, dest_region, repository, manifest, tag, media_type, digest):
+                    log(f"replicated {repository}@{digest} {region} -> {dest_region}")
+
+    def control_pause(self, payload: dict) -> Response:
+        with self.front.lock:
+            self.paused = bool(payload.get("paused", True))
+        return json_response({"ok": True, "paused": self.paused})
+
+
+# ---------------------------------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="moto plus the sandbox's extensions (test infrastructure)")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("MOTO_PORT", 5102)))
+    args = parser.parse_args(argv)
+    os.environ.setdefault("MOTO_PORT", str(args.port))
+
+    app = SandboxFront()
+    server = make_server(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
+
+    def stop(signum: int, frame: Any) -> None:
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    log(
+        f"listening on http://{args.host}:{args.port} (codedeploy speed x{app.codedeploy.speed:g}, "
+        f"replication delay {app.ecr.delay:g}s, primary region {app.ecr.primary_region})"
+    )
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
