@@ -45,8 +45,13 @@ locals {
 
   # Extra secrets (env name => secret ARN) and task role policies per service, e.g. the Aurora master secret
   # from rds.tf. Keyed by service name; merged into the services' definitions in compute.tf.
-  extra_service_secrets         = {}
-  extra_task_role_policy_arns   = {}
-  extra_service_environment     = {}
+  extra_service_secrets       = local.db_service_secrets # rds.tf: DB_CREDENTIALS
+  extra_task_role_policy_arns = {}
+  extra_service_environment = { # rds.tf: DB_*; websocket.tf: WEBSOCKET_* (worker services)
+    for k in keys(var.services) : k => merge(
+      lookup(local.db_service_environment, k, {}),
+      lookup(local.websocket_service_environment, k, {}),
+    )
+  }
   extra_internal_alb_ingress_sg = {} # label => security group admitted by every internal ALB
 }

@@ -1,6 +1,12 @@
 module "platform" {
   source = "../../modules/regional-platform"
 
+  # aws.dr is only used by the primary region (backup copies, secret replica): DR passes its own provider.
+  providers = {
+    aws    = aws
+    aws.dr = aws
+  }
+
   name                      = var.name
   is_dr                     = true # ECS desired count 0, ALBs pre-created, no NAT gateway
   azs                       = var.azs
@@ -12,4 +18,8 @@ module "platform" {
   ecr_repository_name       = var.ecr_repository_name
   services                  = var.services
   alarm_actions             = var.alarm_actions
+
+  global_cluster_identifier = var.global_cluster_identifier
+  db_master_secret_arn      = var.db_master_secret_arn
+  websocket_worker_services = var.websocket_worker_services
 }

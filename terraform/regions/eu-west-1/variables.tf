@@ -105,3 +105,21 @@ variable "alarm_actions" {
   type        = list(string)
   default     = []
 }
+
+variable "global_cluster_identifier" {
+  description = "Aurora global cluster the DR cluster joins: the primary stack's global_cluster_identifier output (platform-deploy passes it). The default, the primary's default id, lets the stack plan offline on its own."
+  type        = string
+  default     = "platform-global"
+}
+
+variable "db_master_secret_arn" {
+  description = "The primary's database master secret replica in this region: the primary stack's db_master_secret_replica_arns[\"eu-west-1\"] output (platform-deploy passes it). The default is an offline placeholder."
+  type        = string
+  default     = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:platform-primary/master-offline-placeholder-AbCdEf"
+}
+
+variable "websocket_worker_services" {
+  description = "Services that process the WebSocket messages (queue consumer policy and WEBSOCKET_* environment)."
+  type        = list(string)
+  default     = ["api"]
+}

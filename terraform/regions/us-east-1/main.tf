@@ -1,6 +1,11 @@
 module "platform" {
   source = "../../modules/regional-platform"
 
+  providers = {
+    aws    = aws
+    aws.dr = aws.dr
+  }
+
   name                      = var.name
   is_dr                     = false
   azs                       = var.azs
@@ -12,4 +17,8 @@ module "platform" {
   ecr_repository_name       = var.ecr_repository_name
   services                  = var.services
   alarm_actions             = var.alarm_actions
+
+  db_master_password         = var.db_master_password
+  db_master_password_version = var.db_master_password_version
+  websocket_worker_services  = var.websocket_worker_services
 }

@@ -15,6 +15,17 @@ variable "region" {
   }
 }
 
+variable "dr_region" {
+  description = "DR region (the aws.dr provider): receives the backup copies and the database secret replica."
+  type        = string
+  default     = "eu-west-1"
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.dr_region))
+    error_message = "dr_region must be an AWS region name such as eu-west-1."
+  }
+}
+
 variable "default_tags" {
   description = "Tags the provider applies to every resource."
   type        = map(string)
@@ -104,4 +115,29 @@ variable "alarm_actions" {
   description = "ARNs notified by the SLO alarms."
   type        = list(string)
   default     = []
+}
+
+variable "db_master_password" {
+  description = "Master password of the Aurora global database (CI passes TF_VAR_db_master_password from a secret store, at plan and at apply). Ephemeral: never stored in state or plans. The default is an offline placeholder, refused unless offline = true."
+  type        = string
+  sensitive   = true
+  ephemeral   = true
+  default     = "offline-placeholder-not-a-password-0000"
+
+  validation {
+    condition     = var.offline || var.db_master_password != "offline-placeholder-not-a-password-0000"
+    error_message = "db_master_password is the offline placeholder: pass the real password (TF_VAR_db_master_password), or plan with offline = true."
+  }
+}
+
+variable "db_master_password_version" {
+  description = "Bump to write a new db_master_password to the cluster and the secret (rotation)."
+  type        = number
+  default     = 1
+}
+
+variable "websocket_worker_services" {
+  description = "Services that process the WebSocket messages (queue consumer policy and WEBSOCKET_* environment)."
+  type        = list(string)
+  default     = ["api"]
 }

@@ -24,10 +24,34 @@ mock_provider "aws" {
   }
 }
 
+# The DR region (backup copies, database secret replica).
+mock_provider "aws" {
+  alias = "dr"
+
+  mock_data "aws_region" {
+    defaults = {
+      name = "eu-west-1"
+    }
+  }
+
+  mock_data "aws_partition" {
+    defaults = {
+      partition = "aws"
+    }
+  }
+
+  mock_data "aws_iam_policy_document" {
+    defaults = {
+      json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
+    }
+  }
+}
+
 variables {
   azs                  = ["us-east-1a", "us-east-1b", "us-east-1c"]
   certificate_arn      = "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000"
   origin_verify_secret = "offline-placeholder-not-a-secret-0000000000"
+  db_master_password   = "offline-placeholder-not-a-password-0000"
 }
 
 run "primary_region" {
@@ -105,9 +129,11 @@ run "dr_region" {
   command = plan
 
   variables {
-    is_dr    = true
-    vpc_cidr = "10.20.0.0/16"
-    azs      = ["eu-west-1a", "eu-west-1b"]
+    is_dr                = true
+    vpc_cidr             = "10.20.0.0/16"
+    azs                  = ["eu-west-1a", "eu-west-1b"]
+    db_master_password   = null
+    db_master_secret_arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:platform-primary/master-AbCdEf"
   }
 
   assert {
