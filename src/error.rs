@@ -2,6 +2,8 @@
 
 use crate::config::ConfigError;
 use crate::git::GitError;
+use crate::github::comment::CommentError;
+use crate::github::pr::PrError;
 use crate::github::workflow::Workflow;
 use crate::outcome::{Outcome, OutcomeKind};
 
@@ -11,6 +13,10 @@ pub enum Error {
     Config(#[from] ConfigError),
     #[error(transparent)]
     Git(#[from] GitError),
+    #[error(transparent)]
+    Comment(#[from] CommentError),
+    #[error(transparent)]
+    PullRequest(#[from] PrError),
     #[error("{message}\n  fix: {fix}")]
     Usage { message: String, fix: String },
     #[error("cannot write output: {0}")]
@@ -21,6 +27,8 @@ impl Error {
     pub fn kind(&self) -> OutcomeKind {
         match self {
             Error::Config(_) | Error::Git(_) | Error::Usage { .. } => OutcomeKind::BadInput,
+            Error::Comment(e) => e.kind(),
+            Error::PullRequest(_) => OutcomeKind::BadInput,
             Error::Output(_) => OutcomeKind::Failed,
         }
     }

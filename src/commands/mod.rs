@@ -1,5 +1,6 @@
 //! One function per subcommand: resolve settings, call the steps, return the outcome.
 
+mod comment;
 mod config_check;
 mod deploy;
 
@@ -14,5 +15,6 @@ pub async fn dispatch(cli: &Cli, workflow: &Workflow) -> Result<Outcome, Error> 
             ConfigCommand::Check => config_check::run(cli),
         },
         Command::Deploy(args) => deploy::run(cli, args, workflow).await,
+        Command::Comment(args) => comment::run(cli, args, workflow).await,
     }
 }
