@@ -137,6 +137,8 @@ fn real_plans_show_every_kind_of_change_with_destroys_in_view() {
         "+ tags.team: \"platform\"",
         "! hash_key: \"id\" → \"session_id\"  # forces replacement",
         "! output: {\"name\":\"web\",\"size\":2,\"tags\":{\"env\":\"dev\"}} → (known after apply)",
+        // Output changes: known, unknown, sensitive.
+        "# outputs\n+ db_password: (sensitive)\n! endpoint: \"https://old.example.com\" → \"https://web.example.com\"\n+ replace_id: (known after apply)\n",
     ] {
         assert!(body.contains(line), "missing {line:?}:\n{body}");
     }
@@ -422,6 +424,11 @@ fn a_destroy_list_longer_than_the_limit_is_cut_with_an_exact_count() {
         .filter(|l| l.starts_with("- `module.region[\"eu-west-1\"].aws_s3_bucket.archive"))
         .count();
     assert_eq!(bucket_lines, listed.min(750));
+    // 750 warnings do not fit one per line: they are grouped with exact counts.
+    assert!(
+        body.contains("> - `eu-west-1` destroys **750 S3 buckets**"),
+        "{body}"
+    );
     assert!(r.left_out.iter().any(|l| l.contains(&format!(
         "{} of 6,000 destroyed addresses",
         format_thousands(6_000 - listed)

@@ -303,6 +303,8 @@ impl Item {
 
 #[derive(Debug, Clone)]
 struct DiffBlock {
+    /// Sort key: the resource address (outputs sort last).
+    address: String,
     title: String,
     diff: AttributeDiff,
 }
@@ -403,6 +405,7 @@ impl View {
                     }
                     view.update.push(item(notes.join(", "), None));
                     view.diffs.push(DiffBlock {
+                        address: rc.address.clone(),
                         title: format!("{} (update in place)", rc.address),
                         diff: attribute_diff(&rc.change, &secrets),
                     });
@@ -410,6 +413,7 @@ impl View {
                 Action::Replace => {
                     view.replace.push(item(replace_note(rc), stateful));
                     view.diffs.push(DiffBlock {
+                        address: rc.address.clone(),
                         title: format!("{} (replace)", rc.address),
                         diff: attribute_diff(&rc.change, &secrets),
                     });
@@ -441,18 +445,30 @@ impl View {
                 view.moved.push(item(format!("from {}", code(from)), None));
             }
         }
-        // Stateful resources first, so cutting a long list keeps the ones that matter most.
-        for list in [&mut view.destroy, &mut view.replace] {
+        // Addresses in natural order (`replica[2]` before `replica[10]`), and stateful resources
+        // first, so cutting a long list keeps the ones that matter most.
+        for list in [
+            &mut view.destroy,
+            &mut view.replace,
+            &mut view.create,
+            &mut view.update,
+            &mut view.import,
+            &mut view.moved,
+            &mut view.forget,
+        ] {
             list.sort_by(|a, b| {
                 b.stateful
                     .is_some()
                     .cmp(&a.stateful.is_some())
-                    .then_with(|| a.address.cmp(&b.address))
+                    .then_with(|| natural_cmp(&a.address, &b.address))
             });
         }
+        view.diffs
+            .sort_by(|a, b| natural_cmp(&a.address, &b.address));
         if let Some(outputs) = output_diff(plan, &secrets) {
             view.output_changes = outputs.lines.len();
             view.diffs.push(DiffBlock {
+                address: "\u{10FFFF}".into(),
                 title: "outputs".into(),
                 diff: outputs,
             });
@@ -683,6 +699,11 @@ impl Doc<'_> {
         out.push_str("\n\n");
     }
 
+    /// Whether the stateful warnings are too many for the cut: then they are grouped by type.
+    fn warnings_grouped(&self, cap: Option<usize>) -> bool {
+        cap.is_some_and(|k| self.warnings.len() > k)
+    }
+
     fn warnings(&self, out: &mut String, cap: Option<usize>) {
         if !self.warnings.is_empty() {
             out.push_str("> [!CAUTION]\n");
@@ -699,29 +720,44 @@ impl Doc<'_> {
                     "their"
                 }
             ));
-            let shown = cap.unwrap_or(usize::MAX).min(self.warnings.len());
-            for w in &self.warnings[..shown] {
-                let verb = if w.action == Action::Delete {
-                    "destroys"
-                } else {
-                    "replaces"
-                };
-                out.push_str(&format!(
-                    "> - {} {verb} {} ({})\n",
-                    code(&w.stack),
-                    code(&w.address),
-                    w.kind
-                ));
-            }
-            if shown < self.warnings.len() {
-                out.push_str(&format!(
-                    "> - … and {} more — see the job log\n",
-                    plural(
-                        self.warnings.len() - shown,
-                        "stateful resource",
-                        "stateful resources"
-                    )
-                ));
+            if self.warnings_grouped(cap) {
+                // Too many to list one by one: one line per stack, action and kind, exact counts.
+                // Each stack's destroy and replace lists start with its stateful resources.
+                let mut groups: BTreeMap<(&str, bool, &str), usize> = BTreeMap::new();
+                for w in self.warnings {
+                    *groups
+                        .entry((&w.stack, w.action == Action::Delete, w.kind))
+                        .or_default() += 1;
+                }
+                for ((stack, destroy, kind), n) in groups {
+                    let verb = if destroy { "destroys" } else { "replaces" };
+                    let kinds = if n == 1 {
+                        kind.to_string()
+                    } else if let Some(stem) = kind.strip_suffix('y') {
+                        format!("{stem}ies")
+                    } else {
+                        format!("{kind}s")
+                    };
+                    out.push_str(&format!(
+                        "> - {} {verb} **{} {kinds}**\n",
+                        code(stack),
+                        num(n)
+                    ));
+                }
+            } else {
+                for w in self.warnings {
+                    let verb = if w.action == Action::Delete {
+                        "destroys"
+                    } else {
+                        "replaces"
+                    };
+                    out.push_str(&format!(
+                        "> - {} {verb} {} ({})\n",
+                        code(&w.stack),
+                        code(&w.address),
+                        w.kind
+                    ));
+                }
             }
             out.push('\n');
         }
@@ -822,13 +858,12 @@ impl Doc<'_> {
                     num(replaces)
                 ));
             }
-            if hidden(self.warnings.len()) > 0 {
-                out.push(format!(
-                    "{} of {} stateful-resource warnings",
-                    num(hidden(self.warnings.len())),
-                    num(self.warnings.len())
-                ));
-            }
+        }
+        if self.warnings_grouped(state.cap) {
+            out.push(format!(
+                "the addresses in the {} stateful-resource warnings (grouped by type; each destroy and replace list starts with its stateful resources)",
+                num(self.warnings.len())
+            ));
         }
         out
     }
@@ -1120,6 +1155,43 @@ impl Doc<'_> {
     }
 }
 
+/// Compares with runs of digits as numbers: `a[2]` < `a[10]`.
+fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    let (mut x, mut y) = (a.as_bytes(), b.as_bytes());
+    loop {
+        match (x.first(), y.first()) {
+            (None, None) => return Ordering::Equal,
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(c), Some(d)) if c.is_ascii_digit() && d.is_ascii_digit() => {
+                let n = x.iter().take_while(|c| c.is_ascii_digit()).count();
+                let m = y.iter().take_while(|c| c.is_ascii_digit()).count();
+                let (dx, dy) = (&x[..n], &y[..m]);
+                let trim = |d: &[u8]| -> usize { d.iter().take_while(|c| **c == b'0').count() };
+                let (tx, ty) = (&dx[trim(dx)..], &dy[trim(dy)..]);
+                let ord = tx
+                    .len()
+                    .cmp(&ty.len())
+                    .then_with(|| tx.cmp(ty))
+                    .then(n.cmp(&m));
+                if ord != Ordering::Equal {
+                    return ord;
+                }
+                x = &x[n..];
+                y = &y[m..];
+            }
+            (Some(c), Some(d)) => {
+                if c != d {
+                    return c.cmp(d);
+                }
+                x = &x[1..];
+                y = &y[1..];
+            }
+        }
+    }
+}
+
 fn capitalize(text: &str) -> String {
     let mut chars = text.chars();
     match chars.next() {
@@ -1131,6 +1203,13 @@ fn capitalize(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn addresses_sort_naturally() {
+        let mut v = vec!["a[10]", "a[2]", "b", "a[1]", "a[02]", "a"];
+        v.sort_by(|a, b| natural_cmp(a, b));
+        assert_eq!(v, ["a", "a[1]", "a[2]", "a[02]", "a[10]", "b"]);
+    }
 
     #[test]
     fn markers_round_trip_and_encode_odd_keys() {
