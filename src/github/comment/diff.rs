@@ -15,6 +15,8 @@ pub const SENSITIVE: &str = "(sensitive)";
 pub const UNKNOWN: &str = "(known after apply)";
 /// Longest value shown, in characters.
 const MAX_VALUE_CHARS: usize = 120;
+/// Characters kept before the first difference of two long strings.
+const CONTEXT_CHARS: usize = 30;
 /// Sensitive values shorter than this are not searched for inside other values: they would hide
 /// ordinary words. Marked values are hidden whatever their length.
 const MIN_SECRET_CHARS: usize = 4;
@@ -106,6 +108,8 @@ fn collect_leaves(value: &Value, out: &mut Vec<String>) {
 enum Seg {
     Key(String),
     Index(usize),
+    /// Into a string attribute that holds JSON (policies, container definitions).
+    Json,
 }
 
 /// The attribute changes of one resource, as lines for a ```diff block.
@@ -128,6 +132,7 @@ pub fn attribute_diff(change: &Change, secrets: &Secrets) -> AttributeDiff {
         secrets,
         replace_paths,
         out: AttributeDiff::default(),
+        in_json: 0,
     };
     let before = non_null(&change.before);
     let after = non_null(&change.after);
@@ -209,6 +214,7 @@ fn display_path(path: &[Seg]) -> String {
                 }
             }
             Seg::Index(i) => out.push_str(&format!("[{i}]")),
+            Seg::Json => out = format!("jsondecode({out})"),
         }
     }
     if out.is_empty() {
@@ -223,6 +229,8 @@ struct Walker<'a> {
     secrets: &'a Secrets,
     replace_paths: Vec<Vec<Seg>>,
     out: AttributeDiff,
+    /// Inside a JSON string: its leaves are not attributes, so they are not counted as unchanged.
+    in_json: usize,
 }
 
 impl Walker<'_> {
@@ -240,6 +248,44 @@ impl Walker<'_> {
             return SENSITIVE.into();
         }
         super::markdown::truncate_chars(&text, MAX_VALUE_CHARS)
+    }
+
+    /// Two long strings that differ: both shown from shortly before their first difference, so
+    /// the change is visible even when it is past the first characters.
+    fn show_changed_string(&self, before: &str, after: &str) -> String {
+        if self.secrets.leaks(before) || self.secrets.leaks(after) {
+            let side = |s: &str| {
+                if self.secrets.leaks(s) {
+                    SENSITIVE.to_string()
+                } else {
+                    self.show(&Value::String(s.to_string()))
+                }
+            };
+            return format!("{} → {}", side(before), side(after));
+        }
+        let escaped = |s: &str| serde_json::to_string(s).unwrap_or_default();
+        let (b, a) = (escaped(before), escaped(after));
+        if b.chars().count() <= MAX_VALUE_CHARS && a.chars().count() <= MAX_VALUE_CHARS {
+            return format!("{b} → {a}");
+        }
+        let common = b.chars().zip(a.chars()).take_while(|(x, y)| x == y).count();
+        let start = common.saturating_sub(CONTEXT_CHARS);
+        let window = |s: &str| {
+            let tail: String = s.chars().skip(start).collect();
+            let text = if start > 0 {
+                format!("…{tail}")
+            } else {
+                tail
+            };
+            super::markdown::truncate_chars(&text, MAX_VALUE_CHARS)
+        };
+        format!("{} → {}", window(&b), window(&a))
+    }
+
+    fn count_unchanged(&mut self) {
+        if self.in_json == 0 {
+            self.out.unchanged += 1;
+        }
     }
 
     fn forces_replacement(&self, path: &[Seg]) -> bool {
@@ -265,7 +311,7 @@ impl Walker<'_> {
         let unknown = marked(&self.change.after_unknown, path);
         if sensitive {
             match (before, after, unknown) {
-                (Some(b), Some(a), false) if b == a => self.out.unchanged += 1,
+                (Some(b), Some(a), false) if b == a => self.count_unchanged(),
                 (None, None, false) => {}
                 (Some(_), _, true) => self.emit('!', path, format!("{SENSITIVE} → {UNKNOWN}")),
                 (None, _, true) => self.emit('+', path, UNKNOWN.into()),
@@ -289,9 +335,21 @@ impl Walker<'_> {
             (None, None) => {}
             (Some(b), Some(a)) if b == a => {
                 // Unknown or sensitive parts below an equal value are impossible; count and move on.
-                self.out.unchanged += 1;
+                self.count_unchanged();
             }
             (b, a) if is_container(b) || is_container(a) => self.walk_children(path, b, a),
+            (Some(Value::String(b)), Some(Value::String(a))) => {
+                if let (Some(jb), Some(ja)) = (json_container(b), json_container(a)) {
+                    path.push(Seg::Json);
+                    self.in_json += 1;
+                    self.walk_children(path, Some(&jb), Some(&ja));
+                    self.in_json -= 1;
+                    path.pop();
+                } else {
+                    let text = self.show_changed_string(b, a);
+                    self.emit('!', path, text)
+                }
+            }
             (Some(b), Some(a)) => {
                 let text = format!("{} → {}", self.show(b), self.show(a));
                 self.emit('!', path, text)
@@ -378,6 +436,17 @@ impl Walker<'_> {
     }
 }
 
+/// A string that holds a JSON object or array (e.g. an IAM policy), parsed.
+fn json_container(text: &str) -> Option<Value> {
+    let trimmed = text.trim_start();
+    if !(trimmed.starts_with('{') || trimmed.starts_with('[')) {
+        return None;
+    }
+    serde_json::from_str::<Value>(text)
+        .ok()
+        .filter(|v| v.is_object() || v.is_array())
+}
+
 fn is_container(v: Option<&Value>) -> bool {
     matches!(v, Some(Value::Object(_)) | Some(Value::Array(_)))
 }
@@ -454,6 +523,38 @@ mod tests {
                 "! hash_key: \"id\" → \"session_id\"  # forces replacement"
             ]
         );
+    }
+
+    #[test]
+    fn json_strings_diff_by_structure_and_long_strings_show_where_they_differ() {
+        let policy = |action: &str| {
+            json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": action, "Resource": "*"}]})
+                .to_string()
+        };
+        let long = |tail: &str| {
+            format!(
+                "#!/bin/bash\n{}{tail}",
+                "echo setting up the node\n".repeat(10)
+            )
+        };
+        let c = change(json!({
+            "actions": ["update"],
+            "before": {"policy": policy("s3:GetObject"), "user_data": long("exit 0")},
+            "after": {"policy": policy("s3:*"), "user_data": long("exit 1")},
+            "after_unknown": {}, "before_sensitive": {}, "after_sensitive": {}
+        }));
+        let d = attribute_diff(&c, &Secrets::default());
+        assert_eq!(
+            d.lines[0],
+            "! jsondecode(policy).Statement[0].Action: \"s3:GetObject\" → \"s3:*\""
+        );
+        assert!(d.lines[1].starts_with("! user_data: …"), "{}", d.lines[1]);
+        assert!(
+            d.lines[1].contains("exit 0\" → …") && d.lines[1].ends_with("exit 1\""),
+            "{}",
+            d.lines[1]
+        );
+        assert_eq!(d.unchanged, 0, "JSON leaves are not attributes");
     }
 
     #[test]
