@@ -1,20 +1,53 @@
 use std::path::Path;
+use std::time::Duration;
 
 use crate::cli::{Cli, CommentArgs, OutputFormat};
 use crate::error::Error;
 use crate::github::comment::{
-    self, CommentError, DEFAULT_API_URL, PostAction, PostOptions, PublishSettings, StackPlan,
-    github_client, load_plan_dir,
+    self, CommentError, DEFAULT_API_URL, PostAction, PostOptions, PublishSettings, Published,
+    StackPlan, github_client, load_plan_dir,
 };
-use crate::github::pr::{self, PrSources};
+use crate::github::pr::{self, PrSources, PullRequest};
 use crate::github::workflow::Workflow;
 use crate::outcome::Outcome;
 use crate::terraform::plan_json::change_set_hash;
 
-/// `comment`: render the plans of a folder, write the job summary, create or edit the PR comment.
-pub async fn run(cli: &Cli, args: &CommentArgs, workflow: &Workflow) -> Result<Outcome, Error> {
-    // The token is masked before anything else can print.
-    // Trimmed: a token read from a file often ends in a line break, which no header may hold.
+/// How a command wants the plan comment posted (from `comment`'s flags, or `plan --comment`).
+#[derive(Debug, Clone)]
+pub struct CommentRequest {
+    pub key: String,
+    pub dry_run: bool,
+    pub pr: Option<u64>,
+    pub repo: Option<String>,
+    pub head_sha: Option<String>,
+    pub max_rate_limit_wait: Duration,
+}
+
+impl CommentRequest {
+    pub fn from_args(cli: &Cli, args: &CommentArgs) -> CommentRequest {
+        CommentRequest {
+            key: args
+                .comment_key
+                .clone()
+                .unwrap_or_else(|| default_key(&cli.config)),
+            dry_run: args.dry_run,
+            pr: args.pr,
+            repo: args.repo.clone(),
+            head_sha: args.head_sha.clone(),
+            max_rate_limit_wait: args.max_rate_limit_wait,
+        }
+    }
+}
+
+/// What `comment` and `plan --comment` share: mask the token, find the PR from the runner's
+/// event (or the flags), build the GitHub client, then write the job summary and the comment.
+pub async fn publish_from_env(
+    stacks: &[StackPlan],
+    request: &CommentRequest,
+    workflow: &Workflow,
+) -> Result<(Published, PublishSettings, Option<PullRequest>), Error> {
+    // The token is masked before anything else can print. Trimmed: a token read from a file
+    // often ends in a line break, which no HTTP header may hold.
     let token = std::env::var("GITHUB_TOKEN")
         .ok()
         .map(|t| t.trim().to_string())
@@ -22,30 +55,24 @@ pub async fn run(cli: &Cli, args: &CommentArgs, workflow: &Workflow) -> Result<O
     if let Some(token) = &token {
         workflow.mask(token);
     }
-    let key = args
-        .comment_key
-        .clone()
-        .unwrap_or_else(|| default_key(&cli.config));
-    let stacks = load_plan_dir(&args.plans)?;
     let pr = pr::resolve(&PrSources::from_env(
-        args.pr,
-        args.repo.clone(),
-        args.head_sha.clone(),
+        request.pr,
+        request.repo.clone(),
+        request.head_sha.clone(),
     ))?;
     let settings = PublishSettings {
-        key,
+        key: request.key.clone(),
         head_sha: pr
             .as_ref()
             .and_then(|p| p.head_sha.clone())
-            .or_else(|| args.head_sha.clone()),
+            .or_else(|| request.head_sha.clone()),
         run_url: comment::run_url_from_env(),
         post: PostOptions {
-            max_rate_limit_wait: args.max_rate_limit_wait,
+            max_rate_limit_wait: request.max_rate_limit_wait,
         },
     };
-
     let client;
-    let target = if args.dry_run {
+    let target = if request.dry_run {
         None
     } else {
         let pr = pr.as_ref().ok_or(CommentError::NoPullRequest)?;
@@ -57,14 +84,21 @@ pub async fn run(cli: &Cli, args: &CommentArgs, workflow: &Workflow) -> Result<O
         client = github_client(&api, token)?;
         Some((&client, pr))
     };
+    let published = comment::publish(stacks, &settings, target, workflow).await?;
+    if let Some(posted) = &published.posted {
+        workflow.set_output("comment-url", &posted.url)?;
+    }
+    Ok((published, settings, pr))
+}
 
-    let published = comment::publish(&stacks, &settings, target, workflow).await?;
+/// `comment`: render the plans of a folder, write the job summary, create or edit the PR comment.
+pub async fn run(cli: &Cli, args: &CommentArgs, workflow: &Workflow) -> Result<Outcome, Error> {
+    let request = CommentRequest::from_args(cli, args);
+    let stacks = load_plan_dir(&args.plans)?;
+    let (published, settings, pr) = publish_from_env(&stacks, &request, workflow).await?;
     let body = &published.comment.body;
     if args.dry_run && cli.output == OutputFormat::Text {
         print!("{body}");
-    }
-    if let Some(posted) = &published.posted {
-        workflow.set_output("comment-url", &posted.url)?;
     }
 
     let mut data = serde_json::json!({
