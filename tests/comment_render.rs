@@ -281,6 +281,41 @@ fn at_every_limit_the_body_fits_stays_well_formed_and_keeps_the_headline() {
     );
 }
 
+#[test]
+fn the_bundled_us_east_1_stack_plan_renders_whole_without_its_sensitive_input() {
+    // tests/fixtures/plan-configs/make-bundled-plan.sh: terraform/regions/us-east-1 planned offline.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/plans/bundled");
+    let raw = std::fs::read_to_string(dir.join("us-east-1.json")).unwrap();
+    let secret = "offline-placeholder-not-a-secret-0000000000";
+    assert!(
+        raw.contains(secret),
+        "the plan carries the sensitive origin_verify_secret input"
+    );
+    let stacks = load_plan_dir(&dir).unwrap();
+    let plan = stacks[0].plan.as_ref().unwrap();
+    let created = plan.summary_counts().0.add;
+    assert!(created > 100, "{created}");
+    let r = render_body(&stacks, &options(Target::Comment));
+    assert!(r.is_complete(), "{:?}", r.left_out);
+    assert_well_formed(&r.body);
+    assert!(!r.body.contains(secret));
+    assert!(r.body.contains(&format!(
+        "**{created} to add, 0 to change, 0 to destroy, 0 to replace**"
+    )));
+    for rc in plan.changes() {
+        assert!(
+            r.body.contains(&format!("- `{}`", rc.address)),
+            "{} missing",
+            rc.address
+        );
+    }
+    assert!(
+        r.body
+            .contains("+ deploy_targets.services.api.prod_listener_arn: (known after apply)")
+    );
+    assert!(r.body.contains("1 data source read"));
+}
+
 // ---- generated plans -------------------------------------------------------------------------
 
 fn rc(address: &str, resource_type: &str, actions: &[&str], before: Value, after: Value) -> Value {

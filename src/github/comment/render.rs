@@ -24,6 +24,8 @@ pub const SUMMARY_LIMIT: usize = 1_000_000;
 /// Most attribute lines shown for one resource.
 const MAX_DIFF_LINES_PER_RESOURCE: usize = 200;
 
+/// The diff block of a stack's output changes.
+const OUTPUTS_TITLE: &str = "outputs";
 const MARKER_PREFIX: &str = "<!-- platform-deploy:plan key=";
 const COMMIT_PREFIX: &str = "<!-- platform-deploy:commit ";
 const MARKER_SUFFIX: &str = " -->";
@@ -465,11 +467,20 @@ impl View {
         }
         view.diffs
             .sort_by(|a, b| natural_cmp(&a.address, &b.address));
+        view.output_changes = plan
+            .output_changes
+            .values()
+            .filter(|c| {
+                !matches!(
+                    Action::from_actions(&c.actions),
+                    Action::NoOp | Action::Read
+                )
+            })
+            .count();
         if let Some(outputs) = output_diff(plan, &secrets) {
-            view.output_changes = outputs.lines.len();
             view.diffs.push(DiffBlock {
                 address: "\u{10FFFF}".into(),
-                title: "outputs".into(),
+                title: OUTPUTS_TITLE.into(),
                 diff: outputs,
             });
         }
@@ -1042,9 +1053,16 @@ impl Doc<'_> {
         if listed.is_empty() && !show_diffs {
             return;
         }
+        let outputs = view.diffs.iter().any(|d| d.title == OUTPUTS_TITLE);
+        let attributes = view.diffs.iter().any(|d| d.title != OUTPUTS_TITLE);
+        let diff_label = match (attributes, outputs) {
+            (true, true) => "attribute and output changes",
+            (false, true) => "output changes",
+            _ => "attribute changes",
+        };
         let mut summary = listed.clone();
         if show_diffs {
-            summary.push("attribute changes".into());
+            summary.push(diff_label.into());
         }
         out.push_str(&format!(
             "<details><summary>{}</summary>\n\n",
@@ -1054,7 +1072,7 @@ impl Doc<'_> {
             Self::list(out, title, items, None, ("more", "more"));
         }
         if show_diffs {
-            out.push_str("**Attribute changes**\n\n");
+            out.push_str(&format!("**{}**\n\n", capitalize(diff_label)));
             let mut block = String::new();
             for d in &view.diffs {
                 block.push_str(&format!("# {}\n", d.title));
