@@ -160,7 +160,12 @@ fn each_stack_shows_the_change_set_hash_apply_checks_and_summary_json_flags() {
     for stack in &stacks {
         let plan = stack.plan.as_ref().unwrap();
         let hash = change_set_hash(&plan.change_digests());
-        assert_eq!(stack.recorded_hash.as_deref(), Some(hash.as_str()));
+        let recorded = stack.recorded.as_ref().unwrap().change_set_hash.as_deref();
+        assert_eq!(
+            recorded,
+            Some(hash.as_str()),
+            "summary.json of the fixture is stale: run make-plans.sh"
+        );
         assert!(
             body.contains(&format!("Change set `{hash}`")),
             "{} hash missing",
@@ -203,6 +208,61 @@ fn a_summary_that_disagrees_with_the_plan_files_is_called_out() {
     assert!(body.contains("| `ghost` | 0 | 0 | **4** | 0 |"), "{body}");
     assert!(body.contains("plan JSON missing, provisional"), "{body}");
     assert!(body.contains("`ghost.json` is missing"), "{body}");
+}
+
+#[test]
+fn stacks_the_run_could_not_plan_are_called_out_at_the_top() {
+    // summary.json as `platform-deploy plan` writes it: a failed stack, a skipped one, an offline run.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(fixtures().join("app.json"), dir.path().join("app.json")).unwrap();
+    // Left over from an earlier run in the same folder: must not be shown as this run's plan.
+    std::fs::copy(fixtures().join("data.json"), dir.path().join("global.json")).unwrap();
+    let app = PlanJson::parse(&std::fs::read(fixtures().join("app.json")).unwrap()).unwrap();
+    let (counts, addresses) = app.summary_counts();
+    let empty = json!({"add": 0, "change": 0, "destroy": 0, "replace": 0, "import": 0, "move": 0, "forget": 0});
+    let not_planned = |status: &str, message: &str| {
+        json!({"status": status, "counts": empty, "addresses": {}, "change_set_hash": "", "change_digests": {},
+               "provisional": false, "unresolved_inputs": [], "terraform_version": "", "started_at": "",
+               "finished_at": "", "message": message})
+    };
+    std::fs::write(
+        dir.path().join("summary.json"),
+        json!({"offline": true, "stacks": {
+            "app": {"status": "planned", "counts": counts, "addresses": addresses,
+                    "change_set_hash": change_set_hash(&app.change_digests()), "change_digests": app.change_digests(),
+                    "provisional": true, "unresolved_inputs": ["vpc_id", "alb_arn"], "terraform_version": "1.11.4",
+                    "started_at": "2026-11-25T10:00:00Z", "finished_at": "2026-11-25T10:00:09Z"},
+            "global": not_planned("failed", "terraform plan exited 1:\nError: Invalid reference\n  on main.tf line 3"),
+            "eu-west-1": not_planned("skipped", "upstream stack global failed"),
+        }})
+        .to_string(),
+    )
+    .unwrap();
+    let stacks = load_plan_dir(dir.path()).unwrap();
+    let r = render_body(&stacks, &options(Target::Comment));
+    let body = &r.body;
+    assert_well_formed(body);
+    let table_at = body.find("| Stack |").unwrap();
+    let failed_at = body
+        .find("> - `global`: the plan failed: `terraform plan exited 1: Error: Invalid reference on main.tf line 3`")
+        .expect("failure at the top");
+    assert!(failed_at < table_at, "{body}");
+    assert!(body.contains("**2 stacks were not planned"), "{body}");
+    assert!(body.contains("> - `eu-west-1`: skipped: `upstream stack global failed`"));
+    assert!(
+        body.contains("| `global` | 0 | 0 | 0 | 0 | 0 | 0 | 0 | plan failed |"),
+        "{body}"
+    );
+    assert!(body.contains("### `global`: plan failed"));
+    assert!(
+        !body.contains("aws_s3_bucket.logs"),
+        "a stale plan file is not this run's plan"
+    );
+    assert!(body.contains("**Planned offline**"));
+    assert!(
+        body.contains("Provisional: `vpc_id`, `alb_arn` not known until upstream stacks apply.")
+    );
+    assert!(!body.contains("summary.json records change set"), "{body}");
 }
 
 #[test]

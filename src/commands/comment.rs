@@ -145,12 +145,17 @@ fn stack_data(stack: &StackPlan) -> serde_json::Value {
             Some(plan.summary_counts().0),
             Some(change_set_hash(&plan.change_digests())),
         ),
-        None => (stack.recorded_counts.clone(), stack.recorded_hash.clone()),
+        None => stack
+            .recorded
+            .as_ref()
+            .map(|r| (r.counts.clone(), r.change_set_hash.clone()))
+            .unwrap_or_default(),
     };
     serde_json::json!({
         "name": stack.name,
         "counts": counts,
         "change_set_hash": hash,
         "provisional": stack.provisional,
+        "status": stack.recorded.as_ref().and_then(|r| r.status.clone()),
     })
 }

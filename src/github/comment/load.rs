@@ -15,14 +15,15 @@ pub const SUMMARY_FILE: &str = "summary.json";
 #[derive(Debug, Clone)]
 pub struct StackPlan {
     pub name: String,
-    /// `terraform show -json` of the saved plan; `None` when only summary.json knows the stack.
+    /// `terraform show -json` of the saved plan; `None` when only summary.json knows the stack
+    /// (its plan failed, or it was skipped).
     pub plan: Option<PlanJson>,
     /// Planned against upstream outputs that are not applied yet: it will be planned again.
     pub provisional: bool,
-    /// The change-set hash summary.json recorded, to cross-check the one computed from `plan`.
-    pub recorded_hash: Option<String>,
-    /// The counts summary.json recorded (shown when the plan JSON is missing).
-    pub recorded_counts: Option<Counts>,
+    /// Planned without AWS access (fake credentials): the plan did not read the real resources.
+    pub offline: bool,
+    /// What summary.json records about the stack, if it does.
+    pub recorded: Option<SummaryStack>,
 }
 
 impl StackPlan {
@@ -31,8 +32,8 @@ impl StackPlan {
             name: name.into(),
             plan: Some(plan),
             provisional: false,
-            recorded_hash: None,
-            recorded_counts: None,
+            offline: false,
+            recorded: None,
         }
     }
 
@@ -40,23 +41,53 @@ impl StackPlan {
         self.provisional = provisional;
         self
     }
+
+    pub fn offline(mut self, offline: bool) -> StackPlan {
+        self.offline = offline;
+        self
+    }
 }
 
-/// The part of summary.json the comment reads; everything else in it is ignored.
-#[derive(Debug, Default, Deserialize)]
+/// The part of summary.json (written by `platform-deploy plan`) the comment reads; everything
+/// else in it is ignored.
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct SummaryFile {
+    #[serde(default)]
+    pub offline: bool,
     #[serde(default)]
     pub stacks: BTreeMap<String, SummaryStack>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct SummaryStack {
+    /// `planned`, `unchanged`, `failed`, `skipped`, ...
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub message: Option<String>,
     #[serde(default)]
     pub counts: Option<Counts>,
-    #[serde(default)]
+    /// The hash recorded at plan time (empty when the stack has no plan).
+    #[serde(default, deserialize_with = "empty_as_none")]
     pub change_set_hash: Option<String>,
     #[serde(default)]
     pub provisional: bool,
+    /// Inputs whose upstream output is not known yet (why the stack is provisional).
+    #[serde(default)]
+    pub unresolved_inputs: Vec<String>,
+}
+
+impl SummaryStack {
+    /// The plan did not produce a usable result (`failed`, `skipped`).
+    pub fn failed_or_skipped(&self) -> Option<&str> {
+        self.status
+            .as_deref()
+            .filter(|s| matches!(*s, "failed" | "skipped"))
+    }
+}
+
+fn empty_as_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.filter(|s| !s.trim().is_empty()))
 }
 
 /// Reads a plan folder: `<stack>.json` for each stack (the stack name is the file stem) and
@@ -113,12 +144,16 @@ pub fn load_plan_dir(dir: &Path) -> Result<Vec<StackPlan>, CommentError> {
                 name,
                 plan: None,
                 provisional: false,
-                recorded_hash: None,
-                recorded_counts: None,
+                offline: false,
+                recorded: None,
             });
             stack.provisional = recorded.provisional;
-            stack.recorded_hash = recorded.change_set_hash;
-            stack.recorded_counts = recorded.counts;
+            stack.offline = summary.offline;
+            if recorded.failed_or_skipped().is_some() {
+                // This run did not plan the stack: a <stack>.json left by an earlier run is stale.
+                stack.plan = None;
+            }
+            stack.recorded = Some(recorded);
         }
     }
 

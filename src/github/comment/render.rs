@@ -12,7 +12,9 @@ use serde_json::{Map, Value};
 
 use super::diff::{AttributeDiff, Secrets, attribute_diff};
 use super::load::StackPlan;
-use super::markdown::{cell, code, escape_html, fence_for, github_len, num, plural};
+use super::markdown::{
+    cell, code, escape_html, fence_for, github_len, num, plural, truncate_chars,
+};
 use crate::terraform::plan_json::{
     Action, Change, Counts, PlanJson, ResourceChange, change_set_hash,
 };
@@ -23,6 +25,8 @@ pub const COMMENT_LIMIT: usize = 65_536;
 pub const SUMMARY_LIMIT: usize = 1_000_000;
 /// Most attribute lines shown for one resource.
 const MAX_DIFF_LINES_PER_RESOURCE: usize = 200;
+/// Longest failure message (from summary.json) shown.
+const MAX_MESSAGE_CHARS: usize = 300;
 
 /// The diff block of a stack's output changes.
 const OUTPUTS_TITLE: &str = "outputs";
@@ -324,6 +328,10 @@ struct Warning {
 struct View {
     name: String,
     provisional: bool,
+    offline: bool,
+    /// `failed` or `skipped` as summary.json records it, with its message.
+    failure: Option<(String, String)>,
+    unresolved_inputs: Vec<String>,
     missing_json: bool,
     errored: bool,
     counts: Counts,
@@ -345,13 +353,28 @@ struct View {
 
 impl View {
     fn build(stack: &StackPlan) -> View {
+        let recorded = stack.recorded.clone().unwrap_or_default();
+        let failure = recorded.failed_or_skipped().map(|status| {
+            let message = recorded.message.clone().unwrap_or_default();
+            let message = crate::secrets::redact(&message)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            (
+                status.to_string(),
+                truncate_chars(&message, MAX_MESSAGE_CHARS),
+            )
+        });
         let mut view = View {
             name: stack.name.clone(),
             provisional: stack.provisional,
-            missing_json: stack.plan.is_none(),
+            offline: stack.offline,
+            missing_json: stack.plan.is_none() && failure.is_none(),
+            failure,
+            unresolved_inputs: recorded.unresolved_inputs.clone(),
             errored: false,
-            counts: stack.recorded_counts.clone().unwrap_or_default(),
-            hash: stack.recorded_hash.clone(),
+            counts: recorded.counts.clone().unwrap_or_default(),
+            hash: recorded.change_set_hash.clone(),
             recorded_hash_differs: None,
             terraform_version: String::new(),
             destroy: Vec::new(),
@@ -371,7 +394,7 @@ impl View {
         };
         let secrets = Secrets::of_plan(plan);
         let hash = change_set_hash(&plan.change_digests());
-        if let Some(recorded) = &stack.recorded_hash
+        if let Some(recorded) = &recorded.change_set_hash
             && recorded != &hash
         {
             view.recorded_hash_differs = Some(recorded.clone());
@@ -487,6 +510,11 @@ impl View {
         view
     }
 
+    /// Whether this run's plan JSON was read (so unchanged and read counts are known).
+    fn plan_read(&self) -> bool {
+        !self.missing_json && self.failure.is_none()
+    }
+
     fn has_changes(&self) -> bool {
         self.counts.total() > 0 || self.output_changes > 0
     }
@@ -514,6 +542,11 @@ impl View {
 
     fn notes(&self) -> Vec<&'static str> {
         let mut notes = Vec::new();
+        match self.failure.as_ref().map(|f| f.0.as_str()) {
+            Some("failed") => notes.push("plan failed"),
+            Some(_) => notes.push("skipped"),
+            None => {}
+        }
         if self.missing_json {
             notes.push("plan JSON missing");
         }
@@ -523,7 +556,7 @@ impl View {
         if self.provisional {
             notes.push("provisional");
         }
-        if !self.missing_json && !self.has_changes() {
+        if !self.missing_json && self.failure.is_none() && !self.has_changes() {
             notes.push("no changes");
         } else if self.counts.total() == 0 && self.output_changes > 0 {
             notes.push("outputs only");
@@ -715,7 +748,45 @@ impl Doc<'_> {
         cap.is_some_and(|k| self.warnings.len() > k)
     }
 
+    fn failures(&self, out: &mut String) {
+        let failed: Vec<&View> = self.views.iter().filter(|v| v.failure.is_some()).collect();
+        if failed.is_empty() {
+            return;
+        }
+        out.push_str(&format!(
+            "> [!CAUTION]\n> **{} not planned: what {} change is not shown.**\n",
+            plural(failed.len(), "stack was", "stacks were"),
+            if failed.len() == 1 {
+                "it would"
+            } else {
+                "they would"
+            }
+        ));
+        for v in failed {
+            let (status, message) = v.failure.as_ref().expect("filtered");
+            let what = if status == "failed" {
+                "the plan failed"
+            } else {
+                "skipped"
+            };
+            if message.is_empty() {
+                out.push_str(&format!("> - {}: {what}\n", code(&v.name)));
+            } else {
+                out.push_str(&format!(
+                    "> - {}: {what}: {}\n",
+                    code(&v.name),
+                    code(message)
+                ));
+            }
+        }
+        out.push('\n');
+    }
+
     fn warnings(&self, out: &mut String, cap: Option<usize>) {
+        self.failures(out);
+        if self.views.iter().any(|v| v.offline) {
+            out.push_str("> [!NOTE]\n> **Planned offline** (no AWS access): these plans did not read the real infrastructure.\n\n");
+        }
         if !self.warnings.is_empty() {
             out.push_str("> [!CAUTION]\n");
             out.push_str(&format!(
@@ -965,7 +1036,13 @@ impl Doc<'_> {
                 "output changes",
             ));
         }
-        let summary = if view.missing_json {
+        let summary = if let Some((status, _)) = &view.failure {
+            if status == "failed" {
+                "plan failed".to_string()
+            } else {
+                "skipped".to_string()
+            }
+        } else if view.missing_json {
             "plan JSON missing".to_string()
         } else if parts.is_empty() {
             "no changes".to_string()
@@ -990,7 +1067,7 @@ impl Doc<'_> {
         if !view.terraform_version.is_empty() {
             meta.push(format!("Terraform {}", view.terraform_version));
         }
-        if detail.unchanged && !view.missing_json {
+        if detail.unchanged && view.plan_read() {
             meta.push(format!(
                 "{} unchanged, {} read",
                 plural(view.unchanged, "resource", "resources"),
@@ -1013,6 +1090,13 @@ impl Doc<'_> {
             ));
         }
 
+        if view.provisional && !view.unresolved_inputs.is_empty() {
+            let inputs: Vec<String> = view.unresolved_inputs.iter().map(|i| code(i)).collect();
+            out.push_str(&format!(
+                "Provisional: {} not known until upstream stacks apply.\n\n",
+                inputs.join(", ")
+            ));
+        }
         Self::list(
             out,
             "Destroy",
