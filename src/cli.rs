@@ -77,17 +77,17 @@ pub enum Command {
     /// values show as (sensitive). The body stays under GitHub's 65,536-character limit by leaving
     /// detail out (and saying so); the same content goes to the job summary.
     #[command(after_help = "Examples:
-  # See the exact comment body without calling GitHub
-  platform-deploy comment --plans plans/ --dry-run
+  # After `platform-deploy plan`: see the exact comment body without calling GitHub
+  platform-deploy comment --dry-run
 
   # In a pull_request workflow (needs `permissions: pull-requests: write`)
-  env GITHUB_TOKEN=... platform-deploy comment --plans plans/
+  env GITHUB_TOKEN=... platform-deploy comment --plans .platform-deploy/plans
 
   # Two pipelines in one repository keep separate comments
-  platform-deploy -c infra/platform.toml comment --plans plans/ --comment-key infra
+  platform-deploy -c infra/platform.toml comment --comment-key infra
 
   # Outside a PR event
-  platform-deploy comment --plans plans/ --pr 42 --repo acme/infra --head-sha $(git rev-parse HEAD)
+  platform-deploy comment --pr 42 --repo acme/infra --head-sha $(git rev-parse HEAD)
 
 The PR and repository come from GITHUB_EVENT_PATH and GITHUB_REPOSITORY (pull_request and
 pull_request_target events); the token from GITHUB_TOKEN; the API from GITHUB_API_URL.
@@ -99,10 +99,15 @@ command succeeds with a warning.")]
 #[derive(Debug, Args)]
 pub struct CommentArgs {
     /// The plan folder: <stack>.json for each stack and summary.json (the --out-dir of `plan`).
-    #[arg(long, env = "PLATFORM_DEPLOY_PLANS", value_name = "DIR")]
+    #[arg(
+        long,
+        env = "PLATFORM_DEPLOY_PLAN_DIR",
+        default_value = ".platform-deploy/plans",
+        value_name = "DIR"
+    )]
     pub plans: PathBuf,
 
-    /// Print the exact body to stdout and call nothing.
+    /// Print the exact body to stdout and call nothing (the job summary is still written).
     #[arg(long, env = "PLATFORM_DEPLOY_DRY_RUN")]
     pub dry_run: bool,
 

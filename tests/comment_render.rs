@@ -217,6 +217,9 @@ fn stacks_the_run_could_not_plan_are_called_out_at_the_top() {
     std::fs::copy(fixtures().join("app.json"), dir.path().join("app.json")).unwrap();
     // Left over from an earlier run in the same folder: must not be shown as this run's plan.
     std::fs::copy(fixtures().join("data.json"), dir.path().join("global.json")).unwrap();
+    // What else the folder holds: apply's summary, a plan of a stack this run did not select.
+    std::fs::write(dir.path().join("apply-summary.json"), "{\"stacks\": {}}").unwrap();
+    std::fs::copy(fixtures().join("quiet.json"), dir.path().join("quiet.json")).unwrap();
     let app = PlanJson::parse(&std::fs::read(fixtures().join("app.json")).unwrap()).unwrap();
     let (counts, addresses) = app.summary_counts();
     let empty = json!({"add": 0, "change": 0, "destroy": 0, "replace": 0, "import": 0, "move": 0, "forget": 0});

@@ -90,19 +90,26 @@ fn empty_as_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String
     Ok(Option::<String>::deserialize(d)?.filter(|s| !s.trim().is_empty()))
 }
 
+/// Files a plan folder holds besides the plans themselves.
+const NOT_PLANS: &[&str] = &[SUMMARY_FILE, "apply-summary.json"];
+
 /// Reads a plan folder: `<stack>.json` for each stack (the stack name is the file stem) and
-/// summary.json if present. Stacks come back sorted by name.
+/// summary.json if present. With summary.json, its stacks are the ones shown (other JSON files
+/// are left alone); without it, every other `.json` must be a plan. Stacks come back sorted.
 pub fn load_plan_dir(dir: &Path) -> Result<Vec<StackPlan>, CommentError> {
     let read_dir = |source| CommentError::ReadDir {
         dir: dir.to_path_buf(),
         source,
     };
+    let summary = read_summary(dir)?;
     let mut files = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(read_dir)? {
         let path = entry.map_err(read_dir)?.path();
         let is_json = path.extension().is_some_and(|e| e == "json");
-        let is_summary = path.file_name().is_some_and(|n| n == SUMMARY_FILE);
-        if is_json && !is_summary && path.is_file() {
+        let known = path
+            .file_name()
+            .is_some_and(|n| NOT_PLANS.iter().any(|k| n == *k));
+        if is_json && !known && path.is_file() {
             files.push(path);
         }
     }
@@ -110,6 +117,19 @@ pub fn load_plan_dir(dir: &Path) -> Result<Vec<StackPlan>, CommentError> {
 
     let mut stacks: BTreeMap<String, StackPlan> = BTreeMap::new();
     for path in files {
+        let name = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if let Some(summary) = &summary
+            && !summary.stacks.contains_key(&name)
+        {
+            tracing::debug!(
+                "{} is not a stack of summary.json; left alone",
+                path.display()
+            );
+            continue;
+        }
         let bytes = std::fs::read(&path).map_err(|source| CommentError::ReadFile {
             path: path.clone(),
             source,
@@ -121,24 +141,10 @@ pub fn load_plan_dir(dir: &Path) -> Result<Vec<StackPlan>, CommentError> {
         if plan.format_version.is_empty() {
             return Err(CommentError::NotAPlan { path });
         }
-        let name = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
         stacks.insert(name.clone(), StackPlan::new(name, plan));
     }
 
-    let summary_path = dir.join(SUMMARY_FILE);
-    if summary_path.is_file() {
-        let bytes = std::fs::read(&summary_path).map_err(|source| CommentError::ReadFile {
-            path: summary_path.clone(),
-            source,
-        })?;
-        let summary: SummaryFile =
-            serde_json::from_slice(&bytes).map_err(|source| CommentError::Summary {
-                path: summary_path.clone(),
-                source,
-            })?;
+    if let Some(summary) = summary {
         for (name, recorded) in summary.stacks {
             let stack = stacks.entry(name.clone()).or_insert_with(|| StackPlan {
                 name,
@@ -163,4 +169,18 @@ pub fn load_plan_dir(dir: &Path) -> Result<Vec<StackPlan>, CommentError> {
         });
     }
     Ok(stacks.into_values().collect())
+}
+
+fn read_summary(dir: &Path) -> Result<Option<SummaryFile>, CommentError> {
+    let path = dir.join(SUMMARY_FILE);
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let bytes = std::fs::read(&path).map_err(|source| CommentError::ReadFile {
+        path: path.clone(),
+        source,
+    })?;
+    serde_json::from_slice(&bytes)
+        .map(Some)
+        .map_err(|source| CommentError::Summary { path, source })
 }
