@@ -497,6 +497,51 @@ fn a_3000_resource_plan_fits_a_comment_with_every_destroy_listed() {
 }
 
 #[test]
+fn within_a_stack_as_many_diffs_and_list_entries_stay_as_fit() {
+    // 600 updates with diffs: too many for one comment, but most of them fit.
+    let stacks = vec![StackPlan::new("edge", generated_plan(0, 600, 0, 0))];
+    let r = render_body(&stacks, &options(Target::Comment));
+    assert!(github_len(&r.body) <= COMMENT_LIMIT);
+    assert_well_formed(&r.body);
+    let shown = r.body.matches(" (update in place)\n").count();
+    assert!(shown > 100 && shown < 600, "{shown}");
+    assert!(r.body.contains(&format!(
+        "# … the attribute changes of {} more resources are left out — see the job log",
+        600 - shown
+    )));
+    assert!(r.left_out.contains(&format!(
+        "attribute changes of {} of 600 resources in `edge`",
+        600 - shown
+    )));
+    assert_eq!(
+        r.body.matches("- `module.edge.").count(),
+        600,
+        "the update list is whole"
+    );
+
+    // 2,000 creates: the list is cut, not dropped, and says how many are not shown.
+    let stacks = vec![StackPlan::new("svc", generated_plan(2_000, 0, 0, 0))];
+    let r = render_body(&stacks, &options(Target::Comment));
+    assert!(github_len(&r.body) <= COMMENT_LIMIT);
+    assert_well_formed(&r.body);
+    let listed = r.body.matches("- `module.service[").count();
+    assert!(listed > 100 && listed < 2_000, "{listed}");
+    assert!(r.body.contains(&format!(
+        "- … and {} more — see the job log",
+        format_thousands(2_000 - listed)
+    )));
+    assert!(r.body.contains("**Create (2,000)**"));
+    assert!(
+        r.left_out.iter().any(|l| l.contains(&format!(
+            "of `svc` beyond {} entries each",
+            format_thousands(listed)
+        ))),
+        "{:?}",
+        r.left_out
+    );
+}
+
+#[test]
 fn a_destroy_list_longer_than_the_limit_is_cut_with_an_exact_count() {
     let plan = generated_plan(200, 200, 6_000, 0);
     let stacks = vec![StackPlan::new("eu-west-1", plan)];

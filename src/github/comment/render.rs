@@ -187,12 +187,20 @@ pub fn render_body(stacks: &[StackPlan], options: &RenderOptions) -> Rendered {
     if let Some(body) = fits(&state) {
         return done(body, &state);
     }
-    // 1. Attribute diffs, the stack with the most first.
+    // 1. Attribute diffs, the stack with the most first; within a stack, as many resources'
+    //    diffs as fit.
     for i in order_by_weight(&views, |v| v.diff_weight()) {
-        state.detail[i].diffs = false;
-        if let Some(body) = fits(&state) {
+        let all = views[i].diffs.len();
+        let found = largest_fitting(all - 1, |k| {
+            let mut s = state.clone();
+            s.detail[i].diffs = k;
+            fits(&s)
+        });
+        if let Some((k, body)) = found {
+            state.detail[i].diffs = k;
             return done(body, &state);
         }
+        state.detail[i].diffs = 0;
     }
     // 2. Unchanged-count detail.
     for detail in &mut state.detail {
@@ -201,12 +209,20 @@ pub fn render_body(stacks: &[StackPlan], options: &RenderOptions) -> Rendered {
     if let Some(body) = fits(&state) {
         return done(body, &state);
     }
-    // 3. Per-resource lists of creates, updates, imports, moves and forgets become counts.
+    // 3. Per-resource lists of creates, updates, imports, moves and forgets are cut, down to
+    //    counts only, the stack with the longest lists first.
     for i in order_by_weight(&views, |v| v.list_weight()) {
-        state.detail[i].lists = false;
-        if let Some(body) = fits(&state) {
+        let longest = views[i].longest_list();
+        let found = largest_fitting(longest - 1, |k| {
+            let mut s = state.clone();
+            s.detail[i].lists = k;
+            fits(&s)
+        });
+        if let Some((k, body)) = found {
+            state.detail[i].lists = k;
             return done(body, &state);
         }
+        state.detail[i].lists = 0;
     }
     // 4. Destroy, replace and warning lists are cut to the longest length that fits.
     let longest = views
@@ -215,21 +231,12 @@ pub fn render_body(stacks: &[StackPlan], options: &RenderOptions) -> Rendered {
         .chain([warnings.len()])
         .max()
         .unwrap_or(0);
-    let (mut lo, mut hi) = (0usize, longest);
-    let mut best = None;
-    while lo <= hi {
-        let mid = lo + (hi - lo) / 2;
-        state.cap = Some(mid);
-        match fits(&state) {
-            Some(body) => {
-                best = Some((mid, body));
-                lo = mid + 1;
-            }
-            None if mid == 0 => break,
-            None => hi = mid - 1,
-        }
-    }
-    if let Some((cap, body)) = best {
+    let found = largest_fitting(longest, |k| {
+        let mut s = state.clone();
+        s.cap = Some(k);
+        fits(&s)
+    });
+    if let Some((cap, body)) = found {
         state.cap = Some(cap);
         return done(body, &state);
     }
@@ -241,6 +248,28 @@ pub fn render_body(stacks: &[StackPlan], options: &RenderOptions) -> Rendered {
         body,
         left_out: vec!["the stack table and every stack's section".into()],
     }
+}
+
+/// The largest `n` in `0..=hi` whose rendering fits, with that rendering; `render` must grow
+/// with `n`.
+fn largest_fitting(
+    hi: usize,
+    mut render: impl FnMut(usize) -> Option<String>,
+) -> Option<(usize, String)> {
+    let (mut lo, mut hi) = (0usize, hi);
+    let mut best = None;
+    while lo <= hi {
+        let mid = lo + (hi - lo) / 2;
+        match render(mid) {
+            Some(body) => {
+                best = Some((mid, body));
+                lo = mid + 1;
+            }
+            None if mid == 0 => break,
+            None => hi = mid - 1,
+        }
+    }
+    best
 }
 
 fn order_by_weight(views: &[View], weight: impl Fn(&View) -> usize) -> Vec<usize> {
@@ -257,9 +286,11 @@ fn order_by_weight(views: &[View], weight: impl Fn(&View) -> usize) -> Vec<usize
 
 #[derive(Debug, Clone, Copy)]
 struct Detail {
-    diffs: bool,
+    /// How many resources' attribute diffs are shown (`usize::MAX`: all).
+    diffs: usize,
     unchanged: bool,
-    lists: bool,
+    /// Most entries shown per create/update/import/move/forget list; 0: counts only.
+    lists: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -274,9 +305,9 @@ impl State {
         State {
             detail: vec![
                 Detail {
-                    diffs: true,
+                    diffs: usize::MAX,
                     unchanged: true,
-                    lists: true,
+                    lists: usize::MAX,
                 };
                 n
             ],
@@ -524,6 +555,20 @@ impl View {
             .iter()
             .map(|d| d.title.len() + d.diff.lines.iter().map(|l| l.len() + 1).sum::<usize>())
             .sum()
+    }
+
+    fn longest_list(&self) -> usize {
+        [
+            &self.create,
+            &self.update,
+            &self.import,
+            &self.moved,
+            &self.forget,
+        ]
+        .iter()
+        .map(|l| l.len())
+        .max()
+        .unwrap_or(0)
     }
 
     fn list_weight(&self) -> usize {
@@ -901,9 +946,20 @@ impl Doc<'_> {
                 .map(|i| code(&self.views[i].name))
                 .collect()
         };
-        let no_diffs = names(&|i| !state.detail[i].diffs && !self.views[i].diffs.is_empty());
+        let no_diffs = names(&|i| state.detail[i].diffs == 0 && !self.views[i].diffs.is_empty());
         if !no_diffs.is_empty() {
             out.push(format!("attribute changes of {}", no_diffs.join(", ")));
+        }
+        for (view, detail) in self.views.iter().zip(&state.detail) {
+            let all = view.diffs.len();
+            if detail.diffs > 0 && detail.diffs < all {
+                out.push(format!(
+                    "attribute changes of {} of {} resources in {}",
+                    num(all - detail.diffs),
+                    num(all),
+                    code(&view.name)
+                ));
+            }
         }
         if state.detail.iter().any(|d| !d.unchanged)
             && self
@@ -913,12 +969,21 @@ impl Doc<'_> {
         {
             out.push("unchanged-resource and unchanged-attribute counts".into());
         }
-        let no_lists = names(&|i| !state.detail[i].lists && self.views[i].list_weight() > 0);
+        let no_lists = names(&|i| state.detail[i].lists == 0 && self.views[i].list_weight() > 0);
         if !no_lists.is_empty() {
             out.push(format!(
                 "the lists of created, updated, imported, moved and forgotten resources of {}",
                 no_lists.join(", ")
             ));
+        }
+        for (view, detail) in self.views.iter().zip(&state.detail) {
+            if detail.lists > 0 && detail.lists < view.longest_list() {
+                out.push(format!(
+                    "the create, update, import, move and forget lists of {} beyond {} entries each",
+                    code(&view.name),
+                    num(detail.lists)
+                ));
+            }
         }
         if let Some(cap) = state.cap {
             let destroys: usize = self.views.iter().map(|v| v.destroy.len()).sum();
@@ -1124,8 +1189,8 @@ impl Doc<'_> {
             .filter(|(_, items)| !items.is_empty())
             .map(|(title, items)| format!("{} {}", title.to_lowercase(), num(items.len())))
             .collect();
-        let show_diffs = detail.diffs && !view.diffs.is_empty();
-        if !detail.lists {
+        let show_diffs = detail.diffs > 0 && !view.diffs.is_empty();
+        if detail.lists == 0 {
             if !listed.is_empty() {
                 out.push_str(&format!(
                     "{}: resource lists left out to fit — see the job log.\n\n",
@@ -1152,13 +1217,15 @@ impl Doc<'_> {
             "<details><summary>{}</summary>\n\n",
             escape_html(&capitalize(&summary.join(" · ")))
         ));
+        let list_cap = (detail.lists != usize::MAX).then_some(detail.lists);
         for (title, items) in lists {
-            Self::list(out, title, items, None, ("more", "more"));
+            Self::list(out, title, items, list_cap, ("more", "more"));
         }
         if show_diffs {
             out.push_str(&format!("**{}**\n\n", capitalize(diff_label)));
             let mut block = String::new();
-            for d in &view.diffs {
+            let shown_diffs = detail.diffs.min(view.diffs.len());
+            for d in &view.diffs[..shown_diffs] {
                 block.push_str(&format!("# {}\n", d.title));
                 let lines = &d.diff.lines;
                 let shown = lines.len().min(MAX_DIFF_LINES_PER_RESOURCE);
@@ -1186,6 +1253,16 @@ impl Doc<'_> {
                         )
                     ));
                 }
+            }
+            if shown_diffs < view.diffs.len() {
+                block.push_str(&format!(
+                    "# … the attribute changes of {} are left out — see the job log\n",
+                    plural(
+                        view.diffs.len() - shown_diffs,
+                        "more resource",
+                        "more resources"
+                    )
+                ));
             }
             let fence = fence_for(&block);
             out.push_str(&format!("{fence}diff\n{block}{fence}\n\n"));
