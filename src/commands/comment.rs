@@ -39,22 +39,26 @@ impl CommentRequest {
     }
 }
 
-/// What `comment` and `plan --comment` share: mask the token, find the PR from the runner's
-/// event (or the flags), build the GitHub client, then write the job summary and the comment.
-pub async fn publish_from_env(
-    stacks: &[StackPlan],
-    request: &CommentRequest,
-    workflow: &Workflow,
-) -> Result<(Published, PublishSettings, Option<PullRequest>), Error> {
-    // The token is masked before anything else can print. Trimmed: a token read from a file
-    // often ends in a line break, which no HTTP header may hold.
+/// GITHUB_TOKEN, masked. Call it before anything else can print. Trimmed: a token read from a
+/// file often ends in a line break, which no HTTP header may hold.
+pub fn github_token(workflow: &Workflow) -> Option<String> {
     let token = std::env::var("GITHUB_TOKEN")
         .ok()
         .map(|t| t.trim().to_string())
-        .filter(|t| !t.is_empty());
-    if let Some(token) = &token {
-        workflow.mask(token);
-    }
+        .filter(|t| !t.is_empty())?;
+    workflow.mask(&token);
+    Some(token)
+}
+
+/// What `comment` and `plan --comment` share: find the PR from the runner's event (or the
+/// flags), build the GitHub client, then write the job summary and the comment. `token` comes
+/// from [`github_token`], called first thing.
+pub async fn publish_from_env(
+    stacks: &[StackPlan],
+    request: &CommentRequest,
+    token: Option<&str>,
+    workflow: &Workflow,
+) -> Result<(Published, PublishSettings, Option<PullRequest>), Error> {
     let pr = pr::resolve(&PrSources::from_env(
         request.pr,
         request.repo.clone(),
@@ -76,7 +80,7 @@ pub async fn publish_from_env(
         None
     } else {
         let pr = pr.as_ref().ok_or(CommentError::NoPullRequest)?;
-        let token = token.as_deref().ok_or(CommentError::NoToken)?;
+        let token = token.ok_or(CommentError::NoToken)?;
         let api = std::env::var("GITHUB_API_URL")
             .ok()
             .filter(|u| !u.trim().is_empty())
@@ -93,9 +97,11 @@ pub async fn publish_from_env(
 
 /// `comment`: render the plans of a folder, write the job summary, create or edit the PR comment.
 pub async fn run(cli: &Cli, args: &CommentArgs, workflow: &Workflow) -> Result<Outcome, Error> {
+    let token = github_token(workflow);
     let request = CommentRequest::from_args(cli, args);
     let stacks = load_plan_dir(&args.plans)?;
-    let (published, settings, pr) = publish_from_env(&stacks, &request, workflow).await?;
+    let (published, settings, pr) =
+        publish_from_env(&stacks, &request, token.as_deref(), workflow).await?;
     let body = &published.comment.body;
     if args.dry_run && cli.output == OutputFormat::Text {
         print!("{body}");

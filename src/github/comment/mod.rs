@@ -69,8 +69,13 @@ pub async fn publish(
         target,
         limit: None,
     };
-    let comment = render_body(stacks, &options(Target::Comment));
-    let summary = render_body(stacks, &options(Target::JobSummary));
+    // Registered secrets (the token, credentials) never reach GitHub, whatever a plan holds.
+    let redacted = |mut r: Rendered| {
+        r.body = crate::secrets::redact(&r.body);
+        r
+    };
+    let comment = redacted(render_body(stacks, &options(Target::Comment)));
+    let summary = redacted(render_body(stacks, &options(Target::JobSummary)));
     if !comment.is_complete() || !summary.is_complete() {
         // The comment says "see the job log": this is that log.
         let mut full = options(Target::JobSummary);
