@@ -193,9 +193,7 @@ async fn a_pull_request_run_masks_the_token_first_and_creates_the_comment() {
     let body: Value = posted.body_json().unwrap();
     let body = body["body"].as_str().unwrap();
     assert!(body.contains(&format!("<!-- platform-deploy:commit {HEAD} -->")));
-    assert!(
-        body.contains("[job log and plan files](https://github.com/acme/infra/actions/runs/42)")
-    );
+    assert!(body.contains("[workflow run](https://github.com/acme/infra/actions/runs/42)"));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -298,4 +296,45 @@ fn a_folder_without_plans_is_bad_input_naming_the_folder() {
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("notes.json is not the JSON of a saved plan")
     );
+}
+
+#[test]
+fn when_the_comment_is_shortened_the_job_log_holds_the_full_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let changes: Vec<Value> = (0..2_500)
+        .map(|i| {
+            json!({
+                "address": format!("module.fleet.aws_instance.node[{i}]"), "mode": "managed",
+                "type": "aws_instance", "name": "node",
+                "change": {"actions": ["delete"], "before": {"id": format!("i-{i:08}")}, "after": null,
+                           "after_unknown": {}, "before_sensitive": {}, "after_sensitive": false}
+            })
+        })
+        .collect();
+    let plan = json!({"format_version": "1.2", "terraform_version": "1.11.4", "resource_changes": changes});
+    std::fs::write(dir.path().join("fleet.json"), plan.to_string()).unwrap();
+    let out = command()
+        .args(["comment", "--dry-run", "--plans"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let body = String::from_utf8(out.stdout).unwrap();
+    let log = String::from_utf8(out.stderr).unwrap();
+    assert!(body.len() <= 65_536);
+    assert!(
+        body.contains("more destroys — see the job log"),
+        "the comment is cut"
+    );
+    assert!(body.contains("group “Full plan”"));
+    let group = log
+        .find("── Full plan ──")
+        .expect("the full plan is logged");
+    let logged = &log[group..];
+    for i in [0, 1_234, 2_499] {
+        assert!(
+            logged.contains(&format!("- `module.fleet.aws_instance.node[{i}]`")),
+            "{i}"
+        );
+    }
 }

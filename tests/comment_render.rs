@@ -292,9 +292,11 @@ fn at_every_limit_the_body_fits_stays_well_formed_and_keeps_the_headline() {
         if limit < full_len {
             assert!(!r.is_complete(), "at {limit} something must be left out");
             assert!(r.body.contains("> Shortened to fit"), "{}", r.body);
-            assert!(r.body.contains(
-                "[job log and plan artifact](https://github.com/acme/infra/actions/runs/42)"
-            ));
+            assert!(
+                r.body.contains(
+                    "[job log of this run](https://github.com/acme/infra/actions/runs/42)"
+                )
+            );
         }
         // The shrink order: diffs first, then unchanged counts, then lists, then cut destroys.
         let note = r.left_out.join("; ");

@@ -81,7 +81,7 @@ pub async fn publish(
         let mut full = options(Target::JobSummary);
         full.limit = Some(usize::MAX);
         let full = render_body(stacks, &full);
-        let _group = workflow.group("Full plan (shortened in the PR comment)");
+        let _group = workflow.group(render::FULL_PLAN_GROUP);
         eprintln!("{}", crate::secrets::redact(&full.body));
     }
     workflow

@@ -28,6 +28,8 @@ const MAX_DIFF_LINES_PER_RESOURCE: usize = 200;
 /// Longest failure message (from summary.json) shown.
 const MAX_MESSAGE_CHARS: usize = 300;
 
+/// The log group that holds the full plan when the comment is shortened.
+pub const FULL_PLAN_GROUP: &str = "Full plan";
 /// The diff block of a stack's output changes.
 const OUTPUTS_TITLE: &str = "outputs";
 const MARKER_PREFIX: &str = "<!-- platform-deploy:plan key=";
@@ -782,7 +784,7 @@ impl Doc<'_> {
         }
         meta.push(format!("configuration {}", code(&self.options.key)));
         if let Some(url) = &self.options.run_url {
-            meta.push(format!("[job log and plan files]({url})"));
+            meta.push(format!("[workflow run]({url})"));
         }
         out.push_str(&meta.join(" · "));
         out.push_str("\n\n");
@@ -933,8 +935,12 @@ impl Doc<'_> {
 
     fn where_full_plan_is(&self) -> String {
         match &self.options.run_url {
-            Some(url) => format!("The full plan is in the [job log and plan artifact]({url})."),
-            None => "The full plan is in the job log (and `terraform show <stack>.tfplan`).".into(),
+            Some(url) => format!(
+                "The full plan is in the [job log of this run]({url}), group “{FULL_PLAN_GROUP}”."
+            ),
+            None => format!(
+                "The full plan is in the job log, group “{FULL_PLAN_GROUP}” (and `terraform show <stack>.tfplan`)."
+            ),
         }
     }
 
