@@ -81,6 +81,68 @@ pub enum Command {
     /// With --dry-run it prints every step it would take and sends nothing that changes anything;
     /// with --offline as well it needs no AWS credentials or network at all.
     Deploy(DeployArgs),
+    /// Post the pull request comment that shows every stack's plan, and the job summary.
+    ///
+    /// Reads every <stack>.json (`terraform show -json` of a saved plan) and summary.json in the
+    /// plan folder. Keeps one comment per PR and comment key: the first run creates it, later runs
+    /// edit it in place. Destroys and replacements are never collapsed; destroying or replacing a
+    /// stateful resource (databases, buckets, keys, tables, ...) is called out at the top; sensitive
+    /// values show as (sensitive). The body stays under GitHub's 65,536-character limit by leaving
+    /// detail out (and saying so); the same content goes to the job summary.
+    #[command(after_help = "Examples:
+  # After `platform-deploy plan`: see the exact comment body without calling GitHub
+  platform-deploy comment --dry-run
+
+  # In a pull_request workflow (needs `permissions: pull-requests: write`)
+  env GITHUB_TOKEN=... platform-deploy comment --plans .platform-deploy/plans
+
+  # Two pipelines in one repository keep separate comments
+  platform-deploy -c infra/platform.toml comment --comment-key infra
+
+  # Outside a PR event
+  platform-deploy comment --pr 42 --repo acme/infra --head-sha $(git rev-parse HEAD)
+
+The PR and repository come from GITHUB_EVENT_PATH and GITHUB_REPOSITORY (pull_request and
+pull_request_target events); the token from GITHUB_TOKEN; the API from GITHUB_API_URL.
+On a fork's pull_request run the token cannot write: the job summary is still written and the
+command succeeds with a warning.")]
+    Comment(CommentArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CommentArgs {
+    /// The plan folder: <stack>.json for each stack and summary.json (the --out-dir of `plan`).
+    #[arg(
+        long,
+        env = "PLATFORM_DEPLOY_PLAN_DIR",
+        default_value = ".platform-deploy/plans",
+        value_name = "DIR"
+    )]
+    pub plans: PathBuf,
+
+    /// Print the exact body to stdout and call nothing (the job summary is still written).
+    #[arg(long, env = "PLATFORM_DEPLOY_DRY_RUN")]
+    pub dry_run: bool,
+
+    /// Which sticky comment to keep: one per PR and key. Default: the --config path.
+    #[arg(long, env = "PLATFORM_DEPLOY_COMMENT_KEY", value_name = "KEY")]
+    pub comment_key: Option<String>,
+
+    /// The pull request number. Default: from the pull_request event.
+    #[arg(long, value_name = "N")]
+    pub pr: Option<u64>,
+
+    /// The repository as owner/name. Default: from the event, then GITHUB_REPOSITORY.
+    #[arg(long, value_name = "OWNER/NAME")]
+    pub repo: Option<String>,
+
+    /// The commit the plans reflect. Default: the PR head from the event.
+    #[arg(long, value_name = "SHA")]
+    pub head_sha: Option<String>,
+
+    /// Wait out a GitHub rate limit if it asks for no longer than this; fail otherwise.
+    #[arg(long, default_value = "60s", value_parser = humantime::parse_duration, value_name = "DURATION")]
+    pub max_rate_limit_wait: std::time::Duration,
 }
 
 /// Which stacks a Terraform command runs, and how.
@@ -120,6 +182,17 @@ pub struct PlanArgs {
     /// Exit 10 when any stack has changes, 0 when none (like terraform plan -detailed-exitcode).
     #[arg(long)]
     pub detailed_exitcode: bool,
+    /// After planning, create or update the pull request's plan comment (as `comment` does).
+    #[arg(long, env = "PLATFORM_DEPLOY_COMMENT")]
+    pub comment: bool,
+    /// Keeps separate sticky comments for separate pipelines of one repository.
+    #[arg(
+        long,
+        env = "PLATFORM_DEPLOY_COMMENT_KEY",
+        value_name = "KEY",
+        requires = "comment"
+    )]
+    pub comment_key: Option<String>,
 }
 
 #[derive(Debug, Args)]

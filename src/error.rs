@@ -2,6 +2,8 @@
 
 use crate::config::ConfigError;
 use crate::git::GitError;
+use crate::github::comment::CommentError;
+use crate::github::pr::PrError;
 use crate::github::workflow::Workflow;
 use crate::outcome::{Outcome, OutcomeKind};
 use crate::terraform::TerraformError;
@@ -14,6 +16,10 @@ pub enum Error {
     Git(#[from] GitError),
     #[error(transparent)]
     Terraform(#[from] TerraformError),
+    #[error(transparent)]
+    Comment(#[from] CommentError),
+    #[error(transparent)]
+    PullRequest(#[from] PrError),
     #[error("{message}\n  fix: {fix}")]
     Usage { message: String, fix: String },
     #[error("cannot write output: {0}")]
@@ -25,6 +31,8 @@ impl Error {
         match self {
             Error::Config(_) | Error::Git(_) | Error::Usage { .. } => OutcomeKind::BadInput,
             Error::Terraform(e) => e.kind(),
+            Error::Comment(e) => e.kind(),
+            Error::PullRequest(_) => OutcomeKind::BadInput,
             Error::Output(_) => OutcomeKind::Failed,
         }
     }

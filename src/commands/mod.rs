@@ -1,5 +1,6 @@
 //! One function per subcommand: resolve settings, call the steps, return the outcome.
 
+mod comment;
 mod config_check;
 mod deploy;
 pub mod terraform;
@@ -24,5 +25,6 @@ pub async fn dispatch(cli: &Cli, workflow: &Workflow) -> Result<Outcome, Error> 
         Command::Deploy(args) => {
             deploy::run(cli, args, workflow, signals::cancel_on_signals()).await
         }
+        Command::Comment(args) => comment::run(cli, args, workflow).await,
     }
 }

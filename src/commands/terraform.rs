@@ -88,9 +88,29 @@ pub async fn plan(
     workflow: &Workflow,
     cancel: CancellationToken,
 ) -> Result<Outcome, Error> {
+    // The token is masked before anything can print it.
+    let token = args
+        .comment
+        .then(|| super::comment::github_token(workflow))
+        .flatten();
     let config = Config::load(&cli.config)?;
     let summary = plan_stacks(&config, &args.stacks, &args.out_dir, workflow, cancel).await?;
     report(cli, workflow, "plan", &summary)?;
+    if args.comment {
+        let request = super::comment::CommentRequest {
+            key: args
+                .comment_key
+                .clone()
+                .unwrap_or_else(|| super::comment::default_key(&cli.config)),
+            dry_run: false,
+            pr: None,
+            repo: None,
+            head_sha: None,
+            max_rate_limit_wait: std::time::Duration::from_secs(60),
+        };
+        let stacks = crate::github::comment::load_plan_dir(&args.out_dir)?;
+        super::comment::publish_from_env(&stacks, &request, token.as_deref(), workflow).await?;
+    }
     let _ = workflow.set_output("plan-changed", &summary.any_changes().to_string());
     let data = serde_json::to_value(&summary).unwrap_or_default();
     let failed = summary.failed();

@@ -821,7 +821,10 @@ pub fn is_ecr_repository_name(name: &str) -> bool {
             })
     };
     // A registry host (`123….dkr.ecr.….amazonaws.com/api`) matches the pattern but is never meant.
-    let has_host = name.split('/').next().is_some_and(|first| first.contains(".amazonaws.com"));
+    let has_host = name
+        .split('/')
+        .next()
+        .is_some_and(|first| first.contains(".amazonaws.com"));
     (2..=256).contains(&name.len()) && name.split('/').all(component_ok) && !has_host
 }
 

@@ -22,6 +22,36 @@ pub struct PlanJson {
     pub output_changes: BTreeMap<String, Change>,
     #[serde(default)]
     pub errored: bool,
+    /// Root module input values as planned (sensitive ones included: see `configuration`).
+    #[serde(default)]
+    pub variables: BTreeMap<String, VariableValue>,
+    /// Only what tells which inputs are sensitive is typed.
+    #[serde(default)]
+    pub configuration: Configuration,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct VariableValue {
+    #[serde(default)]
+    pub value: Value,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Configuration {
+    #[serde(default)]
+    pub root_module: ConfigModule,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ConfigModule {
+    #[serde(default)]
+    pub variables: BTreeMap<String, ConfigVariable>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ConfigVariable {
+    #[serde(default)]
+    pub sensitive: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -168,6 +198,17 @@ impl PlanJson {
             digests.insert(format!("output.{name}"), sha256_hex(&canonical_json(&doc)));
         }
         digests
+    }
+
+    /// The planned values of root module variables declared `sensitive = true`.
+    pub fn sensitive_variable_values(&self) -> Vec<&Value> {
+        self.configuration
+            .root_module
+            .variables
+            .iter()
+            .filter(|(_, v)| v.sensitive)
+            .filter_map(|(name, _)| self.variables.get(name).map(|v| &v.value))
+            .collect()
     }
 
     pub fn summary_counts(&self) -> (Counts, Addresses) {
