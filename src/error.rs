@@ -3,6 +3,7 @@
 use crate::config::ConfigError;
 use crate::git::GitError;
 use crate::github::workflow::Workflow;
+use crate::image::ImageError;
 use crate::outcome::{Outcome, OutcomeKind};
 
 #[derive(Debug, thiserror::Error)]
@@ -11,6 +12,8 @@ pub enum Error {
     Config(#[from] ConfigError),
     #[error(transparent)]
     Git(#[from] GitError),
+    #[error(transparent)]
+    Image(#[from] ImageError),
     #[error("{message}\n  fix: {fix}")]
     Usage { message: String, fix: String },
     #[error("cannot write output: {0}")]
@@ -22,6 +25,7 @@ impl Error {
         match self {
             Error::Config(_) | Error::Git(_) | Error::Usage { .. } => OutcomeKind::BadInput,
             Error::Output(_) => OutcomeKind::Failed,
+            Error::Image(e) => e.kind(),
         }
     }
 
@@ -40,6 +44,7 @@ impl Error {
                     );
                 }
             }
+            Error::Image(e) => workflow.error_at(&e.to_string(), e.location()),
             other => workflow.error_at(&other.to_string(), None),
         }
         Outcome::new(self.kind(), self.to_string())

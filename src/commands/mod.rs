@@ -1,7 +1,9 @@
 //! One function per subcommand: resolve settings, call the steps, return the outcome.
 
+mod build;
 mod config_check;
 mod deploy;
+mod push;
 
 use crate::cli::{Cli, Command, ConfigCommand};
 use crate::error::Error;
@@ -14,5 +16,7 @@ pub async fn dispatch(cli: &Cli, workflow: &Workflow) -> Result<Outcome, Error> 
             ConfigCommand::Check => config_check::run(cli),
         },
         Command::Deploy(args) => deploy::run(cli, args, workflow).await,
+        Command::Build(args) => build::run(cli, args, workflow).await,
+        Command::Push(args) => push::run(cli, args, workflow).await,
     }
 }
