@@ -81,12 +81,12 @@ pub fn instructions(source: &str) -> Vec<Instruction> {
     out
 }
 
-/// Parses the engine's `Step 3/7 : RUN make` line into (3, "RUN make").
-pub fn parse_step(line: &str) -> Option<(usize, &str)> {
+/// Parses the engine's `Step 3/7 : RUN make` line into (3, "3/7", "RUN make").
+pub fn parse_step(line: &str) -> Option<(usize, &str, &str)> {
     let rest = line.trim_start().strip_prefix("Step ")?;
     let (numbers, text) = rest.split_once(" : ")?;
     let (n, _) = numbers.split_once('/')?;
-    Some((n.trim().parse().ok()?, text.trim_end()))
+    Some((n.trim().parse().ok()?, numbers.trim(), text.trim_end()))
 }
 
 /// The instruction the engine calls step `n` with text `text`: by position, checked by keyword;
@@ -147,7 +147,10 @@ FROM scratch\n\
 
     #[test]
     fn step_lines_are_parsed() {
-        assert_eq!(parse_step("Step 3/7 : RUN make\n"), Some((3, "RUN make")));
+        assert_eq!(
+            parse_step("Step 3/7 : RUN make\n"),
+            Some((3, "3/7", "RUN make"))
+        );
         assert_eq!(parse_step(" ---> Running in 1234"), None);
     }
 }

@@ -115,15 +115,16 @@ pub async fn build(
     let options = build_options(&context.dockerfile, settings);
     let mut stream = docker.build_image(options, None, Some(bollard::body_try_stream(body)));
     let mut image_id: Option<String> = None;
-    let mut step: Option<(usize, String)> = None;
+    // (n, "n/total", instruction) of the step the engine is on.
+    let mut step: Option<(usize, String, String)> = None;
     let mut failure: Option<String> = None;
     while let Some(item) = stream.next().await {
         match item {
             Ok(info) => {
                 if let Some(text) = &info.stream {
                     for line in text.lines() {
-                        if let Some((n, instruction)) = dockerfile::parse_step(line) {
-                            step = Some((n, instruction.to_string()));
+                        if let Some((n, of, instruction)) = dockerfile::parse_step(line) {
+                            step = Some((n, of.to_string(), instruction.to_string()));
                         }
                         if let Some(id) = line.strip_prefix("Successfully built ") {
                             image_id.get_or_insert_with(|| id.trim().to_string());
@@ -164,20 +165,13 @@ pub async fn build(
     if let Some(message) = failure {
         let located = step
             .as_ref()
-            .and_then(|(n, text)| dockerfile::locate(&instructions, *n, text));
+            .and_then(|(n, _, text)| dockerfile::locate(&instructions, *n, text));
         let shown_file = display_path(
             &dockerfile_path,
             &std::env::current_dir().unwrap_or_default(),
         );
         return Err(ImageError::BuildFailed {
-            step: step.as_ref().map(|(n, text)| {
-                let total = instructions.len();
-                if total >= *n {
-                    format!("{n}/{total}: {text}")
-                } else {
-                    format!("{n}: {text}")
-                }
-            }),
+            step: step.as_ref().map(|(_, of, text)| format!("{of}: {text}")),
             location: located.map(|i| Location {
                 file: shown_file.clone(),
                 line: i.line,
