@@ -255,8 +255,8 @@ impl Project {
     fn output(&self, name: &str) -> Option<String> {
         let text = fs::read_to_string(self.outputs()).ok()?;
         text.lines()
-            .filter_map(|l| l.strip_prefix(&format!("{name}=")))
-            .last()
+            .rev()
+            .find_map(|l| l.strip_prefix(&format!("{name}=")))
             .map(str::to_string)
     }
 }
