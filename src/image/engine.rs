@@ -13,7 +13,7 @@ use bollard::query_parameters::{
 use futures_util::StreamExt;
 use serde::Serialize;
 
-use super::context::{Context, ContextSummary};
+use super::context::{Context, ContextError, ContextSummary};
 use super::dockerfile;
 use super::progress::Progress;
 use super::{ImageError, display_path};
@@ -151,9 +151,11 @@ pub async fn build(
     }
     drop(stream);
     progress.finish();
-    // The walk's own error (an unreadable file) explains a failure better than the engine's.
+    // The walk's own error (an unreadable file) explains a failure better than the engine's, unless
+    // the walk only stopped because the engine had already given up.
     let summary = match walker.await {
         Ok(Ok(summary)) => Some(summary),
+        Ok(Err(ContextError::Aborted(_))) if failure.is_some() => None,
         Ok(Err(e)) => return Err(e.into()),
         Err(e) => {
             return Err(ImageError::Engine {

@@ -26,6 +26,8 @@ pub struct Progress {
     recent: VecDeque<String>,
     status_shown: bool,
     partial: String,
+    /// The build step being run, kept at the front of the terminal's progress line.
+    step: Option<String>,
 }
 
 impl Progress {
@@ -47,6 +49,7 @@ impl Progress {
             recent: VecDeque::new(),
             status_shown: false,
             partial: String::new(),
+            step: None,
         }
     }
 
@@ -72,8 +75,16 @@ impl Progress {
         self.recent.push_back(line.clone());
         match self.mode {
             Mode::Terminal if !self.verbose => {
-                if !line.trim().is_empty() {
-                    self.status(&line);
+                if let Some((_, of, text)) = super::dockerfile::parse_step(&line) {
+                    let step = format!("[{of}] {text}");
+                    self.status(&step);
+                    self.step = Some(step);
+                } else if !line.trim().is_empty() {
+                    let shown = match &self.step {
+                        Some(step) => format!("{step} │ {}", line.trim()),
+                        None => line.trim().to_string(),
+                    };
+                    self.status(&shown);
                 }
             }
             _ => self.print(&line),
