@@ -4,7 +4,7 @@
 # Generates a context of 20,000 files / ~500 MB with a .dockerignore (once, cached under $BENCH_DIR),
 # then builds it on the same daemon with `docker build` (legacy builder) and with
 # `platform-deploy build`, alternating, and prints wall time and peak RSS (from /usr/bin/time -v) of
-# each and their ratios. The Dockerfile copies one file, so the time is the context's: walk, tar,
+# each (and the client's own CPU time) and their ratios. The Dockerfile copies one file, so the time is the context's: walk, tar,
 # send, and the daemon unpacking it.
 #
 #   eval "$(scripts/sandbox env)"       # DOCKER_HOST of the sandbox daemon
@@ -80,15 +80,16 @@ sent=$("$PD_BIN" --config "$BENCH_DIR/platform.toml" build --dry-run --git-sha $
 echo "context: $files files, $((bytes / 1024 / 1024)) MB on disk; sent after .dockerignore: $sent" >&2
 echo "platform-deploy: $PD_BIN" >&2
 
-measure() { # measure NAME COMMAND... -> "seconds kbytes"
+measure() { # measure NAME COMMAND... -> "seconds kbytes cpu-seconds"
   local name=$1; shift
   /usr/bin/time -v -o "$BENCH_DIR/$name.time" "$@" >/dev/null 2>"$BENCH_DIR/$name.log" || {
     echo "$name failed:" >&2; tail -n 20 "$BENCH_DIR/$name.log" >&2; exit 1; }
-  local wall rss
+  local wall rss cpu
   wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$BENCH_DIR/$name.time" |
     awk -F: '{ if (NF == 3) print $1 * 3600 + $2 * 60 + $3; else print $1 * 60 + $2 }')
   rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$BENCH_DIR/$name.time")
-  echo "$wall $rss"
+  cpu=$(sed -n 's/.*\(User\|System\) time (seconds): //p' "$BENCH_DIR/$name.time" | awk '{ s += $1 } END { print s }')
+  echo "$wall $rss $cpu"
 }
 
 # The same labels platform-deploy adds, so both builds run the same steps.
@@ -101,21 +102,25 @@ pd_build=("$PD_BIN" --config "$BENCH_DIR/platform.toml" build --git-sha "$SHA")
 measure warm-cli "${docker_build[@]}" >/dev/null
 measure warm-pd "${pd_build[@]}" >/dev/null
 
-best_cli_wall=; best_cli_rss=; best_pd_wall=; best_pd_rss=
+best_cli_wall=; best_cli_rss=; best_pd_wall=; best_pd_rss=; best_cli_cpu=; best_pd_cpu=
 for run in $(seq "$RUNS"); do
-  read -r cw cr < <(measure cli "${docker_build[@]}")
-  read -r pw pr < <(measure pd "${pd_build[@]}")
-  printf 'run %d: docker build %6.2fs %7d KB   platform-deploy build %6.2fs %7d KB\n' "$run" "$cw" "$cr" "$pw" "$pr"
+  read -r cw cr cc < <(measure cli "${docker_build[@]}")
+  read -r pw pr pc < <(measure pd "${pd_build[@]}")
+  printf 'run %d: docker build %6.2fs %7d KB %5.2fs CPU   platform-deploy build %6.2fs %7d KB %5.2fs CPU\n' \
+    "$run" "$cw" "$cr" "$cc" "$pw" "$pr" "$pc"
   best_cli_wall=$(awk -v a="${best_cli_wall:-$cw}" -v b="$cw" 'BEGIN{print (b<a)?b:a}')
   best_pd_wall=$(awk -v a="${best_pd_wall:-$pw}" -v b="$pw" 'BEGIN{print (b<a)?b:a}')
+  best_cli_cpu=$(awk -v a="${best_cli_cpu:-$cc}" -v b="$cc" 'BEGIN{print (b<a)?b:a}')
+  best_pd_cpu=$(awk -v a="${best_pd_cpu:-$pc}" -v b="$pc" 'BEGIN{print (b<a)?b:a}')
   best_cli_rss=$(( ${best_cli_rss:-$cr} < cr ? ${best_cli_rss:-$cr} : cr ))
   best_pd_rss=$(( ${best_pd_rss:-$pr} < pr ? ${best_pd_rss:-$pr} : pr ))
 done
 docker rmi -f pd-bench/cli:latest "pd-bench/pd:$SHA" >/dev/null 2>&1 || true
 
 echo
-printf 'best of %d        wall time   peak RSS\n' "$RUNS"
-printf 'docker build     %8.2fs  %7d KB\n' "$best_cli_wall" "$best_cli_rss"
-printf 'platform-deploy  %8.2fs  %7d KB\n' "$best_pd_wall" "$best_pd_rss"
+printf 'best of %d        wall time   peak RSS   client CPU\n' "$RUNS"
+printf 'docker build     %8.2fs  %7d KB  %6.2fs\n' "$best_cli_wall" "$best_cli_rss" "$best_cli_cpu"
+printf 'platform-deploy  %8.2fs  %7d KB  %6.2fs\n' "$best_pd_wall" "$best_pd_rss" "$best_pd_cpu"
 awk -v pw="$best_pd_wall" -v cw="$best_cli_wall" -v pr="$best_pd_rss" -v cr="$best_cli_rss" \
-  'BEGIN { printf "ratio (platform-deploy / docker): wall %.2fx, peak RSS %.2fx\n", pw / cw, pr / cr }'
+  -v pc="$best_pd_cpu" -v cc="$best_cli_cpu" \
+  'BEGIN { printf "ratio (platform-deploy / docker): wall %.2fx, peak RSS %.2fx, client CPU %.2fx\n", pw / cw, pr / cr, pc / cc }'

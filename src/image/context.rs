@@ -16,9 +16,9 @@ use tokio::sync::mpsc;
 use super::ignore::{self, MatchInfo, PatternMatcher};
 
 /// How much tar data is buffered before it is handed to the request body.
-const CHUNK: usize = 256 * 1024;
+const CHUNK: usize = 64 * 1024;
 /// How many chunks may wait for the request body: bounds memory at CHUNK * (DEPTH + 2).
-const DEPTH: usize = 4;
+const DEPTH: usize = 16;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ContextError {
