@@ -357,16 +357,9 @@ async fn a_rerun_of_the_same_commit_reuses_the_digest_in_the_immutable_repositor
         project.output("image-digest").as_deref(),
         Some(digest.as_str())
     );
-    // What ECR would show for the pushed tags.
+    // What ECR would show for the commit's tag; the extra tag is missing there, so the re-run
+    // must put it on the same digest (pulled by digest, not rebuilt).
     record_image("us-west-1", &project.repository, SHA, &manifest, &digest).await;
-    record_image(
-        "us-west-1",
-        &project.repository,
-        "release",
-        &manifest,
-        &digest,
-    )
-    .await;
 
     // A rebuild would now produce another image; the re-run must reuse the pushed one instead.
     fs::write(project.dir.path().join("svc/changed.txt"), "changed").unwrap();
@@ -382,6 +375,68 @@ async fn a_rerun_of_the_same_commit_reuses_the_digest_in_the_immutable_repositor
     assert_eq!(project.output("image-reused").as_deref(), Some("true"));
     let (still, _) = served_manifest(&registry, &project.repository, SHA).unwrap();
     assert_eq!(still, digest, "the registry still serves the first digest");
+    let stdout = String::from_utf8_lossy(&second.stdout);
+    assert!(
+        stdout.contains(&format!("tag:        {SHA} (already in ECR, reused)")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("tag:        release (pushed)"), "{stdout}");
+    let (release, _) = served_manifest(&registry, &project.repository, "release").unwrap();
+    assert_eq!(release, digest);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn push_with_image_pushes_a_local_image_without_building() {
+    docker_host();
+    let registry = registry();
+    let project = Project::new("sa-east-1", &[], "30s", "");
+    create_repository("sa-east-1", &project.repository).await;
+
+    let missing = project.push(&registry, &["--image", "pd-push/not-built:nope"]);
+    assert_eq!(missing.status.code(), Some(2), "{}", text(&missing));
+    assert!(
+        String::from_utf8_lossy(&missing.stderr)
+            .contains("`pd-push/not-built:nope` is not in the local Docker daemon"),
+        "{}",
+        text(&missing)
+    );
+
+    let local = unique("pd-push/local-");
+    let ctx = project.dir.path().join("svc");
+    docker(&[
+        "build",
+        "-q",
+        "-t",
+        &format!("{local}:1"),
+        ctx.to_str().unwrap(),
+    ]);
+    let out = project.push(&registry, &["--image", &format!("{local}:1")]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("Step 1/"),
+        "nothing is built"
+    );
+    let (digest, _) = served_manifest(&registry, &project.repository, SHA).unwrap();
+    assert_eq!(
+        project.output("image-digest").as_deref(),
+        Some(digest.as_str())
+    );
+    let id = docker(&[
+        "image",
+        "inspect",
+        &format!("{local}:1"),
+        "--format",
+        "{{.Id}}",
+    ]);
+    let pushed = docker(&[
+        "image",
+        "inspect",
+        &format!("{registry}/{}:{SHA}", project.repository),
+        "--format",
+        "{{.Id}}",
+    ]);
+    assert_eq!(pushed, id, "the named image is the one pushed");
+    docker(&["rmi", "-f", &format!("{local}:1")]);
 }
 
 /// A registry of this test's own whose password is not the one ECR hands out.

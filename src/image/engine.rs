@@ -323,10 +323,16 @@ pub async fn pull(
     credentials: Option<&Credentials>,
     progress: &mut Progress,
 ) -> Result<(), ImageError> {
-    let (repo, tag) = split_reference(reference);
+    // `repo@sha256:…` is pulled by digest, `repo:tag` by tag.
+    let (from_image, tag) = if reference.contains('@') {
+        (reference, None)
+    } else {
+        let (repo, tag) = split_reference(reference);
+        (repo, Some(tag.to_string()))
+    };
     let options = CreateImageOptions {
-        from_image: Some(repo.to_string()),
-        tag: Some(tag.to_string()),
+        from_image: Some(from_image.to_string()),
+        tag,
         ..Default::default()
     };
     let mut stream = docker.create_image(Some(options), None, credentials.map(Credentials::docker));
