@@ -232,3 +232,33 @@ fn a_bad_dockerignore_pattern_is_bad_input() {
         text(&out)
     );
 }
+
+#[test]
+fn a_cache_source_that_cannot_be_had_is_a_warning_not_a_failure() {
+    docker_host();
+    let dir = project(&[
+        ("Dockerfile", "FROM scratch\nCOPY a.txt /a.txt\n"),
+        ("a.txt", "a"),
+    ]);
+    let repository = unique("pd-build/cache-");
+    let config = write_config(dir.path(), &repository, "svc", "Dockerfile", "");
+    let out = platform_deploy(
+        &config,
+        &[
+            "build",
+            "--git-sha",
+            SHA,
+            "--cache-from",
+            "pd-build/never-built:1",
+        ],
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("warning: cache source pd-build/never-built:1 is not available"),
+        "{}",
+        text(&out)
+    );
+    docker(&["rmi", "-f", &format!("{repository}:{SHA}")]);
+}

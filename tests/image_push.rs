@@ -237,7 +237,7 @@ impl Project {
             .args(extra)
             .env("GITHUB_ACTIONS", "true")
             .env("GITHUB_OUTPUT", self.outputs())
-            .env_remove("GITHUB_STEP_SUMMARY")
+            .env("GITHUB_STEP_SUMMARY", self.dir.path().join("summary.md"))
             .env_remove("GITHUB_SHA")
             .env("AWS_ENDPOINT_URL", moto())
             .env("AWS_ACCESS_KEY_ID", "test")
@@ -338,6 +338,15 @@ async fn push_serves_the_same_digest_and_waits_for_replication_to_the_dr_region(
     assert_eq!(project.output("image-reused").as_deref(), Some("false"));
     let (extra_digest, _) = served_manifest(&registry, &project.repository, "release").unwrap();
     assert_eq!(extra_digest, digest, "the extra tag names the same image");
+    let summary = fs::read_to_string(project.dir.path().join("summary.md")).unwrap();
+    assert!(
+        summary.contains(&format!("| digest | `{digest}` |")),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("| replicated to eu-west-1 | after"),
+        "{summary}"
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("replicated to eu-west-1 after"), "{stderr}");
     assert!(stderr.contains("::group::docker push"), "{stderr}");
@@ -615,4 +624,31 @@ async fn dry_run_builds_but_pushes_nothing() {
         !String::from_utf8_lossy(&out.stderr).contains("::add-mask::"),
         "a dry run asks for no registry token"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_extra_tag_taken_in_the_immutable_repository_is_refused_before_building() {
+    docker_host();
+    let registry = registry();
+    let project = Project::new("eu-west-3", &[], "30s", "");
+    create_repository("eu-west-3", &project.repository).await;
+    let manifest = r#"{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{"mediaType":"application/vnd.docker.container.image.v1+json","size":2,"digest":"sha256:2222222222222222222222222222222222222222222222222222222222222222"},"layers":[]}"#;
+    let earlier = "sha256:3333333333333333333333333333333333333333333333333333333333333333";
+    record_image(
+        "eu-west-3",
+        &project.repository,
+        "release",
+        manifest,
+        earlier,
+    )
+    .await;
+    let out = project.push(&registry, &[]);
+    assert_eq!(out.status.code(), Some(8), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("tag `release` already points at {earlier}")),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("Step 1/"), "nothing is built: {stderr}");
+    assert!(served_manifest(&registry, &project.repository, SHA).is_none());
 }

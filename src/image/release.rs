@@ -115,24 +115,29 @@ pub fn registry_host(endpoint: &str) -> String {
         .to_string()
 }
 
-/// Pulls the cache sources the daemon lacks; a failure is a warning (they only speed things up).
+/// Pulls the cache sources the daemon lacks and returns those it has; a source that cannot be
+/// had is a warning (they only speed things up).
 pub async fn prepare_cache_from(
     docker: &Docker,
     refs: &[String],
     credentials: Option<&Credentials>,
     progress: &mut Progress,
-) {
+) -> Vec<String> {
+    let mut available = Vec::new();
     for reference in refs {
         if matches!(engine::local_image(docker, reference).await, Ok(Some(_))) {
+            available.push(reference.clone());
             continue;
         }
         let creds = credentials.filter(|c| reference.starts_with(&format!("{}/", c.registry)));
-        if let Err(e) = engine::pull(docker, reference, creds, progress).await {
-            progress.print(&format!(
+        match engine::pull(docker, reference, creds, progress).await {
+            Ok(()) => available.push(reference.clone()),
+            Err(e) => progress.print(&format!(
                 "warning: cache source {reference} is not available ({e}); building without it"
-            ));
+            )),
         }
     }
+    available
 }
 
 /// `build`: the image, tagged locally.
@@ -148,8 +153,9 @@ pub async fn build(
         "docker build {}",
         settings.tags.first().map(String::as_str).unwrap_or("")
     ));
-    prepare_cache_from(docker, &settings.cache_from, None, progress).await;
-    let built = engine::build(docker, context, settings, progress).await?;
+    let mut settings = settings.clone();
+    settings.cache_from = prepare_cache_from(docker, &settings.cache_from, None, progress).await;
+    let built = engine::build(docker, context, &settings, progress).await?;
     progress.print(&format!(
         "built {} ({} files, {} sent) in {:.1}s",
         built.image_id,
@@ -336,7 +342,7 @@ pub async fn push(
             }
             Source::Build {
                 context,
-                settings: build_settings,
+                settings: mut build_settings,
             } => {
                 let docker = if settings.dry_run {
                     match engine.get().await {
@@ -352,7 +358,7 @@ pub async fn push(
                 if let Some(docker) = docker {
                     let _group =
                         workflow.group(&format!("docker build {remote}:{}", settings.tags[0]));
-                    prepare_cache_from(
+                    build_settings.cache_from = prepare_cache_from(
                         docker,
                         &build_settings.cache_from,
                         credentials.as_ref(),
