@@ -307,12 +307,19 @@ impl std::fmt::Debug for Credentials {
 
 impl Credentials {
     fn docker(&self) -> DockerCredentials {
-        DockerCredentials {
+        let credentials = DockerCredentials {
             username: Some(self.username.clone()),
             password: Some(self.password.clone()),
             serveraddress: Some(self.registry.clone()),
             ..Default::default()
+        };
+        // The engine receives them base64-encoded in X-Registry-Auth: that form is a secret too
+        // (a trace log of the request must not show it).
+        if let Ok(json) = serde_json::to_string(&credentials) {
+            use base64::Engine as _;
+            crate::secrets::register(&base64::engine::general_purpose::STANDARD.encode(json));
         }
+        credentials
     }
 }
 
@@ -340,6 +347,7 @@ pub async fn pull(
         match item {
             Ok(info) => {
                 if let Some(detail) = info.error_detail {
+                    progress.finish();
                     return Err(ImageError::Engine {
                         action: format!("pull {reference}"),
                         message: detail.message.unwrap_or_default(),
@@ -350,6 +358,7 @@ pub async fn pull(
                 }
             }
             Err(e) => {
+                progress.finish();
                 return Err(ImageError::Engine {
                     action: format!("pull {reference}"),
                     message: engine_message(&e),
@@ -381,6 +390,7 @@ pub async fn push(
         let info = match item {
             Ok(info) => info,
             Err(e) => {
+                progress.finish();
                 return Err(push_error(
                     &reference,
                     &credentials.registry,
@@ -389,6 +399,7 @@ pub async fn push(
             }
         };
         if let Some(detail) = info.error_detail {
+            progress.finish();
             let message = detail.message.unwrap_or_default();
             return Err(push_error(&reference, &credentials.registry, message));
         }

@@ -28,6 +28,9 @@ pub struct Progress {
     partial: String,
     /// The build step being run, kept at the front of the terminal's progress line.
     step: Option<String>,
+    /// In Actions, the token that stops workflow-command processing while engine output (which a
+    /// Dockerfile controls) is printed; `None` while commands are processed.
+    stopped: Option<String>,
 }
 
 impl Progress {
@@ -50,6 +53,7 @@ impl Progress {
             status_shown: false,
             partial: String::new(),
             step: None,
+            stopped: None,
         }
     }
 
@@ -68,6 +72,7 @@ impl Progress {
 
     /// One complete line of output.
     pub fn line(&mut self, line: &str) {
+        self.stop_commands();
         let line = secrets::redact(line);
         if self.recent.len() == KEEP {
             self.recent.pop_front();
@@ -123,13 +128,39 @@ impl Progress {
         eprintln!("{}", secrets::redact(text));
     }
 
-    /// Flushes a partial line and clears the progress line.
+    /// Flushes a partial line, clears the progress line and lets the runner process workflow
+    /// commands again.
     pub fn finish(&mut self) {
         if !self.partial.is_empty() {
             let rest = std::mem::take(&mut self.partial);
             self.line(&rest);
         }
         self.clear_status();
+        self.resume_commands();
+    }
+
+    /// Engine output is untrusted: a build step could print `::add-mask::` or `::error::` lines.
+    /// In Actions the runner is told to ignore workflow commands until `finish`.
+    fn stop_commands(&mut self) {
+        if self.mode != Mode::Actions || self.stopped.is_some() {
+            return;
+        }
+        use sha2::Digest as _;
+        let seed = format!(
+            "{}-{:?}-{:p}",
+            std::process::id(),
+            std::time::SystemTime::now(),
+            self as *const Self
+        );
+        let token = hex::encode(&sha2::Sha256::digest(seed.as_bytes())[..16]);
+        eprintln!("::stop-commands::{token}");
+        self.stopped = Some(token);
+    }
+
+    fn resume_commands(&mut self) {
+        if let Some(token) = self.stopped.take() {
+            eprintln!("::{token}::");
+        }
     }
 
     fn clear_status(&mut self) {
@@ -150,6 +181,7 @@ impl Progress {
 impl Drop for Progress {
     fn drop(&mut self) {
         self.clear_status();
+        self.resume_commands();
     }
 }
 
