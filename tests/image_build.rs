@@ -73,7 +73,7 @@ fn build_applies_tags_labels_build_args_and_the_target_stage() {
     let outputs = dir.path().join("github_output");
     let out = platform_deploy(
         &config,
-        &["build", "--git-sha", SHA],
+        &["build", "--no-cache", "--git-sha", SHA],
         &[
             ("GITHUB_ACTIONS", "true"),
             ("GITHUB_OUTPUT", outputs.to_str().unwrap()),
@@ -246,6 +246,7 @@ fn a_cache_source_that_cannot_be_had_is_a_warning_not_a_failure() {
         &config,
         &[
             "build",
+            "--no-cache",
             "--git-sha",
             SHA,
             "--cache-from",

@@ -75,8 +75,11 @@ fn conforms(name: &str, dockerignore: Option<&str>, dockerfile: &str) {
     let cli_tag = unique("pd-ignore-cli-");
     let ctx_str = ctx.to_str().unwrap();
     let dockerfile_path = ctx.join(dockerfile);
+    // No layer cache on either side: parallel cases build identical layers and remove their
+    // images, and the legacy builder fails when a cache hit is removed under it.
     docker(&[
         "build",
+        "--no-cache",
         "-q",
         "-t",
         &cli_tag,
@@ -87,7 +90,7 @@ fn conforms(name: &str, dockerignore: Option<&str>, dockerfile: &str) {
 
     let repository = unique("pd-ignore/case-");
     let config = write_config(dir.path(), &repository, "ctx", dockerfile, "");
-    let out = platform_deploy(&config, &["build", "--git-sha", SHA], &[]);
+    let out = platform_deploy(&config, &["build", "--no-cache", "--git-sha", SHA], &[]);
     assert!(
         out.status.success(),
         "{name}: platform-deploy build failed\n{}",
