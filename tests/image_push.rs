@@ -261,6 +261,23 @@ impl Project {
     }
 }
 
+impl Drop for Project {
+    /// Removes the images this project left in the daemon (the registry keeps its copies).
+    fn drop(&mut self) {
+        let listed = docker_output(&["images", "--format", "{{.Repository}}:{{.Tag}}"]);
+        let refs: Vec<String> = String::from_utf8_lossy(&listed.stdout)
+            .lines()
+            .filter(|r| r.contains(&self.repository))
+            .map(str::to_string)
+            .collect();
+        if !refs.is_empty() {
+            let mut args = vec!["rmi", "-f"];
+            args.extend(refs.iter().map(String::as_str));
+            let _ = docker_output(&args);
+        }
+    }
+}
+
 /// The registry password only ever appears in the `::add-mask::` command that hides it.
 fn assert_password_masked(out: &Output) {
     let all = format!(
