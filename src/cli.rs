@@ -76,6 +76,40 @@ pub enum Command {
         after_help = "Examples:\n  platform-deploy apply --plans .platform-deploy/plans            # apply the saved plans as they are\n  platform-deploy apply --plans reviewed/ --replan                 # plan again, apply only if identical (exit 3 if not)"
     )]
     Apply(ApplyArgs),
+    /// Build the service image through the Docker Engine API and tag it locally.
+    ///
+    /// The build context is image.context from platform.toml, sent as a stream with .dockerignore
+    /// applied exactly as `docker build` applies it (the Dockerfile and .dockerignore are always
+    /// sent). The image is tagged REPOSITORY:SHA (or the 12-character short SHA, per image.tag) and
+    /// with image.extra_tags, and labelled with org.opencontainers.image.revision, .source and
+    /// .created. With --dry-run nothing is built: it prints the build request and what the context
+    /// holds (no daemon needed).
+    #[command(after_help = "Examples:\n  \
+platform-deploy build\n  \
+platform-deploy build --no-cache --platform linux/arm64\n  \
+platform-deploy build --dry-run --list-context   # which files .dockerignore lets through\n\n\
+Needs a Docker daemon (DOCKER_HOST, or /var/run/docker.sock). Exit codes: 0 built, 1 the build \
+failed (the Dockerfile line and the engine's error are shown), 2 bad input or no daemon.\n\
+Step outputs in GitHub Actions: image-id, image-tags.")]
+    Build(BuildArgs),
+    /// Push the image to ECR in the primary region and wait until every DR region has its digest.
+    ///
+    /// Before anything is pushed it checks that the ECR repository exists and that the registry's
+    /// replication configuration covers every DR region (exit 8 otherwise). If the release tag is
+    /// already in ECR (tags are immutable), its digest is reused and nothing is rebuilt. Otherwise
+    /// it builds the image first, exactly as `platform-deploy build` does, or pushes the local image
+    /// given with --image. Registry credentials come from ECR GetAuthorizationToken and are masked.
+    /// After the push every DR region is polled for the digest until image.replication_timeout.
+    #[command(after_help = "Examples:\n  \
+platform-deploy push\n  \
+platform-deploy push --dry-run                      # build, check, push nothing\n  \
+platform-deploy push --image shop/api:local         # push an image you built\n  \
+platform-deploy push --registry-endpoint 127.0.0.1:5101\n\n\
+Exit codes: 0 pushed and replicated, 1 failed (build, credentials refused, push), 2 bad input, \
+6 replication timed out (the regions are named), 8 pre-flight refused (no repository, replication \
+does not cover a DR region, an immutable tag taken).\n\
+Step outputs in GitHub Actions: image-digest, image-uri, image-reused.")]
+    Push(PushArgs),
     /// Run the whole release: Terraform stacks, image, rollout, region by region.
     ///
     /// With --dry-run it prints every step it would take and sends nothing that changes anything;
@@ -211,6 +245,72 @@ pub struct ApplyArgs {
     /// identical to the reviewed one (exit 3 naming the differing resources otherwise).
     #[arg(long, env = "PLATFORM_DEPLOY_REPLAN")]
     pub replan: bool,
+}
+
+/// How the engine builds (shared by `build` and `push`).
+#[derive(Debug, Args, Clone, Default)]
+pub struct EngineArgs {
+    /// Build without the engine's layer cache.
+    #[arg(long, env = "PLATFORM_DEPLOY_NO_CACHE")]
+    pub no_cache: bool,
+
+    /// Pull newer versions of the base images while building.
+    #[arg(long, env = "PLATFORM_DEPLOY_PULL")]
+    pub pull: bool,
+
+    /// Build for this platform (e.g. linux/arm64); overrides image.platform.
+    #[arg(long, env = "PLATFORM_DEPLOY_PLATFORM", value_name = "PLATFORM")]
+    pub platform: Option<String>,
+
+    /// Use this image as a layer cache source, e.g. the previous release's tag (repeatable, or
+    /// comma-separated). Pulled first when the daemon lacks it; a missing one is only a warning.
+    #[arg(
+        long,
+        env = "PLATFORM_DEPLOY_CACHE_FROM",
+        value_name = "REF",
+        value_delimiter = ','
+    )]
+    pub cache_from: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// Build nothing: print the build request and a summary of the context that would be sent.
+    #[arg(long, env = "PLATFORM_DEPLOY_DRY_RUN")]
+    pub dry_run: bool,
+
+    /// With --dry-run: print every path of the context that would be sent, one per line (stdout).
+    #[arg(long, requires = "dry_run")]
+    pub list_context: bool,
+
+    #[command(flatten)]
+    pub engine: EngineArgs,
+
+    #[command(flatten)]
+    pub release: ReleaseArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PushArgs {
+    /// Push to this registry host instead of the repository's own ECR endpoint (a registry
+    /// mirror or a local stand-in, e.g. 127.0.0.1:5101). Credentials still come from ECR.
+    #[arg(long, env = "PLATFORM_DEPLOY_REGISTRY_ENDPOINT", value_name = "HOST")]
+    pub registry_endpoint: Option<String>,
+
+    /// Run the read-only pre-flight checks and build the image (when a daemon is reachable), but
+    /// push nothing and wait for nothing: print what would be pushed where.
+    #[arg(long, env = "PLATFORM_DEPLOY_DRY_RUN")]
+    pub dry_run: bool,
+
+    /// Push this local image (ID or reference) instead of building one.
+    #[arg(long, env = "PLATFORM_DEPLOY_IMAGE", value_name = "IMAGE")]
+    pub image: Option<String>,
+
+    #[command(flatten)]
+    pub engine: EngineArgs,
+
+    #[command(flatten)]
+    pub release: ReleaseArgs,
 }
 
 #[derive(Debug, Args)]

@@ -5,6 +5,7 @@ use crate::git::GitError;
 use crate::github::comment::CommentError;
 use crate::github::pr::PrError;
 use crate::github::workflow::Workflow;
+use crate::image::ImageError;
 use crate::outcome::{Outcome, OutcomeKind};
 use crate::terraform::TerraformError;
 
@@ -20,6 +21,8 @@ pub enum Error {
     Comment(#[from] CommentError),
     #[error(transparent)]
     PullRequest(#[from] PrError),
+    #[error(transparent)]
+    Image(#[from] ImageError),
     #[error("{message}\n  fix: {fix}")]
     Usage { message: String, fix: String },
     #[error("cannot write output: {0}")]
@@ -34,6 +37,7 @@ impl Error {
             Error::Comment(e) => e.kind(),
             Error::PullRequest(_) => OutcomeKind::BadInput,
             Error::Output(_) => OutcomeKind::Failed,
+            Error::Image(e) => e.kind(),
         }
     }
 
@@ -52,6 +56,7 @@ impl Error {
                     );
                 }
             }
+            Error::Image(e) => workflow.error_at(&e.to_string(), e.location()),
             other => workflow.error_at(&other.to_string(), None),
         }
         Outcome::new(self.kind(), self.to_string())

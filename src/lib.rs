@@ -10,6 +10,7 @@ pub mod config;
 pub mod error;
 pub mod git;
 pub mod github;
+pub mod image;
 pub mod logging;
 pub mod outcome;
 pub mod pipeline;

@@ -1,8 +1,10 @@
 //! One function per subcommand: resolve settings, call the steps, return the outcome.
 
+mod build;
 mod comment;
 mod config_check;
 mod deploy;
+mod push;
 pub mod terraform;
 
 use crate::cli::{Cli, Command, ConfigCommand};
@@ -26,5 +28,7 @@ pub async fn dispatch(cli: &Cli, workflow: &Workflow) -> Result<Outcome, Error> 
             deploy::run(cli, args, workflow, signals::cancel_on_signals()).await
         }
         Command::Comment(args) => comment::run(cli, args, workflow).await,
+        Command::Build(args) => build::run(cli, args, workflow).await,
+        Command::Push(args) => push::run(cli, args, workflow).await,
     }
 }

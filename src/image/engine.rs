@@ -1,0 +1,526 @@
+//! The Docker Engine API through bollard: connect (with version negotiation: the daemon may speak
+//! an older API than bollard asks for), build from a streamed context, tag, pull and push.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use bollard::Docker;
+use bollard::auth::DockerCredentials;
+use bollard::query_parameters::{
+    BuildImageOptions, BuilderVersion, CreateImageOptions, PushImageOptions, TagImageOptions,
+};
+use futures_util::StreamExt;
+use serde::Serialize;
+
+use super::context::{Context, ContextError, ContextSummary};
+use super::dockerfile;
+use super::progress::Progress;
+use super::{ImageError, display_path};
+use crate::github::workflow::Location;
+
+/// How long one Engine API request may take before bollard gives up (a push of a large image).
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(60 * 60);
+/// How long connecting and negotiating the API version may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Connects to the daemon named by DOCKER_HOST (or the default socket) and negotiates the API
+/// version. A daemon that cannot be reached is a usage problem: the message says how to start one.
+pub async fn connect() -> Result<Docker, ImageError> {
+    let host = std::env::var("DOCKER_HOST").ok().filter(|h| !h.is_empty());
+    let (shown, how) = match &host {
+        Some(h) => (h.clone(), "from DOCKER_HOST".to_string()),
+        None => (
+            "unix:///var/run/docker.sock".to_string(),
+            "the default; DOCKER_HOST is not set".to_string(),
+        ),
+    };
+    let unreachable = |reason: String| ImageError::DaemonUnreachable {
+        host: shown.clone(),
+        how: how.clone(),
+        reason,
+    };
+    let docker = Docker::connect_with_defaults()
+        .map_err(|e| unreachable(e.to_string()))?
+        .with_timeout(REQUEST_TIMEOUT);
+    match tokio::time::timeout(CONNECT_TIMEOUT, docker.negotiate_version()).await {
+        Ok(Ok(docker)) => Ok(docker),
+        Ok(Err(e)) => Err(unreachable(e.to_string())),
+        Err(_) => Err(unreachable(format!(
+            "no answer within {}s",
+            CONNECT_TIMEOUT.as_secs()
+        ))),
+    }
+}
+
+/// What to build: resolved from platform.toml and the command-line flags.
+#[derive(Debug, Clone, Serialize)]
+pub struct BuildSettings {
+    /// Local references to tag the result with (`repository:tag`); the first is passed to the build.
+    pub tags: Vec<String>,
+    pub build_args: BTreeMap<String, String>,
+    pub labels: BTreeMap<String, String>,
+    pub target: Option<String>,
+    pub platform: Option<String>,
+    pub no_cache: bool,
+    pub pull: bool,
+    pub cache_from: Vec<String>,
+}
+
+/// A finished build.
+#[derive(Debug, Clone, Serialize)]
+pub struct Built {
+    pub image_id: String,
+    pub tags: Vec<String>,
+    pub context: ContextSummary,
+    pub seconds: f64,
+}
+
+/// The engine's build options for `settings` (the legacy builder, which every daemon has).
+pub fn build_options(dockerfile: &str, settings: &BuildSettings) -> BuildImageOptions {
+    let to_map = |m: &BTreeMap<String, String>| -> Option<HashMap<String, String>> {
+        (!m.is_empty()).then(|| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+    };
+    BuildImageOptions {
+        dockerfile: dockerfile.to_string(),
+        t: settings.tags.first().cloned(),
+        nocache: settings.no_cache,
+        cachefrom: (!settings.cache_from.is_empty()).then(|| settings.cache_from.clone()),
+        pull: settings.pull.then(|| "1".to_string()),
+        rm: true,
+        forcerm: true,
+        buildargs: to_map(&settings.build_args),
+        labels: to_map(&settings.labels),
+        platform: settings.platform.clone().unwrap_or_default(),
+        target: settings.target.clone().unwrap_or_default(),
+        version: BuilderVersion::BuilderV1,
+        ..Default::default()
+    }
+}
+
+/// Builds `context` with `settings`, streaming the context as it is read and the engine's output
+/// line by line, then tags the image with every local tag.
+pub async fn build(
+    docker: &Docker,
+    context: &Context,
+    settings: &BuildSettings,
+    progress: &mut Progress,
+) -> Result<Built, ImageError> {
+    let started = Instant::now();
+    let dockerfile_path = context.root.join(&context.dockerfile);
+    let instructions = std::fs::read_to_string(&dockerfile_path)
+        .map(|s| dockerfile::instructions(&s))
+        .unwrap_or_default();
+    let (body, walker) = context.stream();
+    let options = build_options(&context.dockerfile, settings);
+    let mut stream = docker.build_image(options, None, Some(bollard::body_try_stream(body)));
+    let mut image_id: Option<String> = None;
+    // (n, "n/total", instruction) of the step the engine is on.
+    let mut step: Option<(usize, String, String)> = None;
+    let mut failure: Option<String> = None;
+    while let Some(item) = stream.next().await {
+        match item {
+            Ok(info) => {
+                if let Some(text) = &info.stream {
+                    for line in text.lines() {
+                        if let Some((n, of, instruction)) = dockerfile::parse_step(line) {
+                            step = Some((n, of.to_string(), instruction.to_string()));
+                        }
+                        if let Some(id) = line.strip_prefix("Successfully built ") {
+                            image_id.get_or_insert_with(|| id.trim().to_string());
+                        }
+                    }
+                    progress.output(text);
+                }
+                if let Some(status) = &info.status {
+                    progress.line(status);
+                }
+                if let Some(id) = info.aux.as_ref().and_then(|a| a.id.clone()) {
+                    image_id = Some(id);
+                }
+                if let Some(detail) = info.error_detail {
+                    failure = Some(detail.message.unwrap_or_else(|| "unknown error".into()));
+                    break;
+                }
+            }
+            Err(e) => {
+                failure = Some(engine_message(&e));
+                break;
+            }
+        }
+    }
+    drop(stream);
+    progress.finish();
+    // The walk's own error (an unreadable file) explains a failure better than the engine's, unless
+    // the walk only stopped because the engine had already given up.
+    let summary = match walker.await {
+        Ok(Ok(summary)) => Some(summary),
+        Ok(Err(ContextError::Aborted(_))) if failure.is_some() => None,
+        Ok(Err(e)) => return Err(e.into()),
+        Err(e) => {
+            return Err(ImageError::Engine {
+                action: "read the build context".into(),
+                message: e.to_string(),
+            });
+        }
+    };
+    if let Some(message) = failure {
+        let located = step
+            .as_ref()
+            .and_then(|(n, _, text)| dockerfile::locate(&instructions, *n, text));
+        let shown_file = display_path(
+            &dockerfile_path,
+            &std::env::current_dir().unwrap_or_default(),
+        );
+        return Err(ImageError::BuildFailed {
+            step: step.as_ref().map(|(_, of, text)| format!("{of}: {text}")),
+            location: located.map(|i| Location {
+                file: shown_file.clone(),
+                line: i.line,
+                column: 1,
+            }),
+            message: message.trim().to_string(),
+            fix: build_fix(&message, &progress.recent()),
+        });
+    }
+    let Some(id) = image_id else {
+        return Err(ImageError::Engine {
+            action: "report the built image".into(),
+            message: "the build ended without an image ID".into(),
+        });
+    };
+    let image_id = full_image_id(docker, &id).await?;
+    for tag in settings.tags.iter().skip(1) {
+        tag_image(docker, &image_id, tag).await?;
+    }
+    Ok(Built {
+        image_id,
+        tags: settings.tags.clone(),
+        context: summary.unwrap_or_default(),
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+fn build_fix(message: &str, recent: &[String]) -> String {
+    let tail: Vec<&str> = recent
+        .iter()
+        .rev()
+        .filter(|l| !l.trim().is_empty())
+        .take(8)
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    let hint = if message.contains("file not found in build context")
+        || message.contains("excluded by .dockerignore")
+    {
+        "the file is missing from the context or ignored by .dockerignore; `platform-deploy build --dry-run --list-context` shows what is sent"
+    } else if message.contains("pull access denied") || message.contains("manifest unknown") {
+        "the base image cannot be pulled; build it locally or point FROM at an image the daemon has"
+    } else {
+        "correct the Dockerfile step above and build again"
+    };
+    if tail.is_empty() {
+        hint.to_string()
+    } else {
+        format!("{hint}\n  last output:\n    {}", tail.join("\n    "))
+    }
+}
+
+/// The message of a bollard error, without bollard's wrapping where it adds nothing.
+pub fn engine_message(e: &bollard::errors::Error) -> String {
+    match e {
+        bollard::errors::Error::DockerStreamError { error } => error.clone(),
+        bollard::errors::Error::DockerResponseServerError { message, .. } => message.clone(),
+        other => other.to_string(),
+    }
+}
+
+async fn full_image_id(docker: &Docker, id: &str) -> Result<String, ImageError> {
+    docker
+        .inspect_image(id)
+        .await
+        .ok()
+        .and_then(|i| i.id)
+        .map(Ok)
+        .unwrap_or_else(|| Ok(id.to_string()))
+}
+
+/// Splits `repo:tag` (the tag is after the last `:` that follows the last `/`).
+pub fn split_reference(reference: &str) -> (&str, &str) {
+    let slash = reference.rfind('/').map(|i| i + 1).unwrap_or(0);
+    match reference[slash..].rfind(':') {
+        Some(i) => (&reference[..slash + i], &reference[slash + i + 1..]),
+        None => (reference, "latest"),
+    }
+}
+
+pub async fn tag_image(docker: &Docker, image: &str, reference: &str) -> Result<(), ImageError> {
+    let (repo, tag) = split_reference(reference);
+    docker
+        .tag_image(
+            image,
+            Some(TagImageOptions {
+                repo: Some(repo.to_string()),
+                tag: Some(tag.to_string()),
+            }),
+        )
+        .await
+        .map_err(|e| ImageError::Engine {
+            action: format!("tag {image} as {reference}"),
+            message: engine_message(&e),
+        })
+}
+
+/// The full ID of a local image, or `None` when the daemon does not have it.
+pub async fn local_image(docker: &Docker, reference: &str) -> Result<Option<String>, ImageError> {
+    match docker.inspect_image(reference).await {
+        Ok(image) => Ok(Some(image.id.unwrap_or_else(|| reference.to_string()))),
+        Err(bollard::errors::Error::DockerResponseServerError {
+            status_code: 404, ..
+        }) => Ok(None),
+        Err(e) => Err(ImageError::Engine {
+            action: format!("inspect {reference}"),
+            message: engine_message(&e),
+        }),
+    }
+}
+
+/// Registry credentials for one push (user `AWS`, the ECR token as password).
+#[derive(Clone)]
+pub struct Credentials {
+    pub username: String,
+    pub password: String,
+    pub registry: String,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("username", &self.username)
+            .field("password", &"***")
+            .field("registry", &self.registry)
+            .finish()
+    }
+}
+
+impl Credentials {
+    fn docker(&self) -> DockerCredentials {
+        let credentials = DockerCredentials {
+            username: Some(self.username.clone()),
+            password: Some(self.password.clone()),
+            serveraddress: Some(self.registry.clone()),
+            ..Default::default()
+        };
+        // The engine receives them base64-encoded in X-Registry-Auth: that form is a secret too
+        // (a trace log of the request must not show it).
+        if let Ok(json) = serde_json::to_string(&credentials) {
+            use base64::Engine as _;
+            crate::secrets::register(&base64::engine::general_purpose::STANDARD.encode(json));
+        }
+        credentials
+    }
+}
+
+/// Pulls `reference` (best effort: cache sources are an optimisation).
+pub async fn pull(
+    docker: &Docker,
+    reference: &str,
+    credentials: Option<&Credentials>,
+    progress: &mut Progress,
+) -> Result<(), ImageError> {
+    // `repo@sha256:…` is pulled by digest, `repo:tag` by tag.
+    let (from_image, tag) = if reference.contains('@') {
+        (reference, None)
+    } else {
+        let (repo, tag) = split_reference(reference);
+        (repo, Some(tag.to_string()))
+    };
+    let options = CreateImageOptions {
+        from_image: Some(from_image.to_string()),
+        tag,
+        ..Default::default()
+    };
+    let mut stream = docker.create_image(Some(options), None, credentials.map(Credentials::docker));
+    while let Some(item) = stream.next().await {
+        match item {
+            Ok(info) => {
+                if let Some(detail) = info.error_detail {
+                    progress.finish();
+                    return Err(ImageError::Engine {
+                        action: format!("pull {reference}"),
+                        message: detail.message.unwrap_or_default(),
+                    });
+                }
+                if let Some(status) = info.status {
+                    progress.status(&format!("pull {reference}: {status}"));
+                }
+            }
+            Err(e) => {
+                progress.finish();
+                return Err(ImageError::Engine {
+                    action: format!("pull {reference}"),
+                    message: engine_message(&e),
+                });
+            }
+        }
+    }
+    progress.finish();
+    Ok(())
+}
+
+/// Pushes `repository:tag` (already tagged locally) and returns the digest the registry gave it.
+pub async fn push(
+    docker: &Docker,
+    repository: &str,
+    tag: &str,
+    credentials: &Credentials,
+    progress: &mut Progress,
+) -> Result<String, ImageError> {
+    let reference = format!("{repository}:{tag}");
+    let options = PushImageOptions {
+        tag: Some(tag.to_string()),
+        ..Default::default()
+    };
+    let mut stream = docker.push_image(repository, Some(options), Some(credentials.docker()));
+    let mut digest: Option<String> = None;
+    let mut done = 0usize;
+    while let Some(item) = stream.next().await {
+        let info = match item {
+            Ok(info) => info,
+            Err(e) => {
+                progress.finish();
+                return Err(push_error(
+                    &reference,
+                    &credentials.registry,
+                    engine_message(&e),
+                ));
+            }
+        };
+        if let Some(detail) = info.error_detail {
+            progress.finish();
+            let message = detail.message.unwrap_or_default();
+            return Err(push_error(&reference, &credentials.registry, message));
+        }
+        let Some(status) = info.status else { continue };
+        if let Some(d) = parse_push_digest(&status, tag) {
+            digest = Some(d);
+            progress.print(&status);
+            continue;
+        }
+        match status.as_str() {
+            // Per-layer chatter: counted on the progress line, not printed line by line.
+            "Preparing" | "Waiting" | "Pushing" => {
+                let detail = info
+                    .progress_detail
+                    .as_ref()
+                    .and_then(|d| Some((d.current?, d.total?)));
+                let bytes = detail
+                    .map(|(c, t)| format!(", {}/{} KiB", c / 1024, t / 1024))
+                    .unwrap_or_default();
+                progress.transient(&format!("push {reference}: {done} layers done{bytes}"));
+            }
+            "Pushed" | "Layer already exists" => {
+                done += 1;
+                progress.status(&format!("push {reference}: {done} layers done"));
+            }
+            _ => progress.line(&status),
+        }
+    }
+    progress.finish();
+    digest.ok_or_else(|| ImageError::Push {
+        reference,
+        message: "the daemon finished without reporting a digest".into(),
+    })
+}
+
+fn push_error(reference: &str, registry: &str, message: String) -> ImageError {
+    let lower = message.to_ascii_lowercase();
+    if lower.contains("unauthorized")
+        || lower.contains("authentication required")
+        || lower.contains("no basic auth credentials")
+        || lower.contains("denied")
+        || lower.contains("401")
+    {
+        ImageError::RegistryAuth {
+            registry: registry.to_string(),
+            message,
+        }
+    } else {
+        ImageError::Push {
+            reference: reference.to_string(),
+            message,
+        }
+    }
+}
+
+/// The engine ends a push with `TAG: digest: sha256:… size: N`.
+pub fn parse_push_digest(status: &str, tag: &str) -> Option<String> {
+    let rest = status.strip_prefix(tag)?.strip_prefix(": digest: ")?;
+    let digest = rest.split_whitespace().next()?;
+    let hex = digest.strip_prefix("sha256:")?;
+    (hex.len() == 64 && hex.chars().all(|c| c.is_ascii_hexdigit())).then(|| digest.to_string())
+}
+
+/// Where a Dockerfile is, shown relative to the working folder when it is below it.
+pub fn shown(path: &Path) -> String {
+    display_path(path, &std::env::current_dir().unwrap_or_default())
+        .display()
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_split_at_the_tag_colon_not_the_port() {
+        assert_eq!(
+            split_reference("127.0.0.1:5101/shop/api:abc"),
+            ("127.0.0.1:5101/shop/api", "abc")
+        );
+        assert_eq!(
+            split_reference("127.0.0.1:5101/shop/api"),
+            ("127.0.0.1:5101/shop/api", "latest")
+        );
+        assert_eq!(split_reference("shop/api:v1"), ("shop/api", "v1"));
+    }
+
+    #[test]
+    fn the_push_digest_is_read_from_the_final_status() {
+        let d = format!("sha256:{}", "a".repeat(64));
+        assert_eq!(
+            parse_push_digest(&format!("abc: digest: {d} size: 528"), "abc"),
+            Some(d)
+        );
+        assert_eq!(
+            parse_push_digest("abc: digest: sha256:12 size: 1", "abc"),
+            None
+        );
+        assert_eq!(parse_push_digest("Pushed", "abc"), None);
+    }
+
+    #[test]
+    fn build_options_use_the_legacy_builder_and_the_first_tag() {
+        let settings = BuildSettings {
+            tags: vec!["shop/api:abc".into(), "shop/api:latest".into()],
+            build_args: BTreeMap::from([("A".into(), "1".into())]),
+            labels: BTreeMap::new(),
+            target: Some("runtime".into()),
+            platform: None,
+            no_cache: true,
+            pull: true,
+            cache_from: vec!["shop/api:prev".into()],
+        };
+        let o = build_options("docker/Dockerfile", &settings);
+        assert_eq!(o.t.as_deref(), Some("shop/api:abc"));
+        assert_eq!(o.dockerfile, "docker/Dockerfile");
+        assert_eq!(o.version, BuilderVersion::BuilderV1);
+        assert_eq!(o.target, "runtime");
+        assert_eq!(o.pull.as_deref(), Some("1"));
+        assert!(o.nocache);
+        assert!(o.labels.is_none());
+        assert_eq!(o.cachefrom, Some(vec!["shop/api:prev".to_string()]));
+    }
+}
