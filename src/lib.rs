@@ -13,6 +13,7 @@ pub mod github;
 pub mod logging;
 pub mod outcome;
 pub mod pipeline;
+pub mod rollout;
 pub mod secrets;
 pub mod terraform;
 
