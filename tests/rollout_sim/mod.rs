@@ -349,7 +349,7 @@ impl Ctx {
 
 /// Records the RegisterTaskDefinition body exactly as it goes on the wire.
 #[derive(Debug, Clone)]
-struct WireRecorder(Arc<Mutex<State>>);
+pub struct WireRecorder(pub Arc<Mutex<State>>);
 
 impl Intercept for WireRecorder {
     fn name(&self) -> &'static str {
