@@ -4,6 +4,7 @@ use crate::config::ConfigError;
 use crate::git::GitError;
 use crate::github::workflow::Workflow;
 use crate::outcome::{Outcome, OutcomeKind};
+use crate::rollout::RolloutError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -13,6 +14,10 @@ pub enum Error {
     Git(#[from] GitError),
     #[error("{message}\n  fix: {fix}")]
     Usage { message: String, fix: String },
+    #[error(transparent)]
+    Rollout(#[from] RolloutError),
+    #[error(transparent)]
+    Oidc(#[from] crate::aws_oidc::OidcError),
     #[error("cannot write output: {0}")]
     Output(#[from] std::io::Error),
 }
@@ -21,6 +26,8 @@ impl Error {
     pub fn kind(&self) -> OutcomeKind {
         match self {
             Error::Config(_) | Error::Git(_) | Error::Usage { .. } => OutcomeKind::BadInput,
+            Error::Rollout(e) => e.kind(),
+            Error::Oidc(_) => OutcomeKind::BadInput,
             Error::Output(_) => OutcomeKind::Failed,
         }
     }

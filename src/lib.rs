@@ -4,6 +4,7 @@
 //! the exit code. Steps live in their own modules and take typed settings and concrete clients.
 
 pub mod aws;
+pub mod aws_oidc;
 pub mod cli;
 pub mod commands;
 pub mod config;

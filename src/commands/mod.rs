@@ -2,6 +2,7 @@
 
 mod config_check;
 mod deploy;
+mod rollout;
 
 use crate::cli::{Cli, Command, ConfigCommand};
 use crate::error::Error;
@@ -14,5 +15,6 @@ pub async fn dispatch(cli: &Cli, workflow: &Workflow) -> Result<Outcome, Error> 
             ConfigCommand::Check => config_check::run(cli),
         },
         Command::Deploy(args) => deploy::run(cli, args, workflow).await,
+        Command::Rollout(args) => rollout::run(cli, args, workflow).await,
     }
 }

@@ -74,6 +74,8 @@ pub struct AppSpecInput<'a> {
     pub container_name: &'a str,
     pub container_port: u16,
     pub service: &'a ServiceSnapshot,
+    /// The new task definition's networkMode: a network configuration applies to `awsvpc` only.
+    pub network_mode: Option<&'a str>,
     /// From deploy_targets: what Terraform wants now. Empty means "as the service has it".
     pub subnets: &'a [String],
     pub security_groups: &'a [String],
@@ -108,7 +110,7 @@ pub fn render(input: &AppSpecInput<'_>) -> AppSpec {
     } else {
         input.security_groups
     };
-    if !subnets.is_empty() {
+    if input.network_mode == Some("awsvpc") && !subnets.is_empty() {
         let mut awsvpc = serde_json::Map::new();
         awsvpc.insert("Subnets".into(), json!(subnets));
         if !security_groups.is_empty() {
@@ -209,6 +211,7 @@ mod tests {
             container_name: "app",
             container_port: 8080,
             service: &service,
+            network_mode: Some("awsvpc"),
             subnets: &subnets,
             security_groups: &[],
             hooks: &hooks,
@@ -254,12 +257,15 @@ mod tests {
             launch_type: Some("EC2".into()),
             ..ServiceSnapshot::default()
         };
+        // Even when deploy_targets names subnets: bridge-mode tasks take none.
+        let subnets = vec!["subnet-a".to_string()];
         let spec = render(&AppSpecInput {
             task_definition_arn: "td",
             container_name: "app",
             container_port: 80,
             service: &service,
-            subnets: &[],
+            network_mode: Some("bridge"),
+            subnets: &subnets,
             security_groups: &[],
             hooks: &BTreeMap::new(),
         });

@@ -563,6 +563,7 @@ fn deployment_request(p: &Prepared, task_definition_arn: &str, git_sha: &str) ->
         container_name: &p.target.container_name,
         container_port: p.target.container_port,
         service: &p.snapshot,
+        network_mode: p.task_definition_request["networkMode"].as_str(),
         subnets: &p.target.subnets,
         security_groups: &p.target.security_groups,
         hooks: &p.hooks,

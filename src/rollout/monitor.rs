@@ -546,7 +546,8 @@ async fn watch_inner(
             Ok(state) if state.is_terminal() => {
                 let cause = failure_cause(w, &state, &mut target_id, last_target.as_ref()).await;
                 progress.event(w.key, &format!("{}: {cause}", w.deployment_id));
-                return follow_rollback(w, s, cancel, progress, cause).await;
+                let until = std::cmp::max(s.deadline, Instant::now() + s.rollback_grace);
+                return follow_rollback(w, s, cancel, progress, cause, until).await;
             }
             _ => {}
         }
@@ -660,6 +661,13 @@ async fn on_timeout(
             ),
         ),
     };
+    if !stopped {
+        // Nothing was stopped, so no rollback will come: report at once.
+        return Ending::TimedOut {
+            stopped,
+            detail: stop_detail,
+        };
+    }
     let until = Instant::now() + s.rollback_grace;
     let rollback = wait_rollback(w, s.poll_interval, until, cancel, progress).await;
     let detail = format!("{stop_detail}; {}", rollback.describe());
@@ -678,6 +686,9 @@ async fn stop_and_follow(
         w.key,
         &format!("{cause}: stopping {} with rollback", w.deployment_id),
     );
+    // A stopped deployment is followed until its rollback ends (past the deadline if need be, by
+    // at most the grace); one we could not stop is followed until the deadline only.
+    let mut until = std::cmp::max(s.deadline, Instant::now() + s.rollback_grace);
     match stop(w).await {
         StopResult::Stopped => {}
         StopResult::AlreadyCompleted => {
@@ -692,14 +703,18 @@ async fn stop_and_follow(
                 return Ending::NotRolledBack { cause, detail };
             }
         }
-        StopResult::Failed(e) => progress.event(
-            w.key,
-            &format!(
-                "StopDeployment failed: {e}; following the deployment in case CodeDeploy stops it itself"
-            ),
-        ),
+        StopResult::Failed(e) => {
+            progress.event(
+                w.key,
+                &format!(
+                    "StopDeployment failed: {e}; following the deployment in case CodeDeploy stops it itself; {}",
+                    manual_stop_hint(w.deployment_id, w.region)
+                ),
+            );
+            until = s.deadline;
+        }
     }
-    follow_rollback(w, s, cancel, progress, cause).await
+    follow_rollback(w, s, cancel, progress, cause, until).await
 }
 
 async fn follow_rollback(
@@ -708,8 +723,8 @@ async fn follow_rollback(
     cancel: &CancellationToken,
     progress: &Progress,
     cause: Cause,
+    until: Instant,
 ) -> Ending {
-    let until = std::cmp::max(s.deadline, Instant::now() + s.rollback_grace);
     match wait_rollback(w, s.poll_interval, until, cancel, progress).await {
         RollbackWait::Succeeded(id) => {
             progress.event(
