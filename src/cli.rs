@@ -1,7 +1,6 @@
 //! Command-line types (clap only). Every flag that is also an action input has one `env` name.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -166,8 +165,9 @@ pub struct RolloutArgs {
 
     /// Give up after this long (e.g. 90m, 2h): in-flight deployments are stopped with rollback.
     /// Overrides rollout.timeout. There is no other cap on waits.
-    #[arg(long, env = "PLATFORM_DEPLOY_TIMEOUT", value_name = "DURATION", value_parser = humantime::parse_duration)]
-    pub timeout: Option<Duration>,
+    /// (An empty value, as the action passes when the input is unset, means rollout.timeout.)
+    #[arg(long, env = "PLATFORM_DEPLOY_TIMEOUT", value_name = "DURATION")]
+    pub timeout: Option<String>,
 
     /// If another deployment runs on a deployment group, wait for it to finish instead of
     /// refusing to start.

@@ -727,3 +727,110 @@ async fn a_failing_hook_is_named_with_its_message_on_the_wire() {
         report.message
     );
 }
+
+/// The green task set's share of production traffic, once the deployment exists.
+async fn green_weight(c: &RegionClients, app: &str) -> Option<(String, f64)> {
+    let running = c
+        .codedeploy
+        .list_deployments()
+        .application_name(app)
+        .deployment_group_name("api")
+        .send()
+        .await
+        .ok()?;
+    let id = running.deployments().first()?.clone();
+    let target = c
+        .codedeploy
+        .get_deployment_target()
+        .deployment_id(&id)
+        .target_id(format!("{app}:api"))
+        .send()
+        .await
+        .ok()?;
+    let weight = target
+        .deployment_target()?
+        .ecs_target()?
+        .task_sets_info()
+        .iter()
+        .find(|s| s.task_set_label() == Some(&aws_sdk_codedeploy::types::TargetLabel::Green))?
+        .traffic_weight();
+    Some((id, weight))
+}
+
+/// What a cancelled GitHub job does: SIGTERM to the running binary mid-canary.
+#[tokio::test]
+async fn sigterm_mid_canary_stops_the_deployment_with_rollback_and_exits_7() {
+    let url = moto_url();
+    let c = clients(&url).await;
+    let name = unique("pdterm");
+    let (targets_json, image) = platform_in_moto(&c, &name, true).await;
+    let dir = cli_setup(&targets_json);
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("platform-deploy"))
+        .current_dir(dir.path())
+        .env_remove("GITHUB_ACTIONS")
+        .env("AWS_ENDPOINT_URL", &url)
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .args([
+            "rollout",
+            "--targets",
+            "targets.json",
+            "--image",
+            &image.to_string(),
+            "--git-sha",
+            GIT_SHA,
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+
+    let id = loop {
+        if let Some((id, weight)) = green_weight(&c, &name).await
+            && weight == 10.0
+        {
+            break id;
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the rollout ended before the canary"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(7), "{stderr}");
+    assert!(stderr.contains("SIGTERM received"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("cancelled: stopped {id} with rollback")),
+        "{stderr}"
+    );
+
+    let info = c
+        .codedeploy
+        .get_deployment()
+        .deployment_id(&id)
+        .send()
+        .await
+        .unwrap();
+    let info = info.deployment_info().unwrap();
+    assert_eq!(info.status().map(|s| s.as_str()), Some("Stopped"));
+    assert_eq!(
+        info.error_information()
+            .and_then(|e| e.code())
+            .map(|c| c.as_str()),
+        Some("MANUAL_STOP")
+    );
+    assert!(
+        info.rollback_info()
+            .and_then(|r| r.rollback_deployment_id())
+            .is_some(),
+        "the stop asked for the rollback"
+    );
+}

@@ -23,7 +23,8 @@ fn stand_in() -> String {
     });
     let addr = url.trim_start_matches("http://").trim_end_matches('/');
     assert!(
-        std::net::TcpStream::connect_timeout(&addr.parse().unwrap(), Duration::from_secs(2)).is_ok(),
+        std::net::TcpStream::connect_timeout(&addr.parse().unwrap(), Duration::from_secs(2))
+            .is_ok(),
         "the sandbox's STS (moto) is not answering at {url}.\n  fix: scripts/sandbox up"
     );
     url
@@ -33,11 +34,18 @@ fn stand_in() -> String {
 async fn token_endpoint() -> MockServer {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
-        .and(path("/_apis/distributedtask/hubs/Actions/plans/1/jobs/2/idtoken"))
+        .and(path(
+            "/_apis/distributedtask/hubs/Actions/plans/1/jobs/2/idtoken",
+        ))
         .and(query_param("api-version", "2.0"))
         .and(query_param("audience", "sts.amazonaws.com"))
-        .and(header("authorization", format!("Bearer {REQUEST_TOKEN}").as_str()))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"count": 1, "value": ID_TOKEN})))
+        .and(header(
+            "authorization",
+            format!("Bearer {REQUEST_TOKEN}").as_str(),
+        ))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"count": 1, "value": ID_TOKEN})),
+        )
         .mount(&server)
         .await;
     server
@@ -69,10 +77,21 @@ async fn the_role_is_assumed_with_an_id_token_for_the_sts_audience() {
     let server = token_endpoint().await;
     let creds = provider(&server, &url).provide_credentials().await.unwrap();
 
-    assert_eq!(token_requests(&server).await, 1, "one ID token, for the STS audience, with the bearer token");
+    assert_eq!(
+        token_requests(&server).await,
+        1,
+        "one ID token, for the STS audience, with the bearer token"
+    );
     assert!(creds.session_token().is_some());
-    let left = creds.expiry().unwrap().duration_since(SystemTime::now()).unwrap();
-    assert!(left > Duration::from_secs(800) && left <= Duration::from_secs(900), "{left:?}");
+    let left = creds
+        .expiry()
+        .unwrap()
+        .duration_since(SystemTime::now())
+        .unwrap();
+    assert!(
+        left > Duration::from_secs(800) && left <= Duration::from_secs(900),
+        "{left:?}"
+    );
 
     // The credentials are the role's: STS names the assumed role and the session.
     let sts = aws_sdk_sts::Client::from_conf(
@@ -110,7 +129,10 @@ async fn a_refused_token_request_is_an_error_naming_the_runtime_answer() {
     let err = bad.fetch().await.unwrap_err().to_string();
     assert!(err.contains("requesting a GitHub ID token failed"), "{err}");
     assert!(err.contains("HTTP 404"), "{err}");
-    assert!(!err.contains("not-the-job-request-token"), "the request token never appears: {err}");
+    assert!(
+        !err.contains("not-the-job-request-token"),
+        "the request token never appears: {err}"
+    );
 }
 
 /// A clock the test moves forward (the SDK's credentials cache reads it).
@@ -148,10 +170,18 @@ async fn the_sdk_refreshes_the_credentials_before_the_session_expires() {
     // Well inside the 15-minute session: the cached credentials are used.
     *clock.0.lock().unwrap() = start + Duration::from_secs(500);
     call().await;
-    assert_eq!(token_requests(&server).await, 1, "no exchange while the session is fresh");
+    assert_eq!(
+        token_requests(&server).await,
+        1,
+        "no exchange while the session is fresh"
+    );
     // Two minutes before the session ends: a new ID token and a new session, before expiry.
     *clock.0.lock().unwrap() = start + Duration::from_secs(780);
     let me = call().await;
     assert_eq!(token_requests(&server).await, 2, "refreshed before expiry");
-    assert!(me.arn().unwrap().contains("assumed-role/platform-deploy-release/"));
+    assert!(
+        me.arn()
+            .unwrap()
+            .contains("assumed-role/platform-deploy-release/")
+    );
 }

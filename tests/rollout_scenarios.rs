@@ -66,7 +66,7 @@ async fn canary_then_full_shift_succeeds_with_progress_and_the_image_by_digest()
         "{log}"
     );
     assert!(
-        log.contains(&format!("{} succeeded", use1.main_id())),
+        log.contains(&format!("{} Succeeded", use1.main_id())),
         "{log}"
     );
 
@@ -632,4 +632,73 @@ async fn the_dry_run_prints_diff_appspec_request_and_waves_and_changes_nothing()
         "{text}"
     );
     assert!(use1.untouched() && euw1.untouched());
+}
+
+#[tokio::test(start_paused = true)]
+async fn sequential_dr_waves_release_one_region_after_another() {
+    let use1 = Sim::new("us-east-1", Behaviour::default());
+    let dr = || Behaviour {
+        desired_count: 0,
+        is_dr: true,
+        ..Behaviour::default()
+    };
+    let euw1 = Sim::new("eu-west-1", dr());
+    let apse2 = Sim::new("ap-southeast-2", dr());
+    let mut opts = options(Some("us-east-1"), &["eu-west-1", "ap-southeast-2"]);
+    opts.settings.dr_waves = platform_deploy::config::DrWaves::Sequential;
+    let (report, log) = run_ok(&opts, &[&use1, &euw1, &apse2]).await;
+    assert_eq!(report.outcome, OutcomeKind::Succeeded, "{log}");
+    assert_eq!(
+        report.waves,
+        vec![
+            vec!["us-east-1".to_string()],
+            vec!["eu-west-1".to_string()],
+            vec!["ap-southeast-2".to_string()]
+        ]
+    );
+    let created = |s: &Sim| s.state.lock().unwrap().created_at.unwrap();
+    let last_poll = |s: &Sim| s.calls_of("GetDeployment").into_iter().max().unwrap();
+    assert!(created(&euw1) >= last_poll(&use1) + opts.settings.bake_time);
+    assert!(created(&apse2) >= last_poll(&euw1) + opts.settings.bake_time);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failure_in_a_parallel_wave_stops_the_other_regions_of_the_wave_with_rollback() {
+    let use1 = Sim::new("us-east-1", Behaviour::default());
+    let euw1 = Sim::new(
+        "eu-west-1",
+        Behaviour {
+            is_dr: true,
+            alarm_fires_at: Some(Duration::from_secs(60)),
+            ..Behaviour::default()
+        },
+    );
+    let apse2 = Sim::new(
+        "ap-southeast-2",
+        Behaviour {
+            is_dr: true,
+            ..Behaviour::default()
+        },
+    );
+    let (report, log) = run_ok(
+        &options(Some("us-east-1"), &["eu-west-1", "ap-southeast-2"]),
+        &[&use1, &euw1, &apse2],
+    )
+    .await;
+    assert_eq!(report.outcome, OutcomeKind::RolledBack, "{log}");
+    let by_region = |r: &str| report.deployments.iter().find(|d| d.region == r).unwrap();
+    assert_eq!(by_region("us-east-1").outcome, OutcomeKind::Succeeded);
+    assert_eq!(by_region("eu-west-1").outcome, OutcomeKind::RolledBack);
+    let other = by_region("ap-southeast-2");
+    assert_eq!(other.outcome, OutcomeKind::RolledBack, "{}", other.message);
+    assert!(
+        other
+            .message
+            .contains("stopped because eu-west-1/api failed in the same wave"),
+        "{}",
+        other.message
+    );
+    let st = apse2.state.lock().unwrap();
+    assert_eq!(st.stops.len(), 1);
+    assert!(st.stops[0].1, "stopped with rollback");
 }

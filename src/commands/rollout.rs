@@ -72,11 +72,17 @@ pub async fn run(cli: &Cli, args: &RolloutArgs, workflow: &Workflow) -> Result<O
             .collect::<Vec<_>>()
             .join("\n")
     };
-    let _ = workflow.set_output(
-        "task-definition-arns",
-        &lines(|d| d.task_definition_arn.as_ref()),
-    );
-    let _ = workflow.set_output("deployment-ids", &lines(|d| d.deployment_id.as_ref()));
+    for (name, value) in [
+        (
+            "task-definition-arns",
+            lines(|d| d.task_definition_arn.as_ref()),
+        ),
+        ("deployment-ids", lines(|d| d.deployment_id.as_ref())),
+    ] {
+        if !value.is_empty() {
+            let _ = workflow.set_output(name, &value);
+        }
+    }
     let data = serde_json::to_value(&report).unwrap_or_default();
     Ok(Outcome::new(report.outcome, report.message).with_data(data))
 }
@@ -89,7 +95,18 @@ fn options(
     git_sha: String,
 ) -> Result<RolloutOptions, Error> {
     let known = config.regions();
-    for region in &args.regions {
+    // The action passes unset inputs as empty strings.
+    let regions: Vec<&String> = args
+        .regions
+        .iter()
+        .filter(|r| !r.trim().is_empty())
+        .collect();
+    let wanted_services: Vec<&String> = args
+        .services
+        .iter()
+        .filter(|s| !s.trim().is_empty())
+        .collect();
+    for region in &regions {
         if !known.contains(&region.as_str()) {
             return Err(Error::Usage {
                 message: format!(
@@ -100,7 +117,7 @@ fn options(
             });
         }
     }
-    let selected = |r: &str| args.regions.is_empty() || args.regions.iter().any(|x| x == r);
+    let selected = |r: &str| regions.is_empty() || regions.iter().any(|x| *x == r);
     if config.services.is_empty() {
         return Err(Error::Usage {
             message: format!(
@@ -110,8 +127,8 @@ fn options(
             fix: "add a [[services]] entry with name = a key of deploy_targets.services".into(),
         });
     }
-    for service in &args.services {
-        if !config.services.iter().any(|s| &s.name == service) {
+    for service in &wanted_services {
+        if !config.services.iter().any(|s| &s.name == *service) {
             return Err(Error::Usage {
                 message: format!(
                     "--service {service} is not a [[services]] entry of {}",
@@ -132,18 +149,25 @@ fn options(
     let services = config
         .services
         .iter()
-        .filter(|s| args.services.is_empty() || args.services.contains(&s.name))
+        .filter(|s| wanted_services.is_empty() || wanted_services.contains(&&s.name))
         .cloned()
         .collect();
     let mut settings = config.rollout.clone();
-    if let Some(timeout) = args.timeout {
-        if timeout.is_zero() {
-            return Err(Error::Usage {
-                message: "--timeout 0 would stop every deployment at once".into(),
-                fix: "give a duration such as 90m or 2h".into(),
-            });
+    if let Some(text) = args
+        .timeout
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        match humantime::parse_duration(text) {
+            Ok(timeout) if !timeout.is_zero() => settings.timeout = timeout,
+            _ => {
+                return Err(Error::Usage {
+                    message: format!("--timeout {text} is not a duration above zero"),
+                    fix: "give a duration such as 90m, 2h or 1h 30m".into(),
+                });
+            }
         }
-        settings.timeout = timeout;
     }
     Ok(RolloutOptions {
         image,

@@ -165,7 +165,7 @@ pub fn choose_config(
     } else {
         ConfigChoice {
             name: from_targets.into(),
-            source: "the deployment group (deploy_targets)".into(),
+            source: "deploy_targets, the group's own config".into(),
         }
     }
 }

@@ -330,8 +330,10 @@ impl View {
                     self.events.insert(name.clone(), status.clone());
                 }
             }
+            // (0 % before the first shift is not news.)
             if let Some(weight) = target.green_weight
                 && self.weight != Some(weight)
+                && (weight > 0.0 || self.weight.is_some_and(|w| w > 0.0))
             {
                 self.weight = Some(weight);
                 self.weight_since = Instant::now();
@@ -539,10 +541,7 @@ async fn watch_inner(
         };
 
         match dep {
-            Ok(state) if state.status == "Succeeded" => {
-                progress.event(w.key, &format!("{} succeeded", w.deployment_id));
-                return Ending::Succeeded;
-            }
+            Ok(state) if state.status == "Succeeded" => return Ending::Succeeded,
             Ok(state) if state.is_terminal() => {
                 let cause = failure_cause(w, &state, &mut target_id, last_target.as_ref()).await;
                 progress.event(w.key, &format!("{}: {cause}", w.deployment_id));
