@@ -236,6 +236,15 @@ pub async fn prepare(
             operation: format!("ECS {}", e.operation),
             message: e.message,
         })?;
+    let family = current["taskDefinition"]["family"]
+        .as_str()
+        .unwrap_or_default();
+    if !target.task_family.is_empty() && family != target.task_family {
+        tracing::warn!(
+            "{key}: the service runs task definition family {family}, deploy_targets says {}; the new revision continues {family}",
+            target.task_family
+        );
+    }
     let request = match taskdef::render(&current, &target.container_name, image_uri, input.git_sha)
     {
         Ok(r) => Some(r),
