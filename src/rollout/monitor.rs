@@ -500,7 +500,8 @@ async fn watch_inner(
 
         match &dep {
             Ok(state) => {
-                if !state.is_terminal() {
+                // After success too, so the final shift (100 %) is shown.
+                if !state.is_terminal() || state.status == "Succeeded" {
                     match get_target(w, &mut target_id).await {
                         Ok(Some(t)) => last_target = Some(t),
                         Ok(None) => {}
