@@ -5,8 +5,10 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use aws_config::BehaviorVersion;
+use aws_config::identity::IdentityCache;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
+use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_types::SdkConfig;
 use aws_types::region::Region;
 
@@ -19,6 +21,10 @@ pub struct AwsSettings {
     pub max_attempts: u32,
     pub connect_timeout: Duration,
     pub attempt_timeout: Duration,
+    /// Replaces the standard credential chain (e.g. [`crate::aws_oidc::GithubOidcCredentials`]);
+    /// its credentials are cached and refreshed [`crate::aws_oidc::REFRESH_BEFORE_EXPIRY`] before
+    /// they expire.
+    pub credentials: Option<SharedCredentialsProvider>,
 }
 
 impl Default for AwsSettings {
@@ -29,6 +35,7 @@ impl Default for AwsSettings {
             max_attempts: 8,
             connect_timeout: Duration::from_secs(5),
             attempt_timeout: Duration::from_secs(30),
+            credentials: None,
         }
     }
 }
@@ -51,6 +58,16 @@ pub async fn sdk_config(region: &str, settings: &AwsSettings) -> SdkConfig {
         );
     if let Some(url) = &settings.endpoint_url {
         loader = loader.endpoint_url(url);
+    }
+    if let Some(provider) = &settings.credentials {
+        loader = loader
+            .credentials_provider(provider.clone())
+            .identity_cache(
+                IdentityCache::lazy()
+                    .buffer_time(crate::aws_oidc::REFRESH_BEFORE_EXPIRY)
+                    .load_timeout(crate::aws_oidc::LOAD_TIMEOUT)
+                    .build(),
+            );
     }
     loader.load().await
 }

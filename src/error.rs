@@ -7,6 +7,7 @@ use crate::github::pr::PrError;
 use crate::github::workflow::Workflow;
 use crate::image::ImageError;
 use crate::outcome::{Outcome, OutcomeKind};
+use crate::rollout::RolloutError;
 use crate::terraform::TerraformError;
 
 #[derive(Debug, thiserror::Error)]
@@ -25,6 +26,10 @@ pub enum Error {
     Image(#[from] ImageError),
     #[error("{message}\n  fix: {fix}")]
     Usage { message: String, fix: String },
+    #[error(transparent)]
+    Rollout(#[from] RolloutError),
+    #[error(transparent)]
+    Oidc(#[from] crate::aws_oidc::OidcError),
     #[error("cannot write output: {0}")]
     Output(#[from] std::io::Error),
 }
@@ -36,6 +41,8 @@ impl Error {
             Error::Terraform(e) => e.kind(),
             Error::Comment(e) => e.kind(),
             Error::PullRequest(_) => OutcomeKind::BadInput,
+            Error::Rollout(e) => e.kind(),
+            Error::Oidc(_) => OutcomeKind::BadInput,
             Error::Output(_) => OutcomeKind::Failed,
             Error::Image(e) => e.kind(),
         }

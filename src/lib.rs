@@ -4,6 +4,7 @@
 //! the exit code. Steps live in their own modules and take typed settings and concrete clients.
 
 pub mod aws;
+pub mod aws_oidc;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -14,6 +15,7 @@ pub mod image;
 pub mod logging;
 pub mod outcome;
 pub mod pipeline;
+pub mod rollout;
 pub mod secrets;
 pub mod signals;
 pub mod terraform;

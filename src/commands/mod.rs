@@ -5,6 +5,7 @@ mod comment;
 mod config_check;
 mod deploy;
 mod push;
+mod rollout;
 pub mod terraform;
 
 use crate::cli::{Cli, Command, ConfigCommand};
@@ -30,5 +31,6 @@ pub async fn dispatch(cli: &Cli, workflow: &Workflow) -> Result<Outcome, Error> 
         Command::Comment(args) => comment::run(cli, args, workflow).await,
         Command::Build(args) => build::run(cli, args, workflow).await,
         Command::Push(args) => push::run(cli, args, workflow).await,
+        Command::Rollout(args) => rollout::run(cli, args, workflow).await,
     }
 }

@@ -1,0 +1,206 @@
+//! `rollout`: resolve the settings, build the clients, wire SIGINT/SIGTERM to the cancellation
+//! token, run the rollout, report.
+
+use tokio::signal::unix::{SignalKind, signal};
+use tokio_util::sync::CancellationToken;
+
+use crate::aws::{self, AwsSettings};
+use crate::aws_oidc::{GithubOidcCredentials, OidcError, TokenEndpoint};
+use crate::cli::{Cli, OutputFormat, RolloutArgs};
+use crate::config::Config;
+use crate::error::Error;
+use crate::git;
+use crate::github::workflow::Workflow;
+use crate::outcome::Outcome;
+use crate::rollout::{self, ImageRef, Progress, RolloutError, RolloutOptions, targets};
+
+/// The role session the OIDC exchange asks for (refreshed before it ends).
+const SESSION: std::time::Duration = std::time::Duration::from_secs(60 * 60);
+
+pub async fn run(cli: &Cli, args: &RolloutArgs, workflow: &Workflow) -> Result<Outcome, Error> {
+    let config = Config::load(&cli.config)?;
+    let image = ImageRef::parse(&args.image).map_err(RolloutError::from)?;
+    let git_sha = git::release_sha(args.release.git_sha.as_deref(), &config.root)?;
+    let targets = targets::load_targets_file(&args.targets).map_err(RolloutError::from)?;
+    let opts = options(&config, args, image, git_sha)?;
+
+    let mut settings = AwsSettings {
+        endpoint_url: std::env::var("AWS_ENDPOINT_URL")
+            .ok()
+            .filter(|v| !v.is_empty()),
+        ..AwsSettings::default()
+    };
+    if let Some(role) = args.role_to_assume.as_ref().filter(|r| !r.is_empty()) {
+        let endpoint = TokenEndpoint::from_env().ok_or(OidcError::NotInActions)?;
+        workflow.mask(&endpoint.request_token);
+        let run_id = std::env::var("GITHUB_RUN_ID").unwrap_or_default();
+        let provider = GithubOidcCredentials::new(
+            endpoint,
+            role,
+            &format!("platform-deploy-{run_id}"),
+            SESSION,
+            GithubOidcCredentials::sts_client(
+                &config.primary_region,
+                settings.endpoint_url.as_deref(),
+            ),
+        );
+        settings.credentials =
+            Some(aws_credential_types::provider::SharedCredentialsProvider::new(provider));
+    }
+    let regions: Vec<String> = opts.waves().into_iter().flatten().collect();
+    let region_refs: Vec<&str> = regions.iter().map(String::as_str).collect();
+    let clients = aws::clients_for(&region_refs, &settings).await;
+
+    let cancel = CancellationToken::new();
+    let signals = tokio::spawn(cancel_on_signal(cancel.clone()));
+    let progress = Progress::stderr();
+    let result = rollout::run(&opts, &targets, &clients, &cancel, &progress).await;
+    signals.abort();
+    let report = result?;
+
+    if cli.output == OutputFormat::Text {
+        print!("{}", report.render_text(opts.settings.bake_time));
+    }
+    workflow.append_summary(&report.render_markdown())?;
+    // Step outputs (action.yml): one per line.
+    let lines = |f: fn(&rollout::DeploymentResult) -> Option<&String>| {
+        report
+            .deployments
+            .iter()
+            .filter_map(f)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    for (name, value) in [
+        (
+            "task-definition-arns",
+            lines(|d| d.task_definition_arn.as_ref()),
+        ),
+        ("deployment-ids", lines(|d| d.deployment_id.as_ref())),
+    ] {
+        if !value.is_empty() {
+            let _ = workflow.set_output(name, &value);
+        }
+    }
+    let data = serde_json::to_value(&report).unwrap_or_default();
+    Ok(Outcome::new(report.outcome, report.message).with_data(data))
+}
+
+/// Resolves platform.toml plus the flags into the rollout's settings.
+fn options(
+    config: &Config,
+    args: &RolloutArgs,
+    image: ImageRef,
+    git_sha: String,
+) -> Result<RolloutOptions, Error> {
+    let known = config.regions();
+    // The action passes unset inputs as empty strings.
+    let regions: Vec<&String> = args
+        .regions
+        .iter()
+        .filter(|r| !r.trim().is_empty())
+        .collect();
+    let wanted_services: Vec<&String> = args
+        .services
+        .iter()
+        .filter(|s| !s.trim().is_empty())
+        .collect();
+    for region in &regions {
+        if !known.contains(&region.as_str()) {
+            return Err(Error::Usage {
+                message: format!(
+                    "--region {region} is not a region of {}",
+                    config.path.display()
+                ),
+                fix: format!("use one of {}", known.join(", ")),
+            });
+        }
+    }
+    let selected = |r: &str| regions.is_empty() || regions.iter().any(|x| *x == r);
+    if config.services.is_empty() {
+        return Err(Error::Usage {
+            message: format!(
+                "{} lists no [[services]] to roll out",
+                config.path.display()
+            ),
+            fix: "add a [[services]] entry with name = a key of deploy_targets.services".into(),
+        });
+    }
+    for service in &wanted_services {
+        if !config.services.iter().any(|s| &s.name == *service) {
+            return Err(Error::Usage {
+                message: format!(
+                    "--service {service} is not a [[services]] entry of {}",
+                    config.path.display()
+                ),
+                fix: format!(
+                    "use one of {}",
+                    config
+                        .services
+                        .iter()
+                        .map(|s| s.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            });
+        }
+    }
+    let services = config
+        .services
+        .iter()
+        .filter(|s| wanted_services.is_empty() || wanted_services.contains(&&s.name))
+        .cloned()
+        .collect();
+    let mut settings = config.rollout.clone();
+    if let Some(text) = args
+        .timeout
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        match humantime::parse_duration(text) {
+            Ok(timeout) if !timeout.is_zero() => settings.timeout = timeout,
+            _ => {
+                return Err(Error::Usage {
+                    message: format!("--timeout {text} is not a duration above zero"),
+                    fix: "give a duration such as 90m, 2h or 1h 30m".into(),
+                });
+            }
+        }
+    }
+    Ok(RolloutOptions {
+        image,
+        git_sha,
+        primary_region: selected(&config.primary_region).then(|| config.primary_region.clone()),
+        dr_regions: config
+            .dr_regions
+            .iter()
+            .filter(|r| selected(r))
+            .cloned()
+            .collect(),
+        services,
+        settings,
+        wait_for_inflight: args.wait_for_inflight,
+        dry_run: args.dry_run,
+    })
+}
+
+/// What a cancelled GitHub job sends (SIGINT, then SIGTERM; SIGKILL follows a few seconds later).
+async fn cancel_on_signal(cancel: CancellationToken) {
+    let (Ok(mut int), Ok(mut term)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        tracing::warn!(
+            "cannot listen for SIGINT/SIGTERM; a cancelled job will not stop its deployments"
+        );
+        return;
+    };
+    let name = tokio::select! {
+        _ = int.recv() => "SIGINT",
+        _ = term.recv() => "SIGTERM",
+    };
+    tracing::warn!("{name} received: stopping every in-flight deployment with rollback");
+    cancel.cancel();
+}

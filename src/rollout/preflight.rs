@@ -1,0 +1,479 @@
+//! Everything read before anything is changed: the live service, its task definition (rendered
+//! into the new revision), the image in the region's registry, the deployment group, its alarms,
+//! deployments already running, the deployment config. Problems that must stop the rollout are
+//! collected as [`Refusal`]s — all of them, not just the first — so one run shows every fix.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_codedeploy::operation::get_deployment_config::GetDeploymentConfigError;
+use aws_sdk_codedeploy::operation::get_deployment_group::GetDeploymentGroupError;
+use aws_sdk_codedeploy::types::DeploymentStatus;
+use aws_sdk_ecr::operation::describe_images::DescribeImagesError;
+use aws_sdk_ecr::operation::describe_repositories::DescribeRepositoriesError;
+use aws_sdk_ecr::types::ImageIdentifier;
+use serde_json::Value;
+
+use crate::aws::RegionClients;
+use crate::config;
+
+use super::alarms::{self, AlarmState};
+use super::appspec::ServiceSnapshot;
+use super::deployment::{ConfigChoice, TrafficRouting, choose_config};
+use super::error::{AwsError, Refusal};
+use super::image_ref::ImageRef;
+use super::targets::{DeployTargets, ServiceTarget};
+use super::taskdef;
+
+/// Deployment statuses that mean "still running" for a deployment group.
+pub const IN_FLIGHT: &[DeploymentStatus] = &[
+    DeploymentStatus::Created,
+    DeploymentStatus::Queued,
+    DeploymentStatus::InProgress,
+    DeploymentStatus::Baking,
+    DeploymentStatus::Ready,
+];
+
+/// One service in one region, read and rendered, ready to be released.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// `region/service`.
+    pub key: String,
+    pub region: String,
+    pub service: String,
+    pub target: ServiceTarget,
+    pub is_dr: bool,
+    pub snapshot: ServiceSnapshot,
+    /// The DescribeTaskDefinition response, as the API sent it.
+    pub current_task_definition: Value,
+    /// The RegisterTaskDefinition request, as it will be sent.
+    pub task_definition_request: Value,
+    /// `<region's repository URI>@sha256:…`
+    pub image_uri: String,
+    pub config: ConfigChoice,
+    pub routing: Option<TrafficRouting>,
+    /// deploy_targets' alarms plus the deployment group's own, without duplicates.
+    pub alarms: Vec<String>,
+    pub alarm_states: Vec<AlarmState>,
+    pub hooks: BTreeMap<String, String>,
+    /// Deployments of the group that were running at pre-flight.
+    pub in_flight: Vec<String>,
+}
+
+impl Prepared {
+    pub fn family(&self) -> &str {
+        self.task_definition_request["family"]
+            .as_str()
+            .unwrap_or_default()
+    }
+
+    /// DR regions run at desired count 0 until a failover; they still get every release.
+    pub fn is_standby(&self) -> bool {
+        self.snapshot.desired_count == 0
+    }
+}
+
+/// What the pre-flight needs besides the targets and clients.
+pub struct PreflightInput<'a> {
+    pub image: &'a ImageRef,
+    pub git_sha: &'a str,
+    pub service: &'a config::Service,
+    pub rollout_config: Option<&'a str>,
+    pub require_alarms: bool,
+    pub wait_for_inflight: bool,
+}
+
+/// The image's repository URI in the region, after checking the digest is there.
+pub async fn check_image(
+    clients: &RegionClients,
+    targets: &DeployTargets,
+    image: &ImageRef,
+) -> Result<Result<String, Refusal>, AwsError> {
+    let region = &clients.region;
+    let repo = &targets.ecr_repository;
+    let refusal = |problem: String, fix: String| Refusal {
+        scope: region.clone(),
+        problem,
+        fix,
+    };
+    let repos = match clients
+        .ecr
+        .describe_repositories()
+        .repository_names(repo)
+        .send()
+        .await
+    {
+        Ok(out) => out,
+        Err(e) => {
+            if let Some(DescribeRepositoriesError::RepositoryNotFoundException(_)) =
+                e.as_service_error()
+            {
+                return Ok(Err(refusal(
+                    format!("ECR repository {repo} does not exist in {region}"),
+                    format!(
+                        "apply the {region} stack (it creates the repository or its replication), or correct deploy_targets.ecr_repository"
+                    ),
+                )));
+            }
+            return Err(AwsError::new(region, "ECR DescribeRepositories", e));
+        }
+    };
+    let Some(uri) = repos
+        .repositories()
+        .first()
+        .and_then(|r| r.repository_uri())
+        .map(str::to_string)
+    else {
+        return Ok(Err(refusal(
+            format!("ECR repository {repo} does not exist in {region}"),
+            format!("apply the {region} stack, or correct deploy_targets.ecr_repository"),
+        )));
+    };
+    let found = clients
+        .ecr
+        .describe_images()
+        .repository_name(repo)
+        .image_ids(
+            ImageIdentifier::builder()
+                .image_digest(&image.digest)
+                .build(),
+        )
+        .send()
+        .await;
+    match found {
+        Ok(out) if !out.image_details().is_empty() => Ok(Ok(image.in_repository(&uri))),
+        Ok(_) => Ok(Err(missing_digest(region, repo, image))),
+        Err(e) => match e.as_service_error() {
+            Some(DescribeImagesError::ImageNotFoundException(_)) => {
+                Ok(Err(missing_digest(region, repo, image)))
+            }
+            _ => Err(AwsError::new(region, "ECR DescribeImages", e)),
+        },
+    }
+}
+
+fn missing_digest(region: &str, repo: &str, image: &ImageRef) -> Refusal {
+    Refusal {
+        scope: region.to_string(),
+        problem: format!("image {} is not in {repo} in {region}", image.digest),
+        fix: format!(
+            "wait until ECR replication has copied it to {region} (`platform-deploy deploy` waits for it), or push it there; check the digest is the one the push printed"
+        ),
+    }
+}
+
+/// Reads and renders one service; returns what it found and every refusal.
+pub async fn prepare(
+    clients: &RegionClients,
+    targets: &DeployTargets,
+    image_uri: &str,
+    input: &PreflightInput<'_>,
+) -> Result<(Option<Prepared>, Vec<Refusal>), AwsError> {
+    let region = clients.region.as_str();
+    let name = input.service.name.as_str();
+    let key = format!("{region}/{name}");
+    let target = targets
+        .service(name)
+        .expect("services are checked against deploy_targets before the pre-flight")
+        .clone();
+    let mut refusals = Vec::new();
+    let refuse = |refusals: &mut Vec<Refusal>, problem: String, fix: String| {
+        refusals.push(Refusal {
+            scope: key.clone(),
+            problem,
+            fix,
+        })
+    };
+
+    // The live service.
+    let described = clients
+        .ecs
+        .describe_services()
+        .cluster(&target.cluster_name)
+        .services(&target.service_name)
+        .send()
+        .await
+        .map_err(|e| AwsError::new(region, "ECS DescribeServices", e))?;
+    let service = described
+        .services()
+        .iter()
+        .find(|s| s.status() != Some("INACTIVE") && s.status() != Some("DRAINING"));
+    let Some(service) = service else {
+        let why = described
+            .failures()
+            .first()
+            .and_then(|f| f.reason())
+            .unwrap_or("not found");
+        refuse(
+            &mut refusals,
+            format!(
+                "ECS service {} in cluster {} cannot be used: {why}",
+                target.service_name, target.cluster_name
+            ),
+            format!(
+                "apply the {region} stack, or correct cluster_name/service_name in its deploy_targets output"
+            ),
+        );
+        return Ok((None, refusals));
+    };
+    let snapshot = ServiceSnapshot::from_sdk(service);
+    if snapshot.deployment_controller.as_deref() != Some("CODE_DEPLOY") {
+        refuse(
+            &mut refusals,
+            format!(
+                "ECS service {} uses the {} deployment controller; blue/green traffic shifting needs CODE_DEPLOY",
+                target.service_name,
+                snapshot.deployment_controller.as_deref().unwrap_or("ECS")
+            ),
+            "create the service with deployment_controller { type = \"CODE_DEPLOY\" } (the bundled ecs-service module does)".into(),
+        );
+    }
+
+    // Its task definition, rendered into the new revision.
+    let current = taskdef::describe_raw(&clients.ecs, &snapshot.task_definition)
+        .await
+        .map_err(|e| AwsError {
+            region: region.into(),
+            operation: format!("ECS {}", e.operation),
+            message: e.message,
+        })?;
+    let family = current["taskDefinition"]["family"]
+        .as_str()
+        .unwrap_or_default();
+    if !target.task_family.is_empty() && family != target.task_family {
+        tracing::warn!(
+            "{key}: the service runs task definition family {family}, deploy_targets says {}; the new revision continues {family}",
+            target.task_family
+        );
+    }
+    let request = match taskdef::render(&current, &target.container_name, image_uri, input.git_sha)
+    {
+        Ok(r) => Some(r),
+        Err(e) => {
+            let text = e.to_string();
+            let (problem, fix) = text.split_once("\n  fix: ").unwrap_or((&text, ""));
+            refuse(&mut refusals, problem.to_string(), fix.to_string());
+            None
+        }
+    };
+
+    // The deployment group and its alarms.
+    let group = clients
+        .codedeploy
+        .get_deployment_group()
+        .application_name(&target.codedeploy_app)
+        .deployment_group_name(&target.deployment_group)
+        .send()
+        .await;
+    let mut group_alarms = Vec::new();
+    match group {
+        Ok(out) => {
+            if let Some(alarm_config) = out
+                .deployment_group_info()
+                .and_then(|g| g.alarm_configuration())
+                .filter(|a| a.enabled())
+            {
+                group_alarms = alarm_config
+                    .alarms()
+                    .iter()
+                    .filter_map(|a| a.name().map(str::to_string))
+                    .collect();
+            }
+        }
+        Err(e) => match e.as_service_error() {
+            Some(
+                GetDeploymentGroupError::ApplicationDoesNotExistException(_)
+                | GetDeploymentGroupError::DeploymentGroupDoesNotExistException(_),
+            ) => refuse(
+                &mut refusals,
+                format!(
+                    "CodeDeploy deployment group {}/{} does not exist in {region}",
+                    target.codedeploy_app, target.deployment_group
+                ),
+                format!(
+                    "apply the {region} stack, or correct codedeploy_app/deployment_group in its deploy_targets output"
+                ),
+            ),
+            _ => return Err(AwsError::new(region, "CodeDeploy GetDeploymentGroup", e)),
+        },
+    }
+    let mut alarm_names: Vec<String> = Vec::new();
+    for name in target.alarm_names.iter().chain(group_alarms.iter()) {
+        if !alarm_names.contains(name) {
+            alarm_names.push(name.clone());
+        }
+    }
+    let mut alarm_states = Vec::new();
+    if alarm_names.is_empty() {
+        if input.require_alarms {
+            refuse(
+                &mut refusals,
+                "no alarm gates this service's rollout (deploy_targets.alarm_names and the deployment group's alarms are both empty), and rollout.require_alarms is true".into(),
+                "give the service alarms in the stack (alarm_names in deploy_targets), or set rollout.require_alarms = false in platform.toml to release without a gate".into(),
+            );
+        }
+    } else {
+        alarm_states = alarms::describe(&clients.cloudwatch, region, &alarm_names).await?;
+        let missing = alarms::missing(&alarm_names, &alarm_states);
+        if !missing.is_empty() {
+            refuse(
+                &mut refusals,
+                format!("alarm(s) {} do not exist in CloudWatch in {region}", missing.join(", ")),
+                "apply the stack that creates them, or correct alarm_names in deploy_targets: an alarm that does not exist can never stop a bad release".into(),
+            );
+        }
+        for state in alarm_states.iter().filter(|s| s.firing()) {
+            refuse(
+                &mut refusals,
+                format!("alarm {} is already in ALARM ({})", state.name, state.reason),
+                "fix what the alarm reports and wait until it is OK; CodeDeploy and ECS ignore an alarm that is already firing when a deployment starts, so the release would not be gated".into(),
+            );
+        }
+    }
+
+    // Deployments already running on the group.
+    let in_flight = in_flight_deployments(clients, &target).await?;
+    if !in_flight.is_empty() && !input.wait_for_inflight {
+        refuse(
+            &mut refusals,
+            format!(
+                "deployment(s) {} are still running on {}/{}",
+                in_flight.join(", "),
+                target.codedeploy_app,
+                target.deployment_group
+            ),
+            "wait for them to finish, or pass --wait-for-inflight to wait for them and then start"
+                .into(),
+        );
+    }
+
+    // The deployment config.
+    let config = choose_config(
+        name,
+        input.service.deployment_config.as_deref(),
+        input.rollout_config,
+        &target.deployment_config,
+    );
+    let routing = match TrafficRouting::predefined(&config.name) {
+        Some(r) => Some(r),
+        None => {
+            match clients
+                .codedeploy
+                .get_deployment_config()
+                .deployment_config_name(&config.name)
+                .send()
+                .await
+            {
+                Ok(out) => out
+                    .deployment_config_info()
+                    .and_then(|i| i.traffic_routing_config())
+                    .and_then(TrafficRouting::from_sdk),
+                Err(e) => {
+                    if let Some(GetDeploymentConfigError::DeploymentConfigDoesNotExistException(
+                        _,
+                    )) = e.as_service_error()
+                    {
+                        refuse(
+                            &mut refusals,
+                            format!(
+                                "deployment config {} (from {}) does not exist in {region}",
+                                config.name, config.source
+                            ),
+                            "apply the stack that creates it, or name an existing config (CodeDeployDefault.ECS* or a custom one)".into(),
+                        );
+                    } else {
+                        tracing::warn!(
+                            "{key}: cannot read deployment config {} ({}); progress will show percentages without steps",
+                            config.name,
+                            aws_smithy_types::error::display::DisplayErrorContext(e)
+                        );
+                    }
+                    None
+                }
+            }
+        }
+    };
+
+    let Some(request) = request else {
+        return Ok((None, refusals));
+    };
+    Ok((
+        Some(Prepared {
+            key,
+            region: region.to_string(),
+            service: name.to_string(),
+            is_dr: targets.is_dr,
+            target,
+            snapshot,
+            current_task_definition: current,
+            task_definition_request: request,
+            image_uri: image_uri.to_string(),
+            config,
+            routing,
+            alarms: alarm_names,
+            alarm_states,
+            hooks: input.service.hooks.clone(),
+            in_flight,
+        }),
+        refusals,
+    ))
+}
+
+/// Ids of the group's deployments that have not finished.
+pub async fn in_flight_deployments(
+    clients: &RegionClients,
+    target: &ServiceTarget,
+) -> Result<Vec<String>, AwsError> {
+    let mut ids = Vec::new();
+    let mut next: Option<String> = None;
+    loop {
+        let out = clients
+            .codedeploy
+            .list_deployments()
+            .application_name(&target.codedeploy_app)
+            .deployment_group_name(&target.deployment_group)
+            .set_include_only_statuses(Some(IN_FLIGHT.to_vec()))
+            .set_next_token(next.take())
+            .send()
+            .await
+            .map_err(|e| AwsError::new(&clients.region, "CodeDeploy ListDeployments", e))?;
+        ids.extend(out.deployments().iter().cloned());
+        match out.next_token() {
+            Some(t) if !t.is_empty() => next = Some(t.to_string()),
+            _ => return Ok(ids),
+        }
+    }
+}
+
+/// The checks that can change between waves: alarms and running deployments.
+pub async fn recheck(
+    clients: &RegionClients,
+    prepared: &Prepared,
+    wait_for_inflight: bool,
+) -> Result<Vec<Refusal>, AwsError> {
+    let mut refusals = Vec::new();
+    if !prepared.alarms.is_empty() {
+        let states =
+            alarms::describe(&clients.cloudwatch, &prepared.region, &prepared.alarms).await?;
+        for state in states.iter().filter(|s| s.firing()) {
+            refusals.push(Refusal {
+                scope: prepared.key.clone(),
+                problem: format!("alarm {} is already in ALARM ({})", state.name, state.reason),
+                fix: "fix what the alarm reports and run the rollout again for this region (--region)".into(),
+            });
+        }
+    }
+    if !wait_for_inflight {
+        let running = in_flight_deployments(clients, &prepared.target).await?;
+        if !running.is_empty() {
+            refusals.push(Refusal {
+                scope: prepared.key.clone(),
+                problem: format!(
+                    "deployment(s) {} are running on the group",
+                    running.join(", ")
+                ),
+                fix: "wait for them, or pass --wait-for-inflight".into(),
+            });
+        }
+    }
+    Ok(refusals)
+}
