@@ -367,6 +367,28 @@ pub struct DeployArgs {
     #[arg(long, requires = "dry_run")]
     pub offline: bool,
 
+    /// Leave the Terraform stacks alone (a workflow applied them in an earlier job); their
+    /// outputs are still read for the rollout.
+    #[arg(long, env = "PLATFORM_DEPLOY_SKIP_TERRAFORM")]
+    pub skip_terraform: bool,
+
+    /// Hold the apply to the plans reviewed in this folder (as `apply --replan` does) instead of
+    /// applying fresh plans.
+    #[arg(long, env = "PLATFORM_DEPLOY_REVIEWED_PLANS", value_name = "DIR")]
+    pub reviewed_plans: Option<PathBuf>,
+
+    /// Push to this registry host instead of the repository's own ECR endpoint.
+    #[arg(long, env = "PLATFORM_DEPLOY_REGISTRY_ENDPOINT", value_name = "HOST")]
+    pub registry_endpoint: Option<String>,
+
+    /// Give up (stopping with rollback) when the rollout takes longer; overrides rollout.timeout.
+    #[arg(long, env = "PLATFORM_DEPLOY_TIMEOUT", value_name = "DURATION")]
+    pub timeout: Option<String>,
+
+    /// Assume this role with the job's GitHub OIDC token, refreshed for long waits.
+    #[arg(long, env = "PLATFORM_DEPLOY_ROLE_TO_ASSUME", value_name = "ARN")]
+    pub role_to_assume: Option<String>,
+
     #[command(flatten)]
     pub release: ReleaseArgs,
 }

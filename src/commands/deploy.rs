@@ -1,43 +1,233 @@
-use std::path::PathBuf;
+//! `deploy`: the whole release, in the order of [`DeployPlan`]: Terraform stacks, the image (build,
+//! push, replication wait), then the rollout region by region. Each step is the same code as its
+//! own subcommand; the first outcome that is not a success ends the release with that outcome.
+
+use std::path::{Path, PathBuf};
 
 use tokio_util::sync::CancellationToken;
 
-use crate::cli::{Cli, DeployArgs, OutputFormat, StackArgs};
+use crate::cli::{Cli, DeployArgs, EngineArgs, OutputFormat, PushArgs, RolloutArgs, StackArgs};
 use crate::config::Config;
 use crate::error::Error;
 use crate::git;
 use crate::github::workflow::Workflow;
 use crate::outcome::{Outcome, OutcomeKind};
 use crate::pipeline::DeployPlan;
+use crate::terraform::run::{ApplyMode, Orchestrator};
+use crate::terraform::summary::PlanSummary;
 
-/// `deploy`: the whole release. The dry run plans every stack for real (offline with --offline) and
-/// prints what the image and rollout steps would do.
+/// Where a deploy keeps its plans and the deploy targets it handed to the rollout.
+const WORK_DIR: &str = ".platform-deploy";
+
 pub async fn run(
     cli: &Cli,
     args: &DeployArgs,
     workflow: &Workflow,
     cancel: CancellationToken,
 ) -> Result<Outcome, Error> {
-    if !args.dry_run {
-        return Err(Error::Usage {
-            message: "deploy without --dry-run is not available in this version".into(),
-            fix: "run `platform-deploy deploy --dry-run` to see the plan".into(),
-        });
-    }
     let config = Config::load(&cli.config)?;
     let sha = git::release_sha(args.release.git_sha.as_deref(), &config.root)?;
     let plan = DeployPlan::new(&config, &sha, args.dry_run, args.offline);
-    let mut text = plan.render_text();
+    if args.dry_run {
+        return dry_run(cli, args, &config, &plan, workflow, cancel).await;
+    }
+    let plans_dir = PathBuf::from(WORK_DIR).join("plans");
+    let mut steps = serde_json::Map::new();
+    steps.insert(
+        "plan".into(),
+        serde_json::to_value(&plan).unwrap_or_default(),
+    );
 
+    // 1. Terraform
+    if !args.skip_terraform {
+        let _group = workflow.group("platform-deploy: terraform");
+        let outcome =
+            apply_stacks(cli, args, &config, &plans_dir, workflow, cancel.clone()).await?;
+        steps.insert("terraform".into(), outcome.data.clone());
+        if !outcome.outcome.is_success() {
+            return Ok(finish(outcome, steps));
+        }
+    }
+
+    // 2. The targets Terraform exported, handed to the rollout through a file kept for rollbacks.
+    let targets = deploy_targets(&config, &plans_dir, workflow, cancel.clone()).await?;
+    let targets_file = PathBuf::from(WORK_DIR).join("deploy-targets.json");
+    let text = serde_json::to_string_pretty(&targets).unwrap_or_default();
+    std::fs::write(&targets_file, text).map_err(Error::Output)?;
+
+    // 3. Image: build, push, wait for replication.
+    let push_args = PushArgs {
+        registry_endpoint: args.registry_endpoint.clone(),
+        dry_run: false,
+        image: None,
+        engine: EngineArgs {
+            no_cache: false,
+            pull: false,
+            platform: None,
+            cache_from: Vec::new(),
+        },
+        release: args.release.clone(),
+    };
+    let pushed = super::push::run(cli, &push_args, workflow).await?;
+    steps.insert("image".into(), pushed.data.clone());
+    if !pushed.outcome.is_success() {
+        return Ok(finish(pushed, steps));
+    }
+    let (Some(repository), Some(digest)) = (
+        pushed.data["repository"].as_str(),
+        pushed.data["digest"].as_str(),
+    ) else {
+        return Ok(finish(
+            Outcome::new(OutcomeKind::Failed, "the push reported no digest"),
+            steps,
+        ));
+    };
+
+    // 4. Rollout, region by region.
+    let rollout_args = RolloutArgs {
+        image: format!("{repository}@{digest}"),
+        targets: targets_file,
+        regions: Vec::new(),
+        services: Vec::new(),
+        dry_run: false,
+        timeout: args.timeout.clone(),
+        wait_for_inflight: false,
+        role_to_assume: args.role_to_assume.clone(),
+        release: args.release.clone(),
+    };
+    let rolled = super::rollout::run(cli, &rollout_args, workflow).await?;
+    steps.insert("rollout".into(), rolled.data.clone());
+    let message = if rolled.outcome.is_success() {
+        format!(
+            "released {repository}@{digest} at {}: {}",
+            &sha[..12],
+            rolled.message
+        )
+    } else {
+        rolled.message.clone()
+    };
+    Ok(finish(Outcome::new(rolled.outcome, message), steps))
+}
+
+fn finish(outcome: Outcome, steps: serde_json::Map<String, serde_json::Value>) -> Outcome {
+    let kind = outcome.outcome;
+    Outcome::new(kind, outcome.message).with_data(serde_json::Value::Object(steps))
+}
+
+/// Plans every stack, then applies in graph order: held to the reviewed plans when given, else
+/// each stack is planned right before its apply with its upstreams' fresh outputs.
+async fn apply_stacks(
+    cli: &Cli,
+    args: &DeployArgs,
+    config: &Config,
+    plans_dir: &Path,
+    workflow: &Workflow,
+    cancel: CancellationToken,
+) -> Result<Outcome, Error> {
+    let stacks = StackArgs {
+        stacks: Vec::new(),
+        with_deps: false,
+        parallelism: None,
+        offline: false,
+    };
+    let (reviewed, mode, dir) = match &args.reviewed_plans {
+        Some(dir) => (PlanSummary::read(dir)?, ApplyMode::Replan, dir.clone()),
+        None => {
+            let summary =
+                super::terraform::plan_stacks(config, &stacks, plans_dir, workflow, cancel.clone())
+                    .await?;
+            let failed = summary.failed();
+            if !failed.is_empty() {
+                let data = serde_json::to_value(&summary).unwrap_or_default();
+                return Ok(Outcome::new(
+                    OutcomeKind::Failed,
+                    format!("plan failed for: {}", failed.join(", ")),
+                )
+                .with_data(data));
+            }
+            (summary, ApplyMode::Unreviewed, plans_dir.to_path_buf())
+        }
+    };
+    let ctx = super::terraform::context(config, false, &dir, workflow, cancel);
+    let orchestrator = Orchestrator::new(config, ctx, None);
+    let selected = orchestrator.select(&[], false)?;
+    let applied = orchestrator.apply(&selected, &reviewed, mode).await?;
+    let text = applied.render_text();
+    if cli.output == OutputFormat::Text {
+        print!("{text}");
+    }
+    let data = serde_json::to_value(&applied).unwrap_or_default();
+    let changed = applied.plan_changed();
+    let failed = applied.failed();
+    Ok(if !changed.is_empty() {
+        Outcome::new(
+            OutcomeKind::PlanChanged,
+            format!(
+                "refused to apply {}: the plan changed since it was reviewed",
+                changed.join(", ")
+            ),
+        )
+    } else if !failed.is_empty() {
+        Outcome::new(
+            OutcomeKind::Failed,
+            format!("apply failed for: {}", failed.join(", ")),
+        )
+    } else {
+        Outcome::success(format!("applied {} stack(s)", applied.stacks.len()))
+    }
+    .with_data(data))
+}
+
+/// Region → the `deploy_targets` output of that region's stack.
+async fn deploy_targets(
+    config: &Config,
+    plans_dir: &Path,
+    workflow: &Workflow,
+    cancel: CancellationToken,
+) -> Result<serde_json::Value, Error> {
+    let regional: Vec<(String, String)> = config
+        .regions()
+        .into_iter()
+        .filter_map(|r| {
+            config
+                .regional_stack(r)
+                .map(|s| (r.to_string(), s.name.clone()))
+        })
+        .collect();
+    let names: Vec<String> = regional.iter().map(|(_, s)| s.clone()).collect();
+    let ctx = super::terraform::context(config, false, plans_dir, workflow, cancel);
+    let outputs = Orchestrator::new(config, ctx, None)
+        .outputs_of(&names)
+        .await?;
+    let mut map = serde_json::Map::new();
+    for (region, stack) in regional {
+        let value = outputs.get(&stack).and_then(|o| o.get("deploy_targets")).cloned().ok_or_else(|| Error::Usage {
+            message: format!("stack {stack} has no `deploy_targets` output, so the services of {region} cannot be found"),
+            fix: format!("apply the stack first (or drop --skip-terraform), and make sure {} exports deploy_targets", config.stack(&stack).map(|s| s.dir.display().to_string()).unwrap_or_default()),
+        })?;
+        map.insert(region, value);
+    }
+    Ok(serde_json::Value::Object(map))
+}
+
+async fn dry_run(
+    cli: &Cli,
+    args: &DeployArgs,
+    config: &Config,
+    plan: &DeployPlan,
+    workflow: &Workflow,
+    cancel: CancellationToken,
+) -> Result<Outcome, Error> {
+    let mut text = plan.render_text();
     let stacks = StackArgs {
         stacks: Vec::new(),
         with_deps: false,
         parallelism: None,
         offline: args.offline,
     };
-    let out_dir = PathBuf::from(".platform-deploy/plans");
+    let out_dir = PathBuf::from(WORK_DIR).join("plans");
     let summary =
-        super::terraform::plan_stacks(&config, &stacks, &out_dir, workflow, cancel).await?;
+        super::terraform::plan_stacks(config, &stacks, &out_dir, workflow, cancel).await?;
     text.push_str("\nTerraform plans (saved in .platform-deploy/plans):\n");
     text.push_str(&summary.render_text());
     if cli.output == OutputFormat::Text {

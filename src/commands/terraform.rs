@@ -40,6 +40,7 @@ pub fn context(
             Arc::new(StderrLines)
         },
         cancel,
+        init_lock: Default::default(),
     }
 }
 

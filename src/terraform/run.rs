@@ -30,6 +30,9 @@ pub struct Orchestrator<'a> {
 pub enum ApplyMode {
     SavedPlans,
     Replan,
+    /// No review to hold to (`deploy` on its own): every stack is planned right before it applies,
+    /// with its upstreams' fresh outputs, and that plan is applied.
+    Unreviewed,
 }
 
 impl<'a> Orchestrator<'a> {
@@ -107,6 +110,24 @@ impl<'a> Orchestrator<'a> {
             }
         });
         join_all(runs).await.into_iter().collect()
+    }
+
+    /// The current outputs of the named stacks (initialised as needed).
+    pub async fn outputs_of(&self, names: &[String]) -> Result<StackOutputs, TerraformError> {
+        self.create_out_dir()?;
+        let _overrides = self.overrides(&names.iter().cloned().collect())?;
+        let mut outputs = StackOutputs::new();
+        for (name, result) in self
+            .for_each(names, |name| async move {
+                let stack = self.stack(&name);
+                stack::init(&self.ctx, stack).await?;
+                stack::outputs(&self.ctx, stack).await
+            })
+            .await
+        {
+            outputs.insert(name, result?);
+        }
+        Ok(outputs)
     }
 
     /// Plans the selected stacks and writes `<stack>.tfplan`, `<stack>.json` and `summary.json`.
@@ -363,7 +384,7 @@ impl<'a> Orchestrator<'a> {
         let started_at = now_rfc3339();
         stack::init(&self.ctx, stack).await?;
         let plan_file = self.ctx.plan_file(&stack.name);
-        let replan = mode == ApplyMode::Replan || review.provisional || !plan_file.is_file();
+        let replan = mode != ApplyMode::SavedPlans || review.provisional || !plan_file.is_file();
         if !replan {
             if !review.has_changes() {
                 return Ok(with_status(
@@ -383,7 +404,7 @@ impl<'a> Orchestrator<'a> {
         stack::write_inputs(stack, &values)?;
         let (plan, version) = stack::plan(&self.ctx, stack, false).await?;
         let fresh = summarize(&plan, version, unresolved, started_at.clone());
-        if fresh.change_set_hash != review.change_set_hash {
+        if mode != ApplyMode::Unreviewed && fresh.change_set_hash != review.change_set_hash {
             let differ = differing_addresses(&review.change_digests, &fresh.change_digests);
             let mut entry = fresh;
             entry.status = StackStatus::PlanChanged;

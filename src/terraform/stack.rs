@@ -25,6 +25,9 @@ pub struct RunContext {
     pub out_dir: PathBuf,
     pub sink: Arc<dyn LineSink>,
     pub cancel: CancellationToken,
+    /// `terraform init` runs one stack at a time: a shared plugin cache (TF_PLUGIN_CACHE_DIR) is not
+    /// safe for concurrent installs. Plans and applies still run in parallel.
+    pub init_lock: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl RunContext {
@@ -172,6 +175,7 @@ fn tail(text: &str, lines: usize) -> String {
 }
 
 pub async fn init(ctx: &RunContext, stack: &Stack) -> Result<(), TerraformError> {
+    let _one_at_a_time = ctx.init_lock.lock().await;
     let args = init_args(&stack.name, ctx.backend.as_ref(), ctx.offline);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     checked(ctx, stack, ctx.invocation(stack, &args), false, &[0]).await?;
