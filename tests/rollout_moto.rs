@@ -806,7 +806,7 @@ async fn sigterm_mid_canary_stops_the_deployment_with_rollback_and_exits_7() {
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(7), "{stderr}");
-    assert!(stderr.contains("SIGTERM received"), "{stderr}");
+    assert!(stderr.contains("received SIGTERM"), "{stderr}");
     assert!(
         stderr.contains(&format!("cancelled: stopped {id} with rollback")),
         "{stderr}"

@@ -49,6 +49,10 @@ pub async fn run(
         }
     }
 
+    if let Some(stopped) = cancelled(&cancel, "after the Terraform step", &mut steps) {
+        return Ok(stopped);
+    }
+
     // 2. The targets Terraform exported, handed to the rollout through a file kept for rollbacks.
     let targets = deploy_targets(&config, &plans_dir, workflow, cancel.clone()).await?;
     let targets_file = PathBuf::from(WORK_DIR).join("deploy-targets.json");
@@ -83,6 +87,14 @@ pub async fn run(
         ));
     };
 
+    if let Some(stopped) = cancelled(
+        &cancel,
+        "after the image was pushed, before any rollout",
+        &mut steps,
+    ) {
+        return Ok(stopped);
+    }
+
     // 4. Rollout, region by region.
     let rollout_args = RolloutArgs {
         image: format!("{repository}@{digest}"),
@@ -95,7 +107,7 @@ pub async fn run(
         role_to_assume: args.role_to_assume.clone(),
         release: args.release.clone(),
     };
-    let rolled = super::rollout::run(cli, &rollout_args, workflow).await?;
+    let rolled = super::rollout::run(cli, &rollout_args, workflow, cancel).await?;
     steps.insert("rollout".into(), rolled.data.clone());
     let message = if rolled.outcome.is_success() {
         format!(
@@ -107,6 +119,20 @@ pub async fn run(
         rolled.message.clone()
     };
     Ok(finish(Outcome::new(rolled.outcome, message), steps))
+}
+
+/// A signal between steps ends the release there (nothing is in flight to stop).
+fn cancelled(
+    cancel: &CancellationToken,
+    when: &str,
+    steps: &mut serde_json::Map<String, serde_json::Value>,
+) -> Option<Outcome> {
+    cancel.is_cancelled().then(|| {
+        finish(
+            Outcome::new(OutcomeKind::Cancelled, format!("cancelled {when}")),
+            std::mem::take(steps),
+        )
+    })
 }
 
 fn finish(outcome: Outcome, steps: serde_json::Map<String, serde_json::Value>) -> Outcome {

@@ -31,6 +31,8 @@ pub async fn dispatch(cli: &Cli, workflow: &Workflow) -> Result<Outcome, Error> 
         Command::Comment(args) => comment::run(cli, args, workflow).await,
         Command::Build(args) => build::run(cli, args, workflow).await,
         Command::Push(args) => push::run(cli, args, workflow).await,
-        Command::Rollout(args) => rollout::run(cli, args, workflow).await,
+        Command::Rollout(args) => {
+            rollout::run(cli, args, workflow, signals::cancel_on_signals()).await
+        }
     }
 }

@@ -1,7 +1,6 @@
 //! `rollout`: resolve the settings, build the clients, wire SIGINT/SIGTERM to the cancellation
 //! token, run the rollout, report.
 
-use tokio::signal::unix::{SignalKind, signal};
 use tokio_util::sync::CancellationToken;
 
 use crate::aws::{self, AwsSettings};
@@ -17,7 +16,14 @@ use crate::rollout::{self, ImageRef, Progress, RolloutError, RolloutOptions, tar
 /// The role session the OIDC exchange asks for (refreshed before it ends).
 const SESSION: std::time::Duration = std::time::Duration::from_secs(60 * 60);
 
-pub async fn run(cli: &Cli, args: &RolloutArgs, workflow: &Workflow) -> Result<Outcome, Error> {
+/// `cancel` is cancelled by SIGINT/SIGTERM (see `signals`): every in-flight deployment is then
+/// stopped with rollback.
+pub async fn run(
+    cli: &Cli,
+    args: &RolloutArgs,
+    workflow: &Workflow,
+    cancel: CancellationToken,
+) -> Result<Outcome, Error> {
     let config = Config::load(&cli.config)?;
     let image = ImageRef::parse(&args.image).map_err(RolloutError::from)?;
     let git_sha = git::release_sha(args.release.git_sha.as_deref(), &config.root)?;
@@ -51,12 +57,8 @@ pub async fn run(cli: &Cli, args: &RolloutArgs, workflow: &Workflow) -> Result<O
     let region_refs: Vec<&str> = regions.iter().map(String::as_str).collect();
     let clients = aws::clients_for(&region_refs, &settings).await;
 
-    let cancel = CancellationToken::new();
-    let signals = tokio::spawn(cancel_on_signal(cancel.clone()));
     let progress = Progress::stderr();
-    let result = rollout::run(&opts, &targets, &clients, &cancel, &progress).await;
-    signals.abort();
-    let report = result?;
+    let report = rollout::run(&opts, &targets, &clients, &cancel, &progress).await?;
 
     if cli.output == OutputFormat::Text {
         print!("{}", report.render_text(opts.settings.bake_time));
@@ -184,23 +186,4 @@ fn options(
         wait_for_inflight: args.wait_for_inflight,
         dry_run: args.dry_run,
     })
-}
-
-/// What a cancelled GitHub job sends (SIGINT, then SIGTERM; SIGKILL follows a few seconds later).
-async fn cancel_on_signal(cancel: CancellationToken) {
-    let (Ok(mut int), Ok(mut term)) = (
-        signal(SignalKind::interrupt()),
-        signal(SignalKind::terminate()),
-    ) else {
-        tracing::warn!(
-            "cannot listen for SIGINT/SIGTERM; a cancelled job will not stop its deployments"
-        );
-        return;
-    };
-    let name = tokio::select! {
-        _ = int.recv() => "SIGINT",
-        _ = term.recv() => "SIGTERM",
-    };
-    tracing::warn!("{name} received: stopping every in-flight deployment with rollback");
-    cancel.cancel();
 }
