@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::config::{Config, DrWaves, TagStyle};
+use crate::config::{Config, DrWaves};
 use crate::terraform::graph::StackGraph;
 
 #[derive(Debug, Clone, Serialize)]
@@ -68,22 +68,14 @@ impl DeployPlan {
             plan_parallel: config.stacks.iter().map(|s| s.name.clone()).collect(),
             apply_levels: graph.levels(),
         };
-        let image = config.image.as_ref().map(|image| {
-            let primary_tag = match image.tag {
-                TagStyle::Sha => git_sha.to_string(),
-                TagStyle::ShortSha => git_sha.chars().take(12).collect(),
-            };
-            ImageStep {
-                context: display_relative(&image.context, &config.root),
-                dockerfile: display_relative(&image.dockerfile, &config.root),
-                repository: image.repository.clone(),
-                tags: std::iter::once(primary_tag)
-                    .chain(image.extra_tags.iter().cloned())
-                    .collect(),
-                push_region: config.primary_region.clone(),
-                replicate_to: config.dr_regions.clone(),
-                replication_timeout_seconds: image.replication_timeout.as_secs(),
-            }
+        let image = config.image.as_ref().map(|image| ImageStep {
+            context: display_relative(&image.context, &config.root),
+            dockerfile: display_relative(&image.dockerfile, &config.root),
+            repository: image.repository.clone(),
+            tags: crate::image::release_tags(image, git_sha),
+            push_region: config.primary_region.clone(),
+            replicate_to: config.dr_regions.clone(),
+            replication_timeout_seconds: image.replication_timeout.as_secs(),
         });
         DeployPlan {
             project: config.project.clone(),
