@@ -428,7 +428,7 @@ primary = "us-east-1"
 [[stacks]]
 name = "queue"
 dir = "stacks/queue"
-inputs = {{}}
+inputs = {}
 [[stacks]]
 name = "consumer"
 dir = "stacks/consumer"
