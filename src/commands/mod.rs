@@ -5,6 +5,7 @@ mod comment;
 mod config_check;
 mod deploy;
 mod push;
+mod rollback;
 mod rollout;
 pub mod terraform;
 
@@ -32,5 +33,6 @@ pub async fn dispatch(cli: &Cli, workflow: &Workflow) -> Result<Outcome, Error> 
         Command::Build(args) => build::run(cli, args, workflow).await,
         Command::Push(args) => push::run(cli, args, workflow).await,
         Command::Rollout(args) => rollout::run(cli, args, workflow).await,
+        Command::Rollback(args) => rollback::run(cli, args, workflow).await,
     }
 }
