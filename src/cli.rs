@@ -133,6 +133,18 @@ Step outputs in GitHub Actions: image-digest, image-uri, image-reused.")]
     /// go into each deployment's description and the job summary.
     #[command(after_long_help = ROLLBACK_EXAMPLES)]
     Rollback(RollbackArgs),
+    /// Show what runs where: per region and service, the live release and what is happening to it.
+    ///
+    /// Read only. For each region and service: the live task definition revision, its image digest
+    /// and git SHA (the platform-deploy:git-sha tag), running/desired tasks (a DR service at 0 shows
+    /// as standby), the deployment in flight with its traffic split and lifecycle step, the gating
+    /// alarms' states, whether the live digest is in each region's ECR repository, and the last
+    /// finished deployments. `--output json` gives the same for machines.
+    #[command(after_long_help = "Examples:
+  platform-deploy status --targets targets.json
+  platform-deploy status --targets targets.json --region eu-west-1 --history 10
+  platform-deploy status --targets targets.json --output json | jq '.data.services[].live'")]
+    Status(StatusArgs),
     /// Run the whole release: Terraform stacks, image, rollout, region by region.
     ///
     /// With --dry-run it prints every step it would take and sends nothing that changes anything;
@@ -509,6 +521,39 @@ pub struct RollbackArgs {
     /// Give up after this long (e.g. 30m). Default: rollout.timeout.
     #[arg(long, env = "PLATFORM_DEPLOY_TIMEOUT", value_name = "DURATION")]
     pub timeout: Option<String>,
+
+    /// In GitHub Actions: assume this IAM role with the job's OIDC ID token.
+    #[arg(long, env = "PLATFORM_DEPLOY_ROLE_TO_ASSUME", value_name = "ARN")]
+    pub role_to_assume: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// JSON file mapping each region to its stack's `deploy_targets` output (as for `rollout`).
+    #[arg(long, env = "PLATFORM_DEPLOY_TARGETS", value_name = "FILE")]
+    pub targets: PathBuf,
+
+    /// Only this region (repeatable, or comma-separated). Default: every region of platform.toml.
+    #[arg(
+        long = "region",
+        env = "PLATFORM_DEPLOY_REGIONS",
+        value_delimiter = ',',
+        value_name = "REGION"
+    )]
+    pub regions: Vec<String>,
+
+    /// Only this service (repeatable, or comma-separated). Default: every [[services]] entry.
+    #[arg(
+        long = "service",
+        env = "PLATFORM_DEPLOY_SERVICES",
+        value_delimiter = ',',
+        value_name = "SERVICE"
+    )]
+    pub services: Vec<String>,
+
+    /// How many finished deployments to list per service.
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub history: usize,
 
     /// In GitHub Actions: assume this IAM role with the job's OIDC ID token.
     #[arg(long, env = "PLATFORM_DEPLOY_ROLE_TO_ASSUME", value_name = "ARN")]

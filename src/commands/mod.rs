@@ -7,6 +7,7 @@ mod deploy;
 mod push;
 mod rollback;
 mod rollout;
+mod status;
 pub mod terraform;
 
 use crate::cli::{Cli, Command, ConfigCommand};
@@ -34,5 +35,6 @@ pub async fn dispatch(cli: &Cli, workflow: &Workflow) -> Result<Outcome, Error> 
         Command::Push(args) => push::run(cli, args, workflow).await,
         Command::Rollout(args) => rollout::run(cli, args, workflow).await,
         Command::Rollback(args) => rollback::run(cli, args, workflow).await,
+        Command::Status(args) => status::run(cli, args, workflow).await,
     }
 }

@@ -24,6 +24,7 @@ pub mod monitor;
 pub mod preflight;
 pub mod progress;
 pub mod rollback;
+pub mod status;
 pub mod targets;
 pub mod taskdef;
 

@@ -376,7 +376,7 @@ pub fn short_duration(d: Duration) -> String {
     }
 }
 
-async fn get_deployment(
+pub(crate) async fn get_deployment(
     codedeploy: &aws_sdk_codedeploy::Client,
     id: &str,
 ) -> Result<DeploymentState, String> {
@@ -391,7 +391,7 @@ async fn get_deployment(
         .ok_or_else(|| "GetDeployment returned no deploymentInfo".to_string())
 }
 
-async fn get_target(
+pub(crate) async fn get_target(
     w: &Watched<'_>,
     target_id: &mut Option<String>,
 ) -> Result<Option<TargetState>, String> {

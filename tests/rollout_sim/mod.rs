@@ -437,6 +437,7 @@ impl Sim {
                             .service_name("api")
                             .status("ACTIVE")
                             .desired_count(c.b.desired_count)
+                            .running_count(c.b.desired_count)
                             .task_definition(format!(
                                 "arn:aws:ecs:{}:123456789012:task-definition/shop-api:{}",
                                 c.region, c.b.live_revision
