@@ -365,3 +365,97 @@ fn to_accepts_revisions_digests_and_git_shas_and_rejects_the_rest() {
         assert_eq!(e.kind(), OutcomeKind::BadInput, "{bad}");
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn to_a_revision_number_redeploys_that_revisions_digest() {
+    let use1 = Sim::new(
+        "us-east-1",
+        Behaviour {
+            live_revision: 41,
+            revisions: BTreeMap::from([
+                (39, (Some(OLDER_HEX.to_string()), OLDER_SHA.to_string())),
+                (41, (Some(BAD_HEX.to_string()), BAD_SHA.to_string())),
+            ]),
+            ..Behaviour::default()
+        },
+    );
+    let (r, log) = run(
+        &rollback_options("us-east-1", &[], Some(RollbackTo::parse("39").unwrap())),
+        &[&use1],
+    )
+    .await;
+    let report = r.unwrap_or_else(|e| panic!("{e}\n{log}"));
+    assert_eq!(
+        report.outcome,
+        OutcomeKind::Succeeded,
+        "{}\n{log}",
+        report.message
+    );
+    assert_eq!(
+        registered_image(&use1),
+        format!("123456789012.dkr.ecr.us-east-1.amazonaws.com/shop/api@sha256:{OLDER_HEX}")
+    );
+    assert_eq!(registered_git_sha(&use1), OLDER_SHA);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_dry_run_shows_what_would_be_stopped_and_redeployed_and_changes_nothing() {
+    let probe = Sim::new("us-east-1", Behaviour::default());
+    let use1 = Sim::new(
+        "us-east-1",
+        Behaviour {
+            in_flight: vec![probe.main_id()],
+            ..one_back()
+        },
+    );
+    let euw1 = Sim::new(
+        "eu-west-1",
+        Behaviour {
+            is_dr: true,
+            ..one_back()
+        },
+    );
+    let mut opts = rollback_options("us-east-1", &["eu-west-1"], None);
+    opts.base.dry_run = true;
+    let (r, log) = run(&opts, &[&use1, &euw1]).await;
+    let report = r.unwrap_or_else(|e| panic!("{e}\n{log}"));
+    assert_eq!(report.outcome, OutcomeKind::Succeeded, "{}", report.message);
+    assert!(use1.untouched() && euw1.untouched());
+    let text = report.render_text();
+    assert!(
+        text.contains("(dry run: nothing is stopped or deployed)"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "us-east-1/api            live shop-api:41 sha256:222222222222: stop {} with rollback",
+            probe.main_id()
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("eu-west-1/api            live shop-api:41 sha256:222222222222: redeploy sha256:111111111111 at aaaaaaaaaaaa from shop-api:40"),
+        "{text}"
+    );
+    // The redeploy's plan: the diff of the image line.
+    assert!(text.contains(&format!("sha256:{OLD_HEX}")), "{text}");
+}
+
+#[test]
+fn rollback_and_status_help_teach_with_examples() {
+    for (cmd, needle) in [
+        (
+            "rollback",
+            "platform-deploy rollback --targets targets.json --to 41",
+        ),
+        ("status", "platform-deploy status --targets targets.json"),
+    ] {
+        let out = assert_cmd::Command::cargo_bin("platform-deploy")
+            .unwrap()
+            .args([cmd, "--help"])
+            .output()
+            .unwrap();
+        let help = String::from_utf8(out.stdout).unwrap();
+        assert!(out.status.success() && help.contains(needle), "{help}");
+    }
+}
