@@ -459,3 +459,65 @@ fn rollback_and_status_help_teach_with_examples() {
         assert!(out.status.success() && help.contains(needle), "{help}");
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn to_while_a_deployment_runs_stops_it_first_then_redeploys_the_named_release() {
+    let probe = Sim::new("us-east-1", Behaviour::default());
+    let use1 = Sim::new(
+        "us-east-1",
+        Behaviour {
+            in_flight: vec![probe.main_id()],
+            // Listed as running until its rollback has finished.
+            in_flight_for: Some(std::time::Duration::from_secs(30)),
+            ..one_back()
+        },
+    );
+    use1.state.lock().unwrap().created_at = Some(Instant::now());
+    let (r, log) = run(
+        &rollback_options("us-east-1", &[], Some(RollbackTo::parse("40").unwrap())),
+        &[&use1],
+    )
+    .await;
+    let report = r.unwrap_or_else(|e| panic!("{e}\n{log}"));
+    assert_eq!(
+        report.outcome,
+        OutcomeKind::Succeeded,
+        "{}\n{log}",
+        report.message
+    );
+    assert_eq!(report.stopped.len(), 1);
+    let stop = use1.calls_of("StopDeployment")[0];
+    let create = use1.calls_of("CreateDeployment");
+    assert_eq!(create.len(), 1);
+    assert!(
+        create[0] > stop,
+        "the redeploy starts after the stop's rollback"
+    );
+    assert_eq!(
+        registered_image(&use1),
+        format!("123456789012.dkr.ecr.us-east-1.amazonaws.com/shop/api@sha256:{OLD_HEX}")
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_alarm_already_firing_on_the_bad_release_neither_refuses_nor_stops_the_rollback() {
+    let use1 = Sim::new(
+        "us-east-1",
+        Behaviour {
+            alarm_already_firing: true,
+            ..one_back()
+        },
+    );
+    let (r, log) = run(&rollback_options("us-east-1", &[], None), &[&use1]).await;
+    let report = r.unwrap_or_else(|e| panic!("{e}\n{log}"));
+    assert_eq!(
+        report.outcome,
+        OutcomeKind::Succeeded,
+        "{}\n{log}",
+        report.message
+    );
+    assert!(use1.state.lock().unwrap().stops.is_empty());
+    // The alarm that was OK (the group's latency alarm) is still read during the watch.
+    let created = use1.calls_of("CreateDeployment")[0];
+    assert!(use1.calls_of("DescribeAlarms").iter().any(|t| *t > created));
+}

@@ -366,12 +366,16 @@ pub async fn prepare(
     }
 
     // The deployment config.
-    let config = choose_config(
+    let mut config = choose_config(
         name,
         input.service.deployment_config.as_deref(),
         input.rollout_config,
         &target.deployment_config,
     );
+    if input.allow_firing_alarms {
+        // A rollback sets the config itself (`rollback --deployment-config`).
+        config.source = "rollback --deployment-config".into();
+    }
     let routing = match TrafficRouting::predefined(&config.name) {
         Some(r) => Some(r),
         None => {

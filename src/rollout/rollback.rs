@@ -205,11 +205,14 @@ pub struct Release {
 pub enum Action {
     /// Stop the running deployment(s) with rollback.
     Stop { deployment_ids: Vec<String> },
-    /// Deploy `to` (found as `why`).
+    /// Deploy `to` (found as `why`), after stopping `stop_first` with rollback (`--to` while a
+    /// deployment runs).
     Redeploy {
         to: Release,
         why: String,
         skipped: Vec<String>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        stop_first: Vec<String>,
     },
 }
 
@@ -599,6 +602,7 @@ async fn plan_one(
         to: release,
         why,
         skipped,
+        stop_first: running,
     }))
 }
 
@@ -776,11 +780,14 @@ pub async fn run(
         rollback_grace: super::ROLLBACK_GRACE,
     };
     let stops = plan.iter().flat_map(|p| match &p.action {
-        Action::Stop { deployment_ids } => deployment_ids
+        Action::Stop { deployment_ids }
+        | Action::Redeploy {
+            stop_first: deployment_ids,
+            ..
+        } => deployment_ids
             .iter()
             .map(|id| (p.key(), p.region.clone(), p.service.clone(), id.clone()))
             .collect::<Vec<_>>(),
-        Action::Redeploy { .. } => Vec::new(),
     });
     let stopped = join_all(stops.map(|(key, region, service, id)| {
         let settings = &settings;
@@ -832,8 +839,12 @@ pub async fn run(
     report.stopped = stopped;
 
     let mut errors = Vec::new();
+    let stops_ok = report
+        .stopped
+        .iter()
+        .all(|d| d.outcome == OutcomeKind::Succeeded);
     for o in &rollouts {
-        if cancel.is_cancelled() {
+        if cancel.is_cancelled() || !stops_ok {
             break;
         }
         match super::run(o, targets, clients, cancel, progress).await {
@@ -895,11 +906,21 @@ impl RollbackReport {
                         deployment_ids.join(", ")
                     );
                 }
-                Action::Redeploy { to, why, skipped } => {
+                Action::Redeploy {
+                    to,
+                    why,
+                    skipped,
+                    stop_first,
+                } => {
                     let _ = writeln!(
                         out,
-                        "  {:<24} {live}: redeploy {}{} from {} ({why})",
+                        "  {:<24} {live}: {}redeploy {}{} from {} ({why})",
                         p.key(),
+                        if stop_first.is_empty() {
+                            String::new()
+                        } else {
+                            format!("stop {} with rollback, then ", stop_first.join(", "))
+                        },
                         to.digest.as_deref().map(short_digest).unwrap_or_default(),
                         to.git_sha
                             .as_deref()

@@ -700,6 +700,8 @@ impl Sim {
             c.log("CreateDeployment");
             let mut st = c.state.lock().unwrap();
             st.created_at = Some(Instant::now());
+            // A new deployment after a stopped one (a rollback's redeploy) starts clean.
+            st.stops.clear();
             st.create_config = req.deployment_config_name().map(str::to_string);
             st.create_description = req.description().map(str::to_string);
             let content = req.revision().and_then(|r| r.app_spec_content());
