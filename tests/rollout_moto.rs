@@ -953,3 +953,73 @@ async fn a_rollback_on_the_wire_redeploys_the_release_before_the_live_one_from_h
         "{description}"
     );
 }
+
+fn cli_cmd(dir: &tempfile::TempDir, url: &str, args: &[&str]) -> std::process::Output {
+    Command::cargo_bin("platform-deploy")
+        .unwrap()
+        .current_dir(dir.path())
+        .env_remove("GITHUB_ACTIONS")
+        .env("AWS_ENDPOINT_URL", url)
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_cli_status_and_rollback_on_the_wire() {
+    let url = moto_url();
+    let c = clients(&url).await;
+    let name = unique("pdst");
+    let (targets_json, image) = platform_in_moto(&c, &name, true).await;
+    let dir = cli_setup(&targets_json);
+
+    // status --output json: the live revision (the fixture's, by tag), 0 of 2 running.
+    let out = cli_cmd(
+        &dir,
+        &url,
+        &["--output", "json", "status", "--targets", "targets.json"],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    let s = &v["data"]["services"][0];
+    assert_eq!(s["region"], REGION);
+    assert_eq!(s["desired"], 2);
+    assert!(
+        s["live"]["task_definition"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("{name}-api:1")),
+        "{s}"
+    );
+    assert!(s["in_flight"].is_null(), "{s}");
+
+    // rollback --to a digest the repository does not have: refused with exit 8, nothing deployed.
+    let gone = format!("sha256:{}", "9".repeat(64));
+    let out = cli_cmd(
+        &dir,
+        &url,
+        &[
+            "rollback",
+            "--targets",
+            "targets.json",
+            "--to",
+            &gone,
+            "--reason",
+            "test",
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(8), "{stdout}\n{stderr}");
+    assert!(
+        format!("{stdout}{stderr}")
+            .contains(&format!("image {gone} is not in {}", image.repository)),
+        "{stdout}\n{stderr}"
+    );
+    assert_eq!(revisions(&c, &format!("{name}-api")).await.len(), 1);
+}
