@@ -120,6 +120,31 @@ Step outputs in GitHub Actions: image-digest, image-uri, image-reused.")]
     /// (rollout.require_alarms). SIGINT/SIGTERM stop every in-flight deployment with rollback.
     #[command(after_long_help = ROLLOUT_EXAMPLES)]
     Rollout(RolloutArgs),
+    /// Go back to a known-good release now: stop a running deployment with rollback, or redeploy
+    /// the release that was live before the current one.
+    ///
+    /// For each region and service: a deployment still running on the group is stopped with
+    /// rollback and its rollback followed to the end. Otherwise the release to go back to is found
+    /// in the group's deployment history (the one live before the current one, never one an earlier
+    /// rollback rolled back), or named with --to, and deployed with CodeDeployDefault.ECSAllAtOnce
+    /// (no canary, no bake), watched like a rollout. The primary region goes first, then each DR
+    /// region (--parallel: all at once). A region whose ECR repository lost the digest is refused
+    /// (exit 8) before anything changes. Who and why (GITHUB_ACTOR or USER, --reason, the run URL)
+    /// go into each deployment's description and the job summary.
+    #[command(after_long_help = ROLLBACK_EXAMPLES)]
+    Rollback(RollbackArgs),
+    /// Show what runs where: per region and service, the live release and what is happening to it.
+    ///
+    /// Read only. For each region and service: the live task definition revision, its image digest
+    /// and git SHA (the platform-deploy:git-sha tag), running/desired tasks (a DR service at 0 shows
+    /// as standby), the deployment in flight with its traffic split and lifecycle step, the gating
+    /// alarms' states, whether the live digest is in each region's ECR repository, and the last
+    /// finished deployments. `--output json` gives the same for machines.
+    #[command(after_long_help = "Examples:
+  platform-deploy status --targets targets.json
+  platform-deploy status --targets targets.json --region eu-west-1 --history 10
+  platform-deploy status --targets targets.json --output json | jq '.data.services[].live'")]
+    Status(StatusArgs),
     /// Run the whole release: Terraform stacks, image, rollout, region by region.
     ///
     /// With --dry-run it prints every step it would take and sends nothing that changes anything;
@@ -323,6 +348,21 @@ pub struct PushArgs {
     pub release: ReleaseArgs,
 }
 
+const ROLLBACK_EXAMPLES: &str = "Examples:
+  # What would be stopped or deployed, and why; change nothing:
+  platform-deploy rollback --targets targets.json --dry-run
+
+  # 3 a.m.: back to the previous release everywhere, saying why:
+  platform-deploy rollback --targets targets.json --reason \"5xx spike after 4f5e\"
+
+  # A named release: a task definition revision, an image digest or a git SHA:
+  platform-deploy rollback --targets targets.json --to 41
+  platform-deploy rollback --targets targets.json --to sha256:4f5e6d7c...
+  platform-deploy rollback --targets targets.json --to 0123abcd --region us-east-1 --service api
+
+Exit codes: 0 rolled back, 2 bad input, 4 the redeploy itself was rolled back, 5 failed without
+rollback, 6 timed out, 7 cancelled, 8 refused (the digest is gone from ECR, no earlier release).";
+
 const ROLLOUT_EXAMPLES: &str = "Examples:
   # See the task definition diff, AppSpec, CreateDeployment request and waves; change nothing:
   platform-deploy rollout --image shop/api@sha256:4f5e... --targets targets.json --dry-run
@@ -447,6 +487,103 @@ pub struct RolloutArgs {
 
     #[command(flatten)]
     pub release: ReleaseArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// JSON file mapping each region to its stack's `deploy_targets` output (as for `rollout`).
+    #[arg(long, env = "PLATFORM_DEPLOY_TARGETS", value_name = "FILE")]
+    pub targets: PathBuf,
+
+    /// Only this region (repeatable, or comma-separated). Default: every region of platform.toml.
+    #[arg(
+        long = "region",
+        env = "PLATFORM_DEPLOY_REGIONS",
+        value_delimiter = ',',
+        value_name = "REGION"
+    )]
+    pub regions: Vec<String>,
+
+    /// Only this service (repeatable, or comma-separated). Default: every [[services]] entry.
+    #[arg(
+        long = "service",
+        env = "PLATFORM_DEPLOY_SERVICES",
+        value_delimiter = ',',
+        value_name = "SERVICE"
+    )]
+    pub services: Vec<String>,
+
+    /// The release to go back to: a task definition revision (41, shop-api:41 or its ARN), an
+    /// image digest (sha256:…; the live task definition with that image) or a git SHA (the revision
+    /// tagged platform-deploy:git-sha). Default: the release live before the current one.
+    #[arg(
+        long,
+        env = "PLATFORM_DEPLOY_ROLLBACK_TARGET",
+        value_name = "REVISION|DIGEST|GIT_SHA"
+    )]
+    pub to: Option<String>,
+
+    /// Why: recorded in the deployment description and the job summary.
+    #[arg(long, env = "PLATFORM_DEPLOY_ROLLBACK_REASON", value_name = "TEXT")]
+    pub reason: Option<String>,
+
+    /// The deployment config of a redeploy.
+    #[arg(
+        long,
+        default_value = "CodeDeployDefault.ECSAllAtOnce",
+        value_name = "NAME"
+    )]
+    pub deployment_config: String,
+
+    /// Roll every region back at once instead of the primary region first.
+    #[arg(long)]
+    pub parallel: bool,
+
+    /// Show what would be stopped or deployed (with the task definition diff and the
+    /// CreateDeployment request); change nothing.
+    #[arg(long, env = "PLATFORM_DEPLOY_DRY_RUN")]
+    pub dry_run: bool,
+
+    /// Give up after this long (e.g. 30m). Default: rollout.timeout.
+    #[arg(long, env = "PLATFORM_DEPLOY_TIMEOUT", value_name = "DURATION")]
+    pub timeout: Option<String>,
+
+    /// In GitHub Actions: assume this IAM role with the job's OIDC ID token.
+    #[arg(long, env = "PLATFORM_DEPLOY_ROLE_TO_ASSUME", value_name = "ARN")]
+    pub role_to_assume: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// JSON file mapping each region to its stack's `deploy_targets` output (as for `rollout`).
+    #[arg(long, env = "PLATFORM_DEPLOY_TARGETS", value_name = "FILE")]
+    pub targets: PathBuf,
+
+    /// Only this region (repeatable, or comma-separated). Default: every region of platform.toml.
+    #[arg(
+        long = "region",
+        env = "PLATFORM_DEPLOY_REGIONS",
+        value_delimiter = ',',
+        value_name = "REGION"
+    )]
+    pub regions: Vec<String>,
+
+    /// Only this service (repeatable, or comma-separated). Default: every [[services]] entry.
+    #[arg(
+        long = "service",
+        env = "PLATFORM_DEPLOY_SERVICES",
+        value_delimiter = ',',
+        value_name = "SERVICE"
+    )]
+    pub services: Vec<String>,
+
+    /// How many finished deployments to list per service.
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub history: usize,
+
+    /// In GitHub Actions: assume this IAM role with the job's OIDC ID token.
+    #[arg(long, env = "PLATFORM_DEPLOY_ROLE_TO_ASSUME", value_name = "ARN")]
+    pub role_to_assume: Option<String>,
 }
 
 /// Identifies the release being shipped.

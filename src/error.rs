@@ -29,6 +29,8 @@ pub enum Error {
     #[error(transparent)]
     Rollout(#[from] RolloutError),
     #[error(transparent)]
+    Rollback(#[from] crate::rollout::rollback::RollbackError),
+    #[error(transparent)]
     Oidc(#[from] crate::aws_oidc::OidcError),
     #[error("cannot write output: {0}")]
     Output(#[from] std::io::Error),
@@ -42,6 +44,7 @@ impl Error {
             Error::Comment(e) => e.kind(),
             Error::PullRequest(_) => OutcomeKind::BadInput,
             Error::Rollout(e) => e.kind(),
+            Error::Rollback(e) => e.kind(),
             Error::Oidc(_) => OutcomeKind::BadInput,
             Error::Output(_) => OutcomeKind::Failed,
             Error::Image(e) => e.kind(),

@@ -834,3 +834,192 @@ async fn sigterm_mid_canary_stops_the_deployment_with_rollback_and_exits_7() {
         "the stop asked for the rollback"
     );
 }
+
+/// Pushes another image (a different manifest) to the repository and returns it by digest.
+async fn push_other_image(c: &RegionClients, repo: &str, marker: char) -> ImageRef {
+    let manifest = json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 2,
+                   "digest": format!("sha256:{}", marker.to_string().repeat(64))},
+        "layers": []
+    });
+    let out = c
+        .ecr
+        .put_image()
+        .repository_name(repo)
+        .image_manifest(manifest.to_string())
+        .image_tag(format!("build-{marker}"))
+        // moto derives no digest from the manifest: give it one.
+        .image_digest(format!("sha256:{}", marker.to_string().repeat(64)))
+        .send()
+        .await
+        .unwrap();
+    let digest = out
+        .image()
+        .unwrap()
+        .image_id()
+        .unwrap()
+        .image_digest()
+        .unwrap();
+    ImageRef::parse(&format!("{repo}@{digest}")).unwrap()
+}
+
+#[tokio::test]
+async fn a_rollback_on_the_wire_redeploys_the_release_before_the_live_one_from_history() {
+    use platform_deploy::rollout::rollback::{self, Attribution, FAST_CONFIG, RollbackOptions};
+    let url = moto_url();
+    let c = clients(&url).await;
+    let name = unique("pdrb");
+    let (targets_json, good) = platform_in_moto(&c, &name, true).await;
+    let fast = |image: ImageRef| {
+        let mut o = opts_for(image);
+        o.settings.deployment_config = Some(FAST_CONFIG.into());
+        o
+    };
+    let (r, log) = rollout_in_moto(&c, targets_json.clone(), fast(good.clone()), async {}).await;
+    assert_eq!(r.outcome, OutcomeKind::Succeeded, "{}\n{log}", r.message);
+    let bad = push_other_image(&c, &good.repository, '7').await;
+    assert_ne!(good.digest, bad.digest);
+    let (r, log) = rollout_in_moto(&c, targets_json.clone(), fast(bad.clone()), async {}).await;
+    assert_eq!(r.outcome, OutcomeKind::Succeeded, "{}\n{log}", r.message);
+
+    let targets =
+        rollout::targets::parse_targets_map("moto", &json!({REGION: targets_json})).unwrap();
+    let all = BTreeMap::from([(REGION.to_string(), c.clone())]);
+    let opts = RollbackOptions {
+        base: opts_for(good.clone()),
+        to: None,
+        config: FAST_CONFIG.into(),
+        parallel: false,
+        attribution: Attribution {
+            actor: Some("oncall".into()),
+            reason: Some("errors after the release".into()),
+            run_url: None,
+        },
+    };
+    let (progress, log) = Progress::buffer();
+    let report = rollback::run(&opts, &targets, &all, &CancellationToken::new(), &progress)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let text = String::from_utf8(log.lock().unwrap().clone()).unwrap();
+    assert_eq!(
+        report.outcome,
+        OutcomeKind::Succeeded,
+        "{}\n{text}",
+        report.message
+    );
+
+    // The service now runs the first release again, in a new revision.
+    let svc = c
+        .ecs
+        .describe_services()
+        .cluster(&name)
+        .services("api")
+        .send()
+        .await
+        .unwrap();
+    let live = svc.services()[0].task_definition().unwrap().to_string();
+    let td = taskdef::describe_raw(&c.ecs, &live).await.unwrap();
+    assert_eq!(
+        td["taskDefinition"]["containerDefinitions"][0]["image"],
+        format!(
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com/{}@{}",
+            good.repository, good.digest
+        )
+    );
+    assert_eq!(td["taskDefinition"]["revision"], 4);
+    // The newest deployment says who rolled back what.
+    let id = report.redeploys[0].deployments[0]
+        .deployment_id
+        .clone()
+        .unwrap();
+    let info = c
+        .codedeploy
+        .get_deployment()
+        .deployment_id(&id)
+        .send()
+        .await
+        .unwrap();
+    let description = info
+        .deployment_info()
+        .unwrap()
+        .description()
+        .unwrap()
+        .to_string();
+    assert!(
+        description.contains(&format!("replacing {}", bad.digest))
+            && description.contains("by oncall: errors after the release"),
+        "{description}"
+    );
+}
+
+fn cli_cmd(dir: &tempfile::TempDir, url: &str, args: &[&str]) -> std::process::Output {
+    Command::cargo_bin("platform-deploy")
+        .unwrap()
+        .current_dir(dir.path())
+        .env_remove("GITHUB_ACTIONS")
+        .env("AWS_ENDPOINT_URL", url)
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_cli_status_and_rollback_on_the_wire() {
+    let url = moto_url();
+    let c = clients(&url).await;
+    let name = unique("pdst");
+    let (targets_json, image) = platform_in_moto(&c, &name, true).await;
+    let dir = cli_setup(&targets_json);
+
+    // status --output json: the live revision (the fixture's, by tag), 0 of 2 running.
+    let out = cli_cmd(
+        &dir,
+        &url,
+        &["--output", "json", "status", "--targets", "targets.json"],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    let s = &v["data"]["services"][0];
+    assert_eq!(s["region"], REGION);
+    assert_eq!(s["desired"], 2);
+    assert!(
+        s["live"]["task_definition"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("{name}-api:1")),
+        "{s}"
+    );
+    assert!(s["in_flight"].is_null(), "{s}");
+
+    // rollback --to a digest the repository does not have: refused with exit 8, nothing deployed.
+    let gone = format!("sha256:{}", "9".repeat(64));
+    let out = cli_cmd(
+        &dir,
+        &url,
+        &[
+            "rollback",
+            "--targets",
+            "targets.json",
+            "--to",
+            &gone,
+            "--reason",
+            "test",
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(8), "{stdout}\n{stderr}");
+    assert!(
+        format!("{stdout}{stderr}")
+            .contains(&format!("image {gone} is not in {}", image.repository)),
+        "{stdout}\n{stderr}"
+    );
+    assert_eq!(revisions(&c, &format!("{name}-api")).await.len(), 1);
+}

@@ -5,7 +5,9 @@ mod comment;
 mod config_check;
 mod deploy;
 mod push;
+mod rollback;
 mod rollout;
+mod status;
 pub mod terraform;
 
 use crate::cli::{Cli, Command, ConfigCommand};
@@ -34,5 +36,9 @@ pub async fn dispatch(cli: &Cli, workflow: &Workflow) -> Result<Outcome, Error> 
         Command::Rollout(args) => {
             rollout::run(cli, args, workflow, signals::cancel_on_signals()).await
         }
+        Command::Rollback(args) => {
+            rollback::run(cli, args, workflow, signals::cancel_on_signals()).await
+        }
+        Command::Status(args) => status::run(cli, args, workflow).await,
     }
 }

@@ -28,34 +28,19 @@ pub async fn run(
     let image = ImageRef::parse(&args.image).map_err(RolloutError::from)?;
     let git_sha = git::release_sha(args.release.git_sha.as_deref(), &config.root)?;
     let targets = targets::load_targets_file(&args.targets).map_err(RolloutError::from)?;
-    let opts = options(&config, args, image, git_sha)?;
-
-    let mut settings = AwsSettings {
-        endpoint_url: std::env::var("AWS_ENDPOINT_URL")
-            .ok()
-            .filter(|v| !v.is_empty()),
-        ..AwsSettings::default()
-    };
-    if let Some(role) = args.role_to_assume.as_ref().filter(|r| !r.is_empty()) {
-        let endpoint = TokenEndpoint::from_env().ok_or(OidcError::NotInActions)?;
-        workflow.mask(&endpoint.request_token);
-        let run_id = std::env::var("GITHUB_RUN_ID").unwrap_or_default();
-        let provider = GithubOidcCredentials::new(
-            endpoint,
-            role,
-            &format!("platform-deploy-{run_id}"),
-            SESSION,
-            GithubOidcCredentials::sts_client(
-                &config.primary_region,
-                settings.endpoint_url.as_deref(),
-            ),
-        );
-        settings.credentials =
-            Some(aws_credential_types::provider::SharedCredentialsProvider::new(provider));
-    }
-    let regions: Vec<String> = opts.waves().into_iter().flatten().collect();
-    let region_refs: Vec<&str> = regions.iter().map(String::as_str).collect();
-    let clients = aws::clients_for(&region_refs, &settings).await;
+    let opts = options(
+        &config,
+        &Selection {
+            regions: &args.regions,
+            services: &args.services,
+            timeout: args.timeout.as_deref(),
+            wait_for_inflight: args.wait_for_inflight,
+            dry_run: args.dry_run,
+        },
+        image,
+        git_sha,
+    )?;
+    let clients = clients(&config, args.role_to_assume.as_deref(), &opts, workflow).await?;
 
     let progress = Progress::stderr();
     let report = rollout::run(&opts, &targets, &clients, &cancel, &progress).await?;
@@ -89,10 +74,54 @@ pub async fn run(
     Ok(Outcome::new(report.outcome, report.message).with_data(data))
 }
 
-/// Resolves platform.toml plus the flags into the rollout's settings.
-fn options(
+/// The AWS clients of every region the options name (OIDC credentials with `role`).
+pub(super) async fn clients(
     config: &Config,
-    args: &RolloutArgs,
+    role: Option<&str>,
+    opts: &RolloutOptions,
+    workflow: &Workflow,
+) -> Result<std::collections::BTreeMap<String, aws::RegionClients>, Error> {
+    let mut settings = AwsSettings {
+        endpoint_url: std::env::var("AWS_ENDPOINT_URL")
+            .ok()
+            .filter(|v| !v.is_empty()),
+        ..AwsSettings::default()
+    };
+    if let Some(role) = role.filter(|r| !r.is_empty()) {
+        let endpoint = TokenEndpoint::from_env().ok_or(OidcError::NotInActions)?;
+        workflow.mask(&endpoint.request_token);
+        let run_id = std::env::var("GITHUB_RUN_ID").unwrap_or_default();
+        let provider = GithubOidcCredentials::new(
+            endpoint,
+            role,
+            &format!("platform-deploy-{run_id}"),
+            SESSION,
+            GithubOidcCredentials::sts_client(
+                &config.primary_region,
+                settings.endpoint_url.as_deref(),
+            ),
+        );
+        settings.credentials =
+            Some(aws_credential_types::provider::SharedCredentialsProvider::new(provider));
+    }
+    let regions: Vec<String> = opts.waves().into_iter().flatten().collect();
+    let region_refs: Vec<&str> = regions.iter().map(String::as_str).collect();
+    Ok(aws::clients_for(&region_refs, &settings).await)
+}
+
+/// The flags every command that acts on regions and services shares.
+pub(super) struct Selection<'a> {
+    pub regions: &'a [String],
+    pub services: &'a [String],
+    pub timeout: Option<&'a str>,
+    pub wait_for_inflight: bool,
+    pub dry_run: bool,
+}
+
+/// Resolves platform.toml plus the flags into the rollout's settings.
+pub(super) fn options(
+    config: &Config,
+    args: &Selection<'_>,
     image: ImageRef,
     git_sha: String,
 ) -> Result<RolloutOptions, Error> {
@@ -155,12 +184,7 @@ fn options(
         .cloned()
         .collect();
     let mut settings = config.rollout.clone();
-    if let Some(text) = args
-        .timeout
-        .as_deref()
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-    {
+    if let Some(text) = args.timeout.map(str::trim).filter(|t| !t.is_empty()) {
         match humantime::parse_duration(text) {
             Ok(timeout) if !timeout.is_zero() => settings.timeout = timeout,
             _ => {
@@ -185,5 +209,7 @@ fn options(
         settings,
         wait_for_inflight: args.wait_for_inflight,
         dry_run: args.dry_run,
+        description: None,
+        rollback: false,
     })
 }

@@ -23,6 +23,8 @@ pub mod image_ref;
 pub mod monitor;
 pub mod preflight;
 pub mod progress;
+pub mod rollback;
+pub mod status;
 pub mod targets;
 pub mod taskdef;
 
@@ -66,6 +68,12 @@ pub struct RolloutOptions {
     pub settings: config::RolloutSettings,
     pub wait_for_inflight: bool,
     pub dry_run: bool,
+    /// Replaces the deployment description (`platform-deploy: DIGEST at SHA`), e.g. a rollback's
+    /// who and why.
+    pub description: Option<String>,
+    /// A rollback: an alarm already in ALARM (it fired on the release being replaced) does not
+    /// refuse the start and is not watched; the alarms that are OK still stop the deployment.
+    pub rollback: bool,
 }
 
 impl RolloutOptions {
@@ -392,6 +400,7 @@ async fn preflight_all(
                 rollout_config: opts.settings.deployment_config.as_deref(),
                 require_alarms: opts.settings.require_alarms,
                 wait_for_inflight: opts.wait_for_inflight,
+                allow_firing_alarms: opts.rollback,
             })
             .collect();
         let found = join_all(
@@ -478,7 +487,7 @@ async fn release(
     progress.event(&p.key, &format!("registered {arn}"));
     result.task_definition_arn = Some(arn.clone());
 
-    let request = deployment_request(p, &arn, &opts.git_sha);
+    let request = deployment_request(p, &arn, opts);
     let created = tokio::select! {
         biased;
         _ = cancel.cancelled() => {
@@ -557,7 +566,12 @@ async fn release(
     result
 }
 
-fn deployment_request(p: &Prepared, task_definition_arn: &str, git_sha: &str) -> DeploymentRequest {
+fn deployment_request(
+    p: &Prepared,
+    task_definition_arn: &str,
+    opts: &RolloutOptions,
+) -> DeploymentRequest {
+    let git_sha = &opts.git_sha;
     let appspec = appspec::render(&AppSpecInput {
         task_definition_arn,
         container_name: &p.target.container_name,
@@ -577,11 +591,13 @@ fn deployment_request(p: &Prepared, task_definition_arn: &str, git_sha: &str) ->
         &p.target.codedeploy_app,
         &p.target.deployment_group,
         &p.config.name,
-        format!(
-            "platform-deploy: {} at {}",
-            &digest[..digest.len().min(12)],
-            &git_sha[..git_sha.len().min(12)]
-        ),
+        opts.description.clone().unwrap_or_else(|| {
+            format!(
+                "platform-deploy: {} at {}",
+                &digest[..digest.len().min(12)],
+                &git_sha[..git_sha.len().min(12)]
+            )
+        }),
         appspec,
     )
 }
@@ -742,7 +758,7 @@ async fn bake(
 }
 
 /// Worst first: what a user must act on decides the exit code.
-fn severity(kind: OutcomeKind) -> u8 {
+pub(crate) fn severity(kind: OutcomeKind) -> u8 {
     match kind {
         OutcomeKind::Cancelled => 7,
         OutcomeKind::FailedNoRollback => 6,
@@ -824,7 +840,7 @@ fn dry_run_report(
         .iter()
         .map(|p| {
             let placeholder = format!("<the new revision of {}>", p.family());
-            let request = deployment_request(p, &placeholder, &opts.git_sha);
+            let request = deployment_request(p, &placeholder, opts);
             DryRunDeployment {
                 region: p.region.clone(),
                 service: p.service.clone(),

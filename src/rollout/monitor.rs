@@ -105,6 +105,8 @@ pub enum Cause {
     StoppedElsewhere { code: String, message: String },
     /// Another deployment of the same wave failed.
     WaveFailed { failed: String },
+    /// `platform-deploy rollback` stopped it (`by alice: why`).
+    Requested { by: String },
 }
 
 impl fmt::Display for Cause {
@@ -140,6 +142,7 @@ impl fmt::Display for Cause {
             Cause::WaveFailed { failed } => {
                 write!(f, "stopped because {failed} failed in the same wave")
             }
+            Cause::Requested { by } => write!(f, "rollback requested {by}"),
         }
     }
 }
@@ -373,7 +376,7 @@ pub fn short_duration(d: Duration) -> String {
     }
 }
 
-async fn get_deployment(
+pub(crate) async fn get_deployment(
     codedeploy: &aws_sdk_codedeploy::Client,
     id: &str,
 ) -> Result<DeploymentState, String> {
@@ -388,7 +391,7 @@ async fn get_deployment(
         .ok_or_else(|| "GetDeployment returned no deploymentInfo".to_string())
 }
 
-async fn get_target(
+pub(crate) async fn get_target(
     w: &Watched<'_>,
     target_id: &mut Option<String>,
 ) -> Result<Option<TargetState>, String> {
@@ -674,8 +677,9 @@ async fn on_timeout(
     Ending::TimedOut { stopped, detail }
 }
 
-/// Stops the deployment with rollback (an alarm, a failed sibling) and follows the rollback.
-async fn stop_and_follow(
+/// Stops the deployment with rollback (an alarm, a failed sibling, a manual rollback) and follows
+/// the rollback to its end.
+pub async fn stop_and_follow(
     w: &Watched<'_>,
     s: &MonitorSettings,
     cancel: &CancellationToken,

@@ -80,6 +80,8 @@ pub struct PreflightInput<'a> {
     pub rollout_config: Option<&'a str>,
     pub require_alarms: bool,
     pub wait_for_inflight: bool,
+    /// A rollback: alarms already in ALARM neither refuse nor gate (see `RolloutOptions::rollback`).
+    pub allow_firing_alarms: bool,
 }
 
 /// The image's repository URI in the region, after checking the digest is there.
@@ -321,7 +323,24 @@ pub async fn prepare(
                 "apply the stack that creates them, or correct alarm_names in deploy_targets: an alarm that does not exist can never stop a bad release".into(),
             );
         }
-        for state in alarm_states.iter().filter(|s| s.firing()) {
+        if input.allow_firing_alarms {
+            let firing: Vec<String> = alarm_states
+                .iter()
+                .filter(|s| s.firing())
+                .map(|s| s.name.clone())
+                .collect();
+            if !firing.is_empty() {
+                tracing::warn!(
+                    "{key}: alarm(s) {} already in ALARM are not watched during the rollback",
+                    firing.join(", ")
+                );
+                alarm_names.retain(|n| !firing.contains(n));
+            }
+        }
+        for state in alarm_states
+            .iter()
+            .filter(|s| s.firing() && !input.allow_firing_alarms)
+        {
             refuse(
                 &mut refusals,
                 format!("alarm {} is already in ALARM ({})", state.name, state.reason),
@@ -347,12 +366,16 @@ pub async fn prepare(
     }
 
     // The deployment config.
-    let config = choose_config(
+    let mut config = choose_config(
         name,
         input.service.deployment_config.as_deref(),
         input.rollout_config,
         &target.deployment_config,
     );
+    if input.allow_firing_alarms {
+        // A rollback sets the config itself (`rollback --deployment-config`).
+        config.source = "rollback --deployment-config".into();
+    }
     let routing = match TrafficRouting::predefined(&config.name) {
         Some(r) => Some(r),
         None => {

@@ -77,6 +77,13 @@ pub struct Behaviour {
     /// The n-th GetDeployment (0-based) is answered by a throttling error, then a 500, then the
     /// real answer (the SDK retries within the one call); one DescribeAlarms gets a 503 first.
     pub flaky_poll: Option<usize>,
+    /// The service's live task definition revision (shop-api:N).
+    pub live_revision: u32,
+    /// Revisions of shop-api DescribeTaskDefinition knows besides the fixture:
+    /// revision → (image digest hex, or `None` for an image by tag; git SHA tag).
+    pub revisions: BTreeMap<u32, (Option<String>, String)>,
+    /// Succeeded deployments, oldest first: (deployment id, revision, description).
+    pub history: Vec<(String, u32, String)>,
 }
 
 impl Default for Behaviour {
@@ -98,6 +105,9 @@ impl Default for Behaviour {
             desired_count: 3,
             is_dr: false,
             flaky_poll: None,
+            live_revision: 41,
+            revisions: BTreeMap::new(),
+            history: Vec::new(),
         }
     }
 }
@@ -111,6 +121,7 @@ pub struct State {
     /// RegisterTaskDefinition bodies exactly as sent on the wire.
     pub registered: Vec<Value>,
     pub create_config: Option<String>,
+    pub create_description: Option<String>,
     pub create_appspec: Option<String>,
     pub create_appspec_sha: Option<String>,
     pub create_rollback_events: Vec<String>,
@@ -426,9 +437,10 @@ impl Sim {
                             .service_name("api")
                             .status("ACTIVE")
                             .desired_count(c.b.desired_count)
+                            .running_count(c.b.desired_count)
                             .task_definition(format!(
-                                "arn:aws:ecs:{}:123456789012:task-definition/shop-api:41",
-                                c.region
+                                "arn:aws:ecs:{}:123456789012:task-definition/shop-api:{}",
+                                c.region, c.b.live_revision
                             ))
                             .deployment_controller(
                                 DeploymentController::builder()
@@ -476,6 +488,32 @@ impl Sim {
                 c.log("DescribeTaskDefinition");
                 json_response(&body)
             });
+        let mut revision_rules: Vec<Rule> = Vec::new();
+        for (rev, (digest, sha)) in &b.revisions {
+            let mut v = fixture("fargate-web-secrets");
+            let arn = format!("arn:aws:ecs:{region}:123456789012:task-definition/shop-api:{rev}");
+            v["taskDefinition"]["taskDefinitionArn"] = json!(arn);
+            v["taskDefinition"]["revision"] = json!(rev);
+            v["taskDefinition"]["containerDefinitions"][0]["image"] = json!(match digest {
+                Some(d) =>
+                    format!("123456789012.dkr.ecr.{region}.amazonaws.com/shop/api@sha256:{d}"),
+                None => format!("123456789012.dkr.ecr.{region}.amazonaws.com/shop/api:latest"),
+            });
+            v["tags"] = json!([{"key": "team", "value": "shop"}, {"key": "platform-deploy:git-sha", "value": sha}]);
+            let c = ctx.clone();
+            let suffix = format!("shop-api:{rev}");
+            revision_rules.push(
+                mock!(aws_sdk_ecs::Client::describe_task_definition)
+                    .match_requests(move |req| {
+                        req.task_definition()
+                            .is_some_and(|t| t == suffix || t.ends_with(&format!("/{suffix}")))
+                    })
+                    .then_http_response(move || {
+                        c.log("DescribeTaskDefinition");
+                        json_response(&v)
+                    }),
+            );
+        }
         let c = ctx.clone();
         let register = mock!(aws_sdk_ecs::Client::register_task_definition).then_compute_output(move |_| {
             c.log("RegisterTaskDefinition");
@@ -493,7 +531,9 @@ impl Sim {
         let ecs = mock_client!(
             aws_sdk_ecs,
             RuleMode::MatchAny,
-            [&describe_services, &describe_td, &register],
+            revision_rules
+                .iter()
+                .chain([&describe_services, &describe_td, &register]),
             |c| c.retry_config(retries()).interceptor(recorder.clone())
         );
 
@@ -570,10 +610,60 @@ impl Sim {
                 .build()
         });
         let c = ctx.clone();
-        let list_deployments = mock!(Cd::list_deployments).then_compute_output(move |_| {
+        let list_deployments = mock!(Cd::list_deployments).then_compute_output(move |req| {
             c.log("ListDeployments");
+            let succeeded = req
+                .include_only_statuses()
+                .contains(&DeploymentStatus::Succeeded);
             aws_sdk_codedeploy::operation::list_deployments::ListDeploymentsOutput::builder()
-                .set_deployments(Some(c.in_flight_now()))
+                .set_deployments(Some(if succeeded {
+                    c.b.history
+                        .iter()
+                        .rev()
+                        .map(|(id, _, _)| id.clone())
+                        .collect()
+                } else {
+                    c.in_flight_now()
+                }))
+                .build()
+        });
+        let c = ctx.clone();
+        let batch_get = mock!(Cd::batch_get_deployments).then_compute_output(move |req| {
+            c.log("BatchGetDeployments");
+            let infos = c
+                .b
+                .history
+                .iter()
+                .enumerate()
+                .filter(|(_, (id, _, _))| req.deployment_ids().contains(id))
+                .map(|(i, (id, rev, description))| {
+                    let appspec = json!({
+                        "version": 0.0,
+                        "Resources": [{"TargetService": {"Type": "AWS::ECS::Service", "Properties": {
+                            "TaskDefinition": format!("arn:aws:ecs:{}:123456789012:task-definition/shop-api:{rev}", c.region),
+                            "LoadBalancerInfo": {"ContainerName": "app", "ContainerPort": 8080}
+                        }}}]
+                    });
+                    DeploymentInfo::builder()
+                        .deployment_id(id)
+                        .status(DeploymentStatus::Succeeded)
+                        .description(description)
+                        .create_time(aws_smithy_types::DateTime::from_secs(1_764_000_000 + 3600 * i as i64))
+                        .revision(
+                            aws_sdk_codedeploy::types::RevisionLocation::builder()
+                                .revision_type(aws_sdk_codedeploy::types::RevisionLocationType::AppSpecContent)
+                                .app_spec_content(
+                                    aws_sdk_codedeploy::types::AppSpecContent::builder()
+                                        .content(appspec.to_string())
+                                        .build(),
+                                )
+                                .build(),
+                        )
+                        .build()
+                })
+                .collect();
+            aws_sdk_codedeploy::operation::batch_get_deployments::BatchGetDeploymentsOutput::builder()
+                .set_deployments_info(Some(infos))
                 .build()
         });
         let c = ctx.clone();
@@ -610,7 +700,10 @@ impl Sim {
             c.log("CreateDeployment");
             let mut st = c.state.lock().unwrap();
             st.created_at = Some(Instant::now());
+            // A new deployment after a stopped one (a rollback's redeploy) starts clean.
+            st.stops.clear();
             st.create_config = req.deployment_config_name().map(str::to_string);
+            st.create_description = req.description().map(str::to_string);
             let content = req.revision().and_then(|r| r.app_spec_content());
             st.create_appspec = content.and_then(|a| a.content()).map(str::to_string);
             st.create_appspec_sha = content.and_then(|a| a.sha256()).map(str::to_string);
@@ -699,6 +792,7 @@ impl Sim {
         cd_rules.extend([
             get_group,
             list_deployments,
+            batch_get,
             get_config,
             create.clone(),
             get_deployment,
@@ -898,5 +992,7 @@ pub fn options(primary: Option<&str>, dr: &[&str]) -> RolloutOptions {
         },
         wait_for_inflight: false,
         dry_run: false,
+        description: None,
+        rollback: false,
     }
 }

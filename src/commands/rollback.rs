@@ -1,0 +1,72 @@
+//! `rollback`: resolve the selection, find what to stop or redeploy, do it, report.
+
+use tokio_util::sync::CancellationToken;
+
+use crate::cli::{Cli, OutputFormat, RollbackArgs};
+use crate::config::Config;
+use crate::error::Error;
+use crate::github::workflow::Workflow;
+use crate::outcome::Outcome;
+use crate::rollout::rollback::{self, Attribution, RollbackOptions, RollbackTo};
+use crate::rollout::{ImageRef, Progress, RolloutError, targets};
+
+use super::rollout::{Selection, clients, options};
+
+/// `cancel` is cancelled by SIGINT/SIGTERM: the rollback's own deployments are then stopped.
+pub async fn run(
+    cli: &Cli,
+    args: &RollbackArgs,
+    workflow: &Workflow,
+    cancel: CancellationToken,
+) -> Result<Outcome, Error> {
+    let config = Config::load(&cli.config)?;
+    let targets = targets::load_targets_file(&args.targets).map_err(RolloutError::from)?;
+    let to = args
+        .to
+        .as_deref()
+        .filter(|t| !t.trim().is_empty())
+        .map(RollbackTo::parse)
+        .transpose()?;
+    // The image and git SHA are chosen per service from the history; this one is a placeholder.
+    let placeholder = ImageRef {
+        registry: None,
+        repository: String::new(),
+        digest: String::new(),
+    };
+    let base = options(
+        &config,
+        &Selection {
+            regions: &args.regions,
+            services: &args.services,
+            timeout: args.timeout.as_deref(),
+            wait_for_inflight: false,
+            dry_run: args.dry_run,
+        },
+        placeholder,
+        String::new(),
+    )?;
+    let opts = RollbackOptions {
+        base,
+        to,
+        config: args.deployment_config.clone(),
+        parallel: args.parallel,
+        attribution: Attribution::from_env(args.reason.clone()),
+    };
+    let clients = clients(
+        &config,
+        args.role_to_assume.as_deref(),
+        &opts.base,
+        workflow,
+    )
+    .await?;
+
+    let progress = Progress::stderr();
+    let report = rollback::run(&opts, &targets, &clients, &cancel, &progress).await?;
+
+    if cli.output == OutputFormat::Text {
+        print!("{}", report.render_text());
+    }
+    workflow.append_summary(&report.render_markdown())?;
+    let data = serde_json::to_value(&report).unwrap_or_default();
+    Ok(Outcome::new(report.outcome, report.message).with_data(data))
+}

@@ -1,0 +1,284 @@
+//! `status`: what runs where, read only. Per region and service: the live task definition, its
+//! image digest and git SHA, the deployment in flight (traffic split, lifecycle step), the last
+//! finished deployments, the gating alarms, desired/running tasks (a DR service at 0 is standby)
+//! and in which regions' ECR the live digest is present.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use aws_sdk_codedeploy::types::DeploymentStatus;
+use futures_util::future::join_all;
+use serde::Serialize;
+
+use crate::aws::RegionClients;
+
+use super::alarms::{self, AlarmState};
+use super::monitor::{self, Watched};
+use super::rollback::{self, PastDeployment, Release, short_digest, short_td};
+use super::{AwsError, DeployTargets, ImageRef, preflight};
+
+/// A deployment that has not finished.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InFlight {
+    pub deployment_id: String,
+    pub status: String,
+    /// Production traffic on the replacement task set, in percent.
+    pub green_percent: Option<f64>,
+    /// The lifecycle event running now (or the last one that finished).
+    pub lifecycle_step: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceStatus {
+    pub region: String,
+    pub service: String,
+    pub is_dr: bool,
+    pub live: Release,
+    pub desired: i32,
+    pub running: i32,
+    /// A DR service kept at desired count 0.
+    pub standby: bool,
+    pub in_flight: Option<InFlight>,
+    pub recent: Vec<PastDeployment>,
+    pub alarms: Vec<AlarmState>,
+    /// Region → whether the live digest is in that region's ECR repository.
+    pub replication: BTreeMap<String, bool>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusReport {
+    pub services: Vec<ServiceStatus>,
+}
+
+/// Reads the status of `services` in `regions` (in that order).
+pub async fn gather(
+    regions: &[String],
+    services: &[String],
+    targets: &BTreeMap<String, DeployTargets>,
+    clients: &BTreeMap<String, RegionClients>,
+    history: usize,
+) -> Result<StatusReport, AwsError> {
+    let mut work = Vec::new();
+    for region in regions {
+        let (Some(t), Some(c)) = (targets.get(region), clients.get(region)) else {
+            continue;
+        };
+        for s in services {
+            if t.service(s).is_some() {
+                work.push(one(c, t, s, regions, targets, clients, history));
+            }
+        }
+    }
+    let services = join_all(work)
+        .await
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(StatusReport { services })
+}
+
+async fn one(
+    c: &RegionClients,
+    t: &DeployTargets,
+    name: &str,
+    regions: &[String],
+    targets: &BTreeMap<String, DeployTargets>,
+    clients: &BTreeMap<String, RegionClients>,
+    history: usize,
+) -> Result<ServiceStatus, AwsError> {
+    let target = t.service(name).expect("checked by gather");
+    let (live, service) = rollback::live_release(c, target).await?;
+    let desired = service.as_ref().map(|s| s.desired_count()).unwrap_or(0);
+    let running = service.as_ref().map(|s| s.running_count()).unwrap_or(0);
+
+    let mut in_flight = None;
+    if let Some(id) = preflight::in_flight_deployments(c, target)
+        .await?
+        .into_iter()
+        .next()
+    {
+        let status = monitor::get_deployment(&c.codedeploy, &id)
+            .await
+            .map(|s| s.status)
+            .unwrap_or_else(|e| format!("unknown ({e})"));
+        let w = Watched {
+            key: name,
+            region: &c.region,
+            codedeploy: &c.codedeploy,
+            cloudwatch: &c.cloudwatch,
+            deployment_id: &id,
+            alarms: &[],
+            routing: None,
+        };
+        let mut target_id = None;
+        let ts = monitor::get_target(&w, &mut target_id)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        let step = ts
+            .events
+            .iter()
+            .find(|(_, s, _)| s == "InProgress" || s == "Failed")
+            .or_else(|| ts.events.iter().rev().find(|(_, s, _)| s == "Succeeded"))
+            .map(|(n, _, _)| n.clone());
+        in_flight = Some(InFlight {
+            deployment_id: id,
+            status,
+            green_percent: ts.green_weight,
+            lifecycle_step: step,
+        });
+    }
+
+    let recent = rollback::history(
+        c,
+        target,
+        &[
+            DeploymentStatus::Succeeded,
+            DeploymentStatus::Failed,
+            DeploymentStatus::Stopped,
+        ],
+        history,
+    )
+    .await?;
+    let alarms = if target.alarm_names.is_empty() {
+        Vec::new()
+    } else {
+        alarms::describe(&c.cloudwatch, &c.region, &target.alarm_names).await?
+    };
+
+    let mut replication = BTreeMap::new();
+    if let Some(digest) = &live.digest {
+        for r in regions {
+            let (Some(rt), Some(rc)) = (targets.get(r), clients.get(r)) else {
+                continue;
+            };
+            let image = ImageRef {
+                registry: None,
+                repository: rt.ecr_repository.clone(),
+                digest: digest.clone(),
+            };
+            let present = preflight::check_image(rc, rt, &image).await?.is_ok();
+            replication.insert(r.clone(), present);
+        }
+    }
+
+    Ok(ServiceStatus {
+        region: c.region.clone(),
+        service: name.to_string(),
+        is_dr: t.is_dr,
+        live,
+        desired,
+        running,
+        standby: t.is_dr && desired == 0,
+        in_flight,
+        recent,
+        alarms,
+        replication,
+    })
+}
+
+impl StatusReport {
+    /// A compact table, then the recent deployments of each service.
+    pub fn render_text(&self) -> String {
+        let header = [
+            "REGION",
+            "SERVICE",
+            "LIVE",
+            "DIGEST",
+            "GIT SHA",
+            "TASKS",
+            "DEPLOYMENT",
+            "ALARMS",
+            "REPLICATED",
+        ];
+        let mut rows: Vec<Vec<String>> = vec![header.iter().map(|h| h.to_string()).collect()];
+        for s in &self.services {
+            let tasks = if s.standby {
+                "standby 0/0".to_string()
+            } else {
+                format!("{}/{}", s.running, s.desired)
+            };
+            let deployment = match &s.in_flight {
+                Some(f) => format!(
+                    "{} {}{}{}",
+                    f.deployment_id,
+                    f.status,
+                    f.green_percent
+                        .map(|p| format!(" {p}% new"))
+                        .unwrap_or_default(),
+                    f.lifecycle_step
+                        .as_deref()
+                        .map(|e| format!(" at {e}"))
+                        .unwrap_or_default()
+                ),
+                None => "-".into(),
+            };
+            let alarms = if s.alarms.is_empty() {
+                "-".to_string()
+            } else {
+                s.alarms
+                    .iter()
+                    .map(|a| format!("{} {}", a.name, a.state))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let replicated = if s.replication.is_empty() {
+                "-".to_string()
+            } else {
+                s.replication
+                    .iter()
+                    .map(|(r, ok)| format!("{r} {}", if *ok { "yes" } else { "MISSING" }))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            rows.push(vec![
+                s.region.clone(),
+                s.service.clone(),
+                short_td(&s.live.task_definition).to_string(),
+                s.live
+                    .digest
+                    .as_deref()
+                    .map(short_digest)
+                    .unwrap_or_else(|| "(by tag)".into()),
+                s.live
+                    .git_sha
+                    .as_deref()
+                    .map(|g| g[..g.len().min(12)].to_string())
+                    .unwrap_or_else(|| "-".into()),
+                tasks,
+                deployment,
+                alarms,
+                replicated,
+            ]);
+        }
+        let widths: Vec<usize> = (0..header.len())
+            .map(|i| rows.iter().map(|r| r[i].len()).max().unwrap_or(0))
+            .collect();
+        let mut out = String::new();
+        for row in &rows {
+            let line: Vec<String> = row
+                .iter()
+                .zip(&widths)
+                .map(|(cell, w)| format!("{cell:<w$}"))
+                .collect();
+            let _ = writeln!(out, "{}", line.join("  ").trim_end());
+        }
+        for s in &self.services {
+            if s.recent.is_empty() {
+                continue;
+            }
+            let _ = writeln!(out, "\n{}/{} last deployments:", s.region, s.service);
+            for d in &s.recent {
+                let _ = writeln!(
+                    out,
+                    "  {:<14} {:<10} {:<14} {}",
+                    d.deployment_id,
+                    d.status,
+                    d.task_definition.as_deref().map(short_td).unwrap_or("-"),
+                    d.description
+                );
+            }
+        }
+        out
+    }
+}
