@@ -441,9 +441,10 @@ pub struct RolloutArgs {
     pub image: String,
 
     /// JSON file mapping each region to its stack's `deploy_targets` output (the value, the
-    /// `{"value": ...}` wrapper, or the whole `terraform output -json`).
+    /// `{"value": ...}` wrapper, or the whole `terraform output -json`). Default: read the output
+    /// of each regional stack of platform.toml with `terraform output`.
     #[arg(long, env = "PLATFORM_DEPLOY_TARGETS", value_name = "FILE")]
-    pub targets: PathBuf,
+    pub targets: Option<PathBuf>,
 
     /// Only this region (repeatable, or comma-separated). Default: every region of platform.toml.
     #[arg(
@@ -492,8 +493,9 @@ pub struct RolloutArgs {
 #[derive(Debug, Args)]
 pub struct RollbackArgs {
     /// JSON file mapping each region to its stack's `deploy_targets` output (as for `rollout`).
+    /// Default: read the output of each regional stack of platform.toml with `terraform output`.
     #[arg(long, env = "PLATFORM_DEPLOY_TARGETS", value_name = "FILE")]
-    pub targets: PathBuf,
+    pub targets: Option<PathBuf>,
 
     /// Only this region (repeatable, or comma-separated). Default: every region of platform.toml.
     #[arg(
@@ -556,8 +558,9 @@ pub struct RollbackArgs {
 #[derive(Debug, Args)]
 pub struct StatusArgs {
     /// JSON file mapping each region to its stack's `deploy_targets` output (as for `rollout`).
+    /// Default: read the output of each regional stack of platform.toml with `terraform output`.
     #[arg(long, env = "PLATFORM_DEPLOY_TARGETS", value_name = "FILE")]
-    pub targets: PathBuf,
+    pub targets: Option<PathBuf>,
 
     /// Only this region (repeatable, or comma-separated). Default: every region of platform.toml.
     #[arg(

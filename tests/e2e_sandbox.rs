@@ -95,7 +95,8 @@ timeout = "10m"
         Project { dir, name }
     }
 
-    fn command(&self, args: &[&str]) -> StdCommand {
+    /// platform-deploy in the project, pointed at the sandbox, with JSON output.
+    fn base(&self) -> StdCommand {
         let mut cmd = StdCommand::new(assert_cmd::cargo::cargo_bin("platform-deploy"));
         for (name, _) in std::env::vars() {
             if name.starts_with("GITHUB_") || name.starts_with("PLATFORM_DEPLOY_") {
@@ -108,11 +109,18 @@ timeout = "10m"
             .env("AWS_SECRET_ACCESS_KEY", "test")
             .env("AWS_MAX_ATTEMPTS", "1")
             .env("PLATFORM_DEPLOY_GIT_SHA", "5".repeat(40))
-            .args(["--output", "json", "deploy", "--registry-endpoint"])
-            .arg(sandbox("PD_SANDBOX_REGISTRY"))
-            .args(args)
+            .args(["--output", "json"])
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
+        cmd
+    }
+
+    /// `deploy` with the registry endpoint of the sandbox.
+    fn command(&self, args: &[&str]) -> StdCommand {
+        let mut cmd = self.base();
+        cmd.args(["deploy", "--registry-endpoint"])
+            .arg(sandbox("PD_SANDBOX_REGISTRY"))
+            .args(args);
         cmd
     }
 
@@ -200,6 +208,19 @@ fn child_output(child: &mut Child) -> Output {
     }
 }
 
+async fn wait_until_idle(app: &str) {
+    let started = Instant::now();
+    for region in ["us-east-1", "eu-west-1"] {
+        while !deployments(region, app, &ACTIVE).await.is_empty() {
+            assert!(
+                started.elapsed() < Duration::from_secs(120),
+                "a deployment stayed active in {region}"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+}
+
 async fn set_alarm(name: &str, state: aws_sdk_cloudwatch::types::StateValue) {
     let client = aws_sdk_cloudwatch::Client::new(&config("us-east-1").await);
     client
@@ -281,6 +302,23 @@ async fn the_whole_pipeline_deploys_rolls_back_on_alarm_and_stops_on_sigint() {
         .clone()
         .unwrap();
     assert!(image.ends_with(&format!("/{app}/api@{digest}")), "{image}");
+
+    // `status` finds the services from the stacks' outputs and shows the live digest in both regions.
+    let out = project.base().arg("status").output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.matches(digest.as_str()).count() >= 2,
+        "live digest in both regions:\n{text}"
+    );
+
+    // The finished deployments have let go of their groups (blue tasks terminated).
+    wait_until_idle(&app).await;
 
     // 2. An alarm fires during the canary: stopped with rollback, exit 4, eu-west-1 untouched.
     let mut child = project.spawn(&["--skip-terraform"]);

@@ -54,7 +54,8 @@ pub async fn run(
     }
 
     // 2. The targets Terraform exported, handed to the rollout through a file kept for rollbacks.
-    let targets = deploy_targets(&config, &plans_dir, workflow, cancel.clone()).await?;
+    let targets =
+        super::terraform::deploy_targets(&config, &plans_dir, workflow, cancel.clone()).await?;
     let targets_file = PathBuf::from(WORK_DIR).join("deploy-targets.json");
     let text = serde_json::to_string_pretty(&targets).unwrap_or_default();
     std::fs::write(&targets_file, text).map_err(Error::Output)?;
@@ -98,7 +99,7 @@ pub async fn run(
     // 4. Rollout, region by region.
     let rollout_args = RolloutArgs {
         image: format!("{repository}@{digest}"),
-        targets: targets_file,
+        targets: Some(targets_file),
         regions: Vec::new(),
         services: Vec::new(),
         dry_run: false,
@@ -202,38 +203,6 @@ async fn apply_stacks(
         Outcome::success(format!("applied {} stack(s)", applied.stacks.len()))
     }
     .with_data(data))
-}
-
-/// Region → the `deploy_targets` output of that region's stack.
-async fn deploy_targets(
-    config: &Config,
-    plans_dir: &Path,
-    workflow: &Workflow,
-    cancel: CancellationToken,
-) -> Result<serde_json::Value, Error> {
-    let regional: Vec<(String, String)> = config
-        .regions()
-        .into_iter()
-        .filter_map(|r| {
-            config
-                .regional_stack(r)
-                .map(|s| (r.to_string(), s.name.clone()))
-        })
-        .collect();
-    let names: Vec<String> = regional.iter().map(|(_, s)| s.clone()).collect();
-    let ctx = super::terraform::context(config, false, plans_dir, workflow, cancel);
-    let outputs = Orchestrator::new(config, ctx, None)
-        .outputs_of(&names)
-        .await?;
-    let mut map = serde_json::Map::new();
-    for (region, stack) in regional {
-        let value = outputs.get(&stack).and_then(|o| o.get("deploy_targets")).cloned().ok_or_else(|| Error::Usage {
-            message: format!("stack {stack} has no `deploy_targets` output, so the services of {region} cannot be found"),
-            fix: format!("apply the stack first (or drop --skip-terraform), and make sure {} exports deploy_targets", config.stack(&stack).map(|s| s.dir.display().to_string()).unwrap_or_default()),
-        })?;
-        map.insert(region, value);
-    }
-    Ok(serde_json::Value::Object(map))
 }
 
 async fn dry_run(

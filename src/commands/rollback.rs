@@ -8,7 +8,7 @@ use crate::error::Error;
 use crate::github::workflow::Workflow;
 use crate::outcome::Outcome;
 use crate::rollout::rollback::{self, Attribution, RollbackOptions, RollbackTo};
-use crate::rollout::{ImageRef, Progress, RolloutError, targets};
+use crate::rollout::{ImageRef, Progress};
 
 use super::rollout::{Selection, clients, options};
 
@@ -20,7 +20,8 @@ pub async fn run(
     cancel: CancellationToken,
 ) -> Result<Outcome, Error> {
     let config = Config::load(&cli.config)?;
-    let targets = targets::load_targets_file(&args.targets).map_err(RolloutError::from)?;
+    let targets =
+        super::terraform::load_targets(&config, args.targets.as_deref(), workflow).await?;
     let to = args
         .to
         .as_deref()

@@ -11,7 +11,7 @@ use crate::error::Error;
 use crate::git;
 use crate::github::workflow::Workflow;
 use crate::outcome::Outcome;
-use crate::rollout::{self, ImageRef, Progress, RolloutError, RolloutOptions, targets};
+use crate::rollout::{self, ImageRef, Progress, RolloutError, RolloutOptions};
 
 /// The role session the OIDC exchange asks for (refreshed before it ends).
 const SESSION: std::time::Duration = std::time::Duration::from_secs(60 * 60);
@@ -27,7 +27,8 @@ pub async fn run(
     let config = Config::load(&cli.config)?;
     let image = ImageRef::parse(&args.image).map_err(RolloutError::from)?;
     let git_sha = git::release_sha(args.release.git_sha.as_deref(), &config.root)?;
-    let targets = targets::load_targets_file(&args.targets).map_err(RolloutError::from)?;
+    let targets =
+        super::terraform::load_targets(&config, args.targets.as_deref(), workflow).await?;
     let opts = options(
         &config,
         &Selection {

@@ -5,13 +5,14 @@ use crate::config::Config;
 use crate::error::Error;
 use crate::github::workflow::Workflow;
 use crate::outcome::Outcome;
-use crate::rollout::{ImageRef, RolloutError, status, targets};
+use crate::rollout::{ImageRef, RolloutError, status};
 
 use super::rollout::{Selection, clients, options};
 
 pub async fn run(cli: &Cli, args: &StatusArgs, workflow: &Workflow) -> Result<Outcome, Error> {
     let config = Config::load(&cli.config)?;
-    let targets = targets::load_targets_file(&args.targets).map_err(RolloutError::from)?;
+    let targets =
+        super::terraform::load_targets(&config, args.targets.as_deref(), workflow).await?;
     let placeholder = ImageRef {
         registry: None,
         repository: String::new(),

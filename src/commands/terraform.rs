@@ -191,3 +191,53 @@ fn report(cli: &Cli, workflow: &Workflow, what: &str, summary: &PlanSummary) -> 
     ))?;
     Ok(())
 }
+
+/// Region → the `deploy_targets` output of that region's stack.
+pub async fn deploy_targets(
+    config: &Config,
+    plans_dir: &Path,
+    workflow: &Workflow,
+    cancel: CancellationToken,
+) -> Result<serde_json::Value, Error> {
+    let regional: Vec<(String, String)> = config
+        .regions()
+        .into_iter()
+        .filter_map(|r| {
+            config
+                .regional_stack(r)
+                .map(|s| (r.to_string(), s.name.clone()))
+        })
+        .collect();
+    let names: Vec<String> = regional.iter().map(|(_, s)| s.clone()).collect();
+    let ctx = super::terraform::context(config, false, plans_dir, workflow, cancel);
+    let outputs = Orchestrator::new(config, ctx, None)
+        .outputs_of(&names)
+        .await?;
+    let mut map = serde_json::Map::new();
+    for (region, stack) in regional {
+        let value = outputs.get(&stack).and_then(|o| o.get("deploy_targets")).cloned().ok_or_else(|| Error::Usage {
+            message: format!("stack {stack} has no `deploy_targets` output, so the services of {region} cannot be found"),
+            fix: format!("apply the stack first (or drop --skip-terraform), and make sure {} exports deploy_targets", config.stack(&stack).map(|s| s.dir.display().to_string()).unwrap_or_default()),
+        })?;
+        map.insert(region, value);
+    }
+    Ok(serde_json::Value::Object(map))
+}
+
+/// The rollout targets: from `--targets FILE` when given, else from the regional stacks' outputs.
+pub async fn load_targets(
+    config: &Config,
+    file: Option<&Path>,
+    workflow: &Workflow,
+) -> Result<std::collections::BTreeMap<String, crate::rollout::targets::DeployTargets>, Error> {
+    use crate::rollout::{RolloutError, targets};
+    if let Some(file) = file {
+        return Ok(targets::load_targets_file(file).map_err(RolloutError::from)?);
+    }
+    let dir = std::path::PathBuf::from(".platform-deploy/plans");
+    let value = deploy_targets(config, &dir, workflow, CancellationToken::new()).await?;
+    Ok(
+        targets::parse_targets_map("terraform output deploy_targets", &value)
+            .map_err(RolloutError::from)?,
+    )
+}
