@@ -440,29 +440,8 @@ pub struct RolloutArgs {
     #[arg(long, env = "PLATFORM_DEPLOY_IMAGE", value_name = "REPO@sha256:DIGEST")]
     pub image: String,
 
-    /// JSON file mapping each region to its stack's `deploy_targets` output (the value, the
-    /// `{"value": ...}` wrapper, or the whole `terraform output -json`). Default: read the output
-    /// of each regional stack of platform.toml with `terraform output`.
-    #[arg(long, env = "PLATFORM_DEPLOY_TARGETS", value_name = "FILE")]
-    pub targets: Option<PathBuf>,
-
-    /// Only this region (repeatable, or comma-separated). Default: every region of platform.toml.
-    #[arg(
-        long = "region",
-        env = "PLATFORM_DEPLOY_REGIONS",
-        value_delimiter = ',',
-        value_name = "REGION"
-    )]
-    pub regions: Vec<String>,
-
-    /// Only this service (repeatable, or comma-separated). Default: every [[services]] entry.
-    #[arg(
-        long = "service",
-        env = "PLATFORM_DEPLOY_SERVICES",
-        value_delimiter = ',',
-        value_name = "SERVICE"
-    )]
-    pub services: Vec<String>,
+    #[command(flatten)]
+    pub scope: Scope,
 
     /// Print the task definition diff, AppSpec, CreateDeployment request and wave plan; register
     /// and deploy nothing (read-only AWS calls only).
@@ -490,10 +469,12 @@ pub struct RolloutArgs {
     pub release: ReleaseArgs,
 }
 
-#[derive(Debug, Args)]
-pub struct RollbackArgs {
-    /// JSON file mapping each region to its stack's `deploy_targets` output (as for `rollout`).
-    /// Default: read the output of each regional stack of platform.toml with `terraform output`.
+/// Which services in which regions a rollout, rollback or status covers.
+#[derive(Debug, Args, Clone, Default)]
+pub struct Scope {
+    /// JSON file mapping each region to its stack's `deploy_targets` output (the value, the
+    /// `{"value": ...}` wrapper, or the whole `terraform output -json`). Default: read the output
+    /// of each regional stack of platform.toml with `terraform output`.
     #[arg(long, env = "PLATFORM_DEPLOY_TARGETS", value_name = "FILE")]
     pub targets: Option<PathBuf>,
 
@@ -514,6 +495,12 @@ pub struct RollbackArgs {
         value_name = "SERVICE"
     )]
     pub services: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    #[command(flatten)]
+    pub scope: Scope,
 
     /// The release to go back to: a task definition revision (41, shop-api:41 or its ARN), an
     /// image digest (sha256:…; the live task definition with that image) or a git SHA (the revision
@@ -557,28 +544,8 @@ pub struct RollbackArgs {
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
-    /// JSON file mapping each region to its stack's `deploy_targets` output (as for `rollout`).
-    /// Default: read the output of each regional stack of platform.toml with `terraform output`.
-    #[arg(long, env = "PLATFORM_DEPLOY_TARGETS", value_name = "FILE")]
-    pub targets: Option<PathBuf>,
-
-    /// Only this region (repeatable, or comma-separated). Default: every region of platform.toml.
-    #[arg(
-        long = "region",
-        env = "PLATFORM_DEPLOY_REGIONS",
-        value_delimiter = ',',
-        value_name = "REGION"
-    )]
-    pub regions: Vec<String>,
-
-    /// Only this service (repeatable, or comma-separated). Default: every [[services]] entry.
-    #[arg(
-        long = "service",
-        env = "PLATFORM_DEPLOY_SERVICES",
-        value_delimiter = ',',
-        value_name = "SERVICE"
-    )]
-    pub services: Vec<String>,
+    #[command(flatten)]
+    pub scope: Scope,
 
     /// How many finished deployments to list per service.
     #[arg(long, default_value_t = 5, value_name = "N")]

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 
 use tokio_util::sync::CancellationToken;
 
-use crate::cli::{Cli, DeployArgs, EngineArgs, OutputFormat, PushArgs, RolloutArgs, StackArgs};
+use crate::cli::{
+    Cli, DeployArgs, EngineArgs, OutputFormat, PushArgs, RolloutArgs, Scope, StackArgs,
+};
 use crate::config::Config;
 use crate::error::Error;
 use crate::git;
@@ -99,9 +101,10 @@ pub async fn run(
     // 4. Rollout, region by region.
     let rollout_args = RolloutArgs {
         image: format!("{repository}@{digest}"),
-        targets: Some(targets_file),
-        regions: Vec::new(),
-        services: Vec::new(),
+        scope: Scope {
+            targets: Some(targets_file),
+            ..Scope::default()
+        },
         dry_run: false,
         timeout: args.timeout.clone(),
         wait_for_inflight: false,

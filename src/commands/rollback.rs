@@ -21,7 +21,7 @@ pub async fn run(
 ) -> Result<Outcome, Error> {
     let config = Config::load(&cli.config)?;
     let targets =
-        super::terraform::load_targets(&config, args.targets.as_deref(), workflow).await?;
+        super::terraform::load_targets(&config, args.scope.targets.as_deref(), workflow).await?;
     let to = args
         .to
         .as_deref()
@@ -37,8 +37,8 @@ pub async fn run(
     let base = options(
         &config,
         &Selection {
-            regions: &args.regions,
-            services: &args.services,
+            regions: &args.scope.regions,
+            services: &args.scope.services,
             timeout: args.timeout.as_deref(),
             wait_for_inflight: false,
             dry_run: args.dry_run,

@@ -28,12 +28,12 @@ pub async fn run(
     let image = ImageRef::parse(&args.image).map_err(RolloutError::from)?;
     let git_sha = git::release_sha(args.release.git_sha.as_deref(), &config.root)?;
     let targets =
-        super::terraform::load_targets(&config, args.targets.as_deref(), workflow).await?;
+        super::terraform::load_targets(&config, args.scope.targets.as_deref(), workflow).await?;
     let opts = options(
         &config,
         &Selection {
-            regions: &args.regions,
-            services: &args.services,
+            regions: &args.scope.regions,
+            services: &args.scope.services,
             timeout: args.timeout.as_deref(),
             wait_for_inflight: args.wait_for_inflight,
             dry_run: args.dry_run,

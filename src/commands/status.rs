@@ -12,7 +12,7 @@ use super::rollout::{Selection, clients, options};
 pub async fn run(cli: &Cli, args: &StatusArgs, workflow: &Workflow) -> Result<Outcome, Error> {
     let config = Config::load(&cli.config)?;
     let targets =
-        super::terraform::load_targets(&config, args.targets.as_deref(), workflow).await?;
+        super::terraform::load_targets(&config, args.scope.targets.as_deref(), workflow).await?;
     let placeholder = ImageRef {
         registry: None,
         repository: String::new(),
@@ -21,8 +21,8 @@ pub async fn run(cli: &Cli, args: &StatusArgs, workflow: &Workflow) -> Result<Ou
     let opts = options(
         &config,
         &Selection {
-            regions: &args.regions,
-            services: &args.services,
+            regions: &args.scope.regions,
+            services: &args.scope.services,
             timeout: None,
             wait_for_inflight: false,
             dry_run: true,

@@ -1,0 +1,5 @@
+terraform {
+  backend "local" {
+    path = "/tmp/tmp.voKXHmQ3Hd/global.tfstate"
+  }
+}
