@@ -56,7 +56,7 @@ TOML
     fi
     sleep 0.2
   done
-  wait "$sub" || { echo "deploy failed:"; tail -n 20 "$work/err"; exit 1; }
+  wait "$sub" || { echo "deploy failed:"; grep -v "^\[" "$work/err" | tail -n 20; grep -A8 "Error" "$work/err" | head -40; exit 1; }
   end=$(date +%s.%N)
   hz=$(getconf CLK_TCK)
   awk -v s="$start" -v e="$end" -v t="$ticks" -v hz="$hz" -v i="$i" \

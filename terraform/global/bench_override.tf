@@ -1,5 +1,0 @@
-terraform {
-  backend "local" {
-    path = "/tmp/tmp.voKXHmQ3Hd/global.tfstate"
-  }
-}
