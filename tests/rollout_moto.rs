@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use assert_cmd::Command;
 use aws_credential_types::Credentials;
+use aws_sdk_codedeploy::types::DeploymentInfo;
 use platform_deploy::OutcomeKind;
 use platform_deploy::aws::RegionClients;
 use platform_deploy::rollout::{self, ImageRef, Progress, taskdef};
@@ -291,14 +292,7 @@ async fn a_canary_rollout_succeeds_on_the_wire() {
 
     // The deployment: our AppSpec naming the new revision, its sha256, the config, automatic
     // rollback on every event; and the service now runs the new revision.
-    let info = c
-        .codedeploy
-        .get_deployment()
-        .deployment_id(&id)
-        .send()
-        .await
-        .unwrap();
-    let info = info.deployment_info().unwrap();
+    let info = deployment(&c, &id).await;
     assert_eq!(info.status().map(|s| s.as_str()), Some("Succeeded"));
     assert_eq!(
         info.deployment_config_name(),
@@ -347,6 +341,35 @@ async fn a_canary_rollout_succeeds_on_the_wire() {
     assert_eq!(
         service.services()[0].task_definition(),
         Some(new_arn.as_str())
+    );
+}
+
+/// The deployment as CodeDeploy reports it now.
+async fn deployment(c: &RegionClients, id: &str) -> DeploymentInfo {
+    c.codedeploy
+        .get_deployment()
+        .deployment_id(id)
+        .send()
+        .await
+        .unwrap()
+        .deployment_info
+        .expect("GetDeployment returns the deployment")
+}
+
+/// Stopped by the rollout's own StopDeployment (MANUAL_STOP), which asked for a rollback.
+fn assert_stopped_by_us(info: &DeploymentInfo) {
+    assert_eq!(info.status().map(|s| s.as_str()), Some("Stopped"));
+    assert_eq!(
+        info.error_information()
+            .and_then(|e| e.code())
+            .map(|c| c.as_str()),
+        Some("MANUAL_STOP")
+    );
+    assert!(
+        info.rollback_info()
+            .and_then(|r| r.rollback_deployment_id())
+            .is_some(),
+        "the stop asked for the rollback"
     );
 }
 
@@ -446,39 +469,17 @@ async fn an_alarm_mid_canary_is_stopped_by_the_rollout_itself_on_the_wire() {
         report.message
     );
     let id = report.deployments[0].deployment_id.clone().unwrap();
-    let info = c
-        .codedeploy
-        .get_deployment()
-        .deployment_id(&id)
-        .send()
-        .await
-        .unwrap();
-    let info = info.deployment_info().unwrap();
-    assert_eq!(info.status().map(|s| s.as_str()), Some("Stopped"));
+    let info = deployment(&c, &id).await;
     // Stopped by our StopDeployment (MANUAL_STOP), with the rollback it asked for, which finished.
-    assert_eq!(
-        info.error_information()
-            .and_then(|e| e.code())
-            .map(|c| c.as_str()),
-        Some("MANUAL_STOP")
-    );
+    assert_stopped_by_us(&info);
     let rollback = info
         .rollback_info()
         .unwrap()
         .rollback_deployment_id()
         .unwrap()
         .to_string();
-    let rb = c
-        .codedeploy
-        .get_deployment()
-        .deployment_id(&rollback)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        rb.deployment_info().unwrap().status().map(|s| s.as_str()),
-        Some("Succeeded")
-    );
+    let rb = deployment(&c, &rollback).await;
+    assert_eq!(rb.status().map(|s| s.as_str()), Some("Succeeded"));
     assert!(
         report
             .message
@@ -812,27 +813,8 @@ async fn sigterm_mid_canary_stops_the_deployment_with_rollback_and_exits_7() {
         "{stderr}"
     );
 
-    let info = c
-        .codedeploy
-        .get_deployment()
-        .deployment_id(&id)
-        .send()
-        .await
-        .unwrap();
-    let info = info.deployment_info().unwrap();
-    assert_eq!(info.status().map(|s| s.as_str()), Some("Stopped"));
-    assert_eq!(
-        info.error_information()
-            .and_then(|e| e.code())
-            .map(|c| c.as_str()),
-        Some("MANUAL_STOP")
-    );
-    assert!(
-        info.rollback_info()
-            .and_then(|r| r.rollback_deployment_id())
-            .is_some(),
-        "the stop asked for the rollback"
-    );
+    let info = deployment(&c, &id).await;
+    assert_stopped_by_us(&info);
 }
 
 /// Pushes another image (a different manifest) to the repository and returns it by digest.
@@ -934,19 +916,8 @@ async fn a_rollback_on_the_wire_redeploys_the_release_before_the_live_one_from_h
         .deployment_id
         .clone()
         .unwrap();
-    let info = c
-        .codedeploy
-        .get_deployment()
-        .deployment_id(&id)
-        .send()
-        .await
-        .unwrap();
-    let description = info
-        .deployment_info()
-        .unwrap()
-        .description()
-        .unwrap()
-        .to_string();
+    let info = deployment(&c, &id).await;
+    let description = info.description().unwrap().to_string();
     assert!(
         description.contains(&format!("replacing {}", bad.digest))
             && description.contains("by oncall: errors after the release"),
