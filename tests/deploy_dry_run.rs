@@ -4,7 +4,11 @@ use assert_cmd::Command;
 
 const SHA: &str = "0123456789abcdef0123456789abcdef01234567";
 
+/// Both tests plan the same bundled stack folders; one run at a time, as on a real checkout.
+static ONE_RUN_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn deploy(output: &str) -> std::process::Output {
+    let _one = ONE_RUN_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     Command::cargo_bin("platform-deploy")
         .unwrap()
         .current_dir(env!("CARGO_MANIFEST_DIR"))
