@@ -145,6 +145,34 @@ Step outputs in GitHub Actions: image-digest, image-uri, image-reused.")]
   platform-deploy status --targets targets.json --region eu-west-1 --history 10
   platform-deploy status --targets targets.json --output json | jq '.data.services[].live'")]
     Status(StatusArgs),
+    /// Move live traffic to a DR region (or back) as a resumable checklist.
+    ///
+    /// --to REGION: promote the Aurora cluster of REGION (a global switchover while the primary
+    /// writer is healthy; detach-and-promote only with --allow-data-loss), set the region's traffic
+    /// role to active (an SSM parameter the regional stack reads, so later deploys keep it serving),
+    /// apply its stack (tasks at full count, NAT gateways), wait until every service has its tasks
+    /// running and healthy behind the load balancer, then apply the stacks downstream of it (the
+    /// global stack: CloudFront and Route53 prefer REGION).
+    ///
+    /// --back: check the primary serves, switch the writer back, set the DR role to draining, apply
+    /// the DR stack and the edge (traffic returns to the primary), then standby and apply again
+    /// (the DR region back to 0 tasks and no NAT).
+    ///
+    /// Every step checks AWS before it acts and is recorded in the checklist file when done: a rerun
+    /// after a failure, a timeout or Ctrl-C continues with the first step not done. --drill runs the
+    /// same checks and plans (the DR stack planned with the role it would get), changes nothing,
+    /// and reports what each step would do and how long it is expected to take.
+    #[command(after_long_help = "Examples:
+  platform-deploy failover --to eu-west-1 --drill     # rehearse: checks and plans, no change
+  platform-deploy failover --to eu-west-1             # promote eu-west-1
+  platform-deploy failover --to eu-west-1 --allow-data-loss   # us-east-1's writer is down
+  platform-deploy failover --back                     # return to the primary region
+
+Exit codes: 0 done (or the drill found every step can run), 1 a step failed (rerun to continue),
+2 bad input or another unfinished failover recorded, 6 a wait timed out (rerun to continue),
+7 interrupted (rerun to continue), 8 refused before changing anything (e.g. the writer is down
+and --allow-data-loss was not given).")]
+    Failover(FailoverArgs),
     /// Run the whole release: Terraform stacks, image, rollout, region by region.
     ///
     /// With --dry-run it prints every step it would take and sends nothing that changes anything;
@@ -536,6 +564,59 @@ pub struct RollbackArgs {
     /// Give up after this long (e.g. 30m). Default: rollout.timeout.
     #[arg(long, env = "PLATFORM_DEPLOY_TIMEOUT", value_name = "DURATION")]
     pub timeout: Option<String>,
+
+    /// In GitHub Actions: assume this IAM role with the job's OIDC ID token.
+    #[arg(long, env = "PLATFORM_DEPLOY_ROLE_TO_ASSUME", value_name = "ARN")]
+    pub role_to_assume: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct FailoverArgs {
+    /// The DR region to promote.
+    #[arg(
+        long,
+        env = "PLATFORM_DEPLOY_FAILOVER_TO",
+        value_name = "REGION",
+        required_unless_present = "back",
+        conflicts_with = "back"
+    )]
+    pub to: Option<String>,
+
+    /// Return traffic and the database writer to the primary region.
+    #[arg(long, env = "PLATFORM_DEPLOY_FAILOVER_BACK")]
+    pub back: bool,
+
+    /// With --back: the DR region to leave. Default: the only DR region.
+    #[arg(
+        long,
+        env = "PLATFORM_DEPLOY_FAILOVER_FROM",
+        value_name = "REGION",
+        requires = "back"
+    )]
+    pub from: Option<String>,
+
+    /// Rehearse: run the checks and plans of every step, change nothing, report what each would
+    /// do and how long it is expected to take.
+    #[arg(long, visible_alias = "dry-run", env = "PLATFORM_DEPLOY_DRY_RUN")]
+    pub drill: bool,
+
+    /// When the primary writer is down: detach the DR cluster from the global database and
+    /// promote it. Writes not yet replicated are lost; without this flag the step refuses (exit 8).
+    #[arg(long, env = "PLATFORM_DEPLOY_ALLOW_DATA_LOSS")]
+    pub allow_data_loss: bool,
+
+    /// Give up each wait (database promotion, healthy tasks) after this long, e.g. 45m.
+    /// Default: 30m.
+    #[arg(long, env = "PLATFORM_DEPLOY_TIMEOUT", value_name = "DURATION")]
+    pub timeout: Option<String>,
+
+    /// Where the checklist is recorded between runs.
+    #[arg(
+        long,
+        default_value = ".platform-deploy/failover.json",
+        value_name = "FILE"
+    )]
+    pub checklist: std::path::PathBuf,
 
     /// In GitHub Actions: assume this IAM role with the job's OIDC ID token.
     #[arg(long, env = "PLATFORM_DEPLOY_ROLE_TO_ASSUME", value_name = "ARN")]

@@ -31,6 +31,8 @@ pub enum Error {
     #[error(transparent)]
     Rollback(#[from] crate::rollout::rollback::RollbackError),
     #[error(transparent)]
+    Failover(#[from] crate::failover::FailoverError),
+    #[error(transparent)]
     Oidc(#[from] crate::aws_oidc::OidcError),
     #[error("cannot write output: {0}")]
     Output(#[from] std::io::Error),
@@ -45,6 +47,7 @@ impl Error {
             Error::PullRequest(_) => OutcomeKind::BadInput,
             Error::Rollout(e) => e.kind(),
             Error::Rollback(e) => e.kind(),
+            Error::Failover(e) => e.kind(),
             Error::Oidc(_) => OutcomeKind::BadInput,
             Error::Output(_) => OutcomeKind::Failed,
             Error::Image(e) => e.kind(),

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod error;
+pub mod failover;
 pub mod git;
 pub mod github;
 pub mod image;

@@ -185,6 +185,20 @@ fn the_bundled_platform_plans_offline_with_every_promised_part() {
     // The DR region is a standby: no tasks, no NAT, a read-only secondary of the global database.
     let (primary, dr) = (&plans["us-east-1"], &plans["eu-west-1"]);
     assert!(primary.count("aws_nat_gateway") >= 1);
+    // `failover` flips the DR region through this parameter; it starts on standby.
+    let roles = dr.of_type("aws_ssm_parameter");
+    assert!(
+        roles
+            .iter()
+            .any(|p| p["after"]["name"] == "/platform/traffic-role"
+                && p["after"]["value"] == "standby"),
+        "the DR stack creates its traffic-role parameter on standby"
+    );
+    assert_eq!(
+        primary.count("aws_ssm_parameter"),
+        0,
+        "the primary is always active"
+    );
     assert_eq!(
         dr.count("aws_nat_gateway"),
         0,

@@ -4,6 +4,7 @@ mod build;
 mod comment;
 mod config_check;
 mod deploy;
+mod failover;
 mod push;
 mod rollback;
 mod rollout;
@@ -38,6 +39,9 @@ pub async fn dispatch(cli: &Cli, workflow: &Workflow) -> Result<Outcome, Error> 
         }
         Command::Rollback(args) => {
             rollback::run(cli, args, workflow, signals::cancel_on_signals()).await
+        }
+        Command::Failover(args) => {
+            failover::run(cli, args, workflow, signals::cancel_on_signals()).await
         }
         Command::Status(args) => status::run(cli, args, workflow).await,
     }

@@ -82,6 +82,18 @@ pub(super) async fn clients(
     opts: &RolloutOptions,
     workflow: &Workflow,
 ) -> Result<std::collections::BTreeMap<String, aws::RegionClients>, Error> {
+    let settings = aws_settings(config, role, workflow)?;
+    let regions: Vec<String> = opts.waves().into_iter().flatten().collect();
+    let region_refs: Vec<&str> = regions.iter().map(String::as_str).collect();
+    Ok(aws::clients_for(&region_refs, &settings).await)
+}
+
+/// Retries, timeouts, `AWS_ENDPOINT_URL`, and OIDC credentials when `role` is given.
+pub(super) fn aws_settings(
+    config: &Config,
+    role: Option<&str>,
+    workflow: &Workflow,
+) -> Result<AwsSettings, Error> {
     let mut settings = AwsSettings {
         endpoint_url: std::env::var("AWS_ENDPOINT_URL")
             .ok()
@@ -105,9 +117,7 @@ pub(super) async fn clients(
         settings.credentials =
             Some(aws_credential_types::provider::SharedCredentialsProvider::new(provider));
     }
-    let regions: Vec<String> = opts.waves().into_iter().flatten().collect();
-    let region_refs: Vec<&str> = regions.iter().map(String::as_str).collect();
-    Ok(aws::clients_for(&region_refs, &settings).await)
+    Ok(settings)
 }
 
 /// The flags every command that acts on regions and services shares.

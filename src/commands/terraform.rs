@@ -41,6 +41,7 @@ pub fn context(
         },
         cancel,
         init_lock: Default::default(),
+        variables: Default::default(),
     }
 }
 

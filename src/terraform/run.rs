@@ -213,10 +213,38 @@ impl<'a> Orchestrator<'a> {
         outputs: &StackOutputs,
     ) -> Result<StackSummary, TerraformError> {
         let started_at = now_rfc3339();
-        let (values, unresolved) = inputs::resolve(stack, outputs);
-        stack::write_inputs(stack, &values)?;
-        let (plan, version) = stack::plan(&self.ctx, stack, false).await?;
+        let unresolved = self.write_inputs(stack, outputs)?;
+        let planned = stack::plan(&self.ctx, stack, false).await;
+        self.drop_extra_variables(stack, outputs)?;
+        let (plan, version) = planned?;
         Ok(summarize(&plan, version, unresolved, started_at))
+    }
+
+    /// Writes the stack's inputs file: upstream outputs plus the run's extra variables.
+    fn write_inputs(
+        &self,
+        stack: &Stack,
+        outputs: &StackOutputs,
+    ) -> Result<Vec<String>, TerraformError> {
+        let (mut values, unresolved) = inputs::resolve(stack, outputs);
+        if let Some(extra) = self.ctx.variables.get(&stack.name) {
+            values.extend(extra.clone());
+        }
+        stack::write_inputs(stack, &values)?;
+        Ok(unresolved)
+    }
+
+    /// Extra variables are for this run's plan only: a later plain `terraform plan` in the
+    /// folder must not pick them up from the inputs file.
+    fn drop_extra_variables(
+        &self,
+        stack: &Stack,
+        outputs: &StackOutputs,
+    ) -> Result<(), TerraformError> {
+        if self.ctx.variables.contains_key(&stack.name) {
+            stack::write_inputs(stack, &inputs::resolve(stack, outputs).0)?;
+        }
+        Ok(())
     }
 
     /// Dependents of a failed stack are skipped; stacks downstream of pending changes are provisional.
@@ -400,9 +428,10 @@ impl<'a> Orchestrator<'a> {
                 started_at,
             ));
         }
-        let (values, unresolved) = inputs::resolve(stack, outputs);
-        stack::write_inputs(stack, &values)?;
-        let (plan, version) = stack::plan(&self.ctx, stack, false).await?;
+        let unresolved = self.write_inputs(stack, outputs)?;
+        let planned = stack::plan(&self.ctx, stack, false).await;
+        self.drop_extra_variables(stack, outputs)?;
+        let (plan, version) = planned?;
         let fresh = summarize(&plan, version, unresolved, started_at.clone());
         if mode != ApplyMode::Unreviewed && fresh.change_set_hash != review.change_set_hash {
             let differ = differing_addresses(&review.change_digests, &fresh.change_digests);

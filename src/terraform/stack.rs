@@ -28,6 +28,9 @@ pub struct RunContext {
     /// `terraform init` runs one stack at a time: a shared plugin cache (TF_PLUGIN_CACHE_DIR) is not
     /// safe for concurrent installs. Plans and applies still run in parallel.
     pub init_lock: Arc<tokio::sync::Mutex<()>>,
+    /// Extra variables per stack, on top of the upstream inputs (e.g. the traffic role a
+    /// `failover --drill` plans with). Later keys win over inputs of the same name.
+    pub variables: std::collections::BTreeMap<String, Map<String, Value>>,
 }
 
 impl RunContext {

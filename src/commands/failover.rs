@@ -1,0 +1,96 @@
+//! `failover`: read the request, build the clients of both regions, run the checklist, report.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::aws;
+use crate::cli::{Cli, FailoverArgs, OutputFormat};
+use crate::config::Config;
+use crate::error::Error;
+use crate::failover::{Direction, Failover, FailoverOptions, RegionAws, Waits};
+use crate::github::workflow::Workflow;
+use crate::outcome::Outcome;
+use crate::rollout::Progress;
+
+/// Aurora switchovers and task start-up take minutes; half an hour means something is wrong.
+const DEFAULT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30 * 60);
+
+pub async fn run(
+    cli: &Cli,
+    args: &FailoverArgs,
+    workflow: &Workflow,
+    cancel: CancellationToken,
+) -> Result<Outcome, Error> {
+    let config = Config::load(&cli.config)?;
+    let direction = direction(&config, args)?;
+    let timeout = match args.timeout.as_deref().map(str::trim) {
+        None | Some("") => DEFAULT_TIMEOUT,
+        Some(text) => humantime::parse_duration(text).map_err(|e| Error::Usage {
+            message: format!("--timeout {text}: {e}"),
+            fix: "give a duration such as 30m or 1h".into(),
+        })?,
+    };
+    let opts = FailoverOptions {
+        direction,
+        allow_data_loss: args.allow_data_loss,
+        drill: args.drill,
+        checklist: args.checklist.clone(),
+        waits: Waits {
+            poll: config.rollout.poll_interval,
+            timeout,
+        },
+    };
+
+    let settings = super::rollout::aws_settings(&config, args.role_to_assume.as_deref(), workflow)?;
+    let mut clients = BTreeMap::new();
+    for region in config.regions() {
+        let sdk = aws::sdk_config(region, &settings).await;
+        clients.insert(region.to_string(), RegionAws::from_config(&sdk));
+    }
+    let failover = Failover {
+        config: &config,
+        terraform: super::terraform::context(
+            &config,
+            false,
+            Path::new(".platform-deploy/failover-plans"),
+            workflow,
+            cancel.clone(),
+        ),
+        aws: clients,
+        progress: Progress::stderr(),
+        cancel,
+    };
+    let report = failover.run(&opts).await?;
+    if cli.output == OutputFormat::Text {
+        print!("{}", report.render_text());
+    }
+    workflow.append_summary(&report.render_markdown())?;
+    let data = serde_json::to_value(&report).unwrap_or_default();
+    let message = report
+        .message
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    Ok(Outcome::new(report.outcome, message).with_data(data))
+}
+
+fn direction(config: &Config, args: &FailoverArgs) -> Result<Direction, Error> {
+    if let Some(to) = &args.to {
+        return Ok(Direction::To(to.clone()));
+    }
+    match (&args.from, config.dr_regions.as_slice()) {
+        (Some(from), _) => Ok(Direction::Back { from: from.clone() }),
+        (None, [only]) => Ok(Direction::Back { from: only.clone() }),
+        (None, many) => Err(Error::Usage {
+            message: format!(
+                "--back: {} has {} DR regions, which one to leave is not clear",
+                config.path.display(),
+                many.len()
+            ),
+            fix: format!("add --from with one of: {}", many.join(", ")),
+        }),
+    }
+}
