@@ -10,9 +10,10 @@ module "edge" {
   web_acl_arn         = module.waf.web_acl_arn
   origin_mode         = var.origin_mode
 
+  # The preferred region first (a DR region after platform-deploy failover), then the other (locals.tf).
   failover_origins = {
-    primary   = local.origin_hostnames.regional[var.primary_region]
-    secondary = local.origin_hostnames.regional[local.secondary_region]
+    primary   = local.origin_hostnames.regional[local.preferred_region]
+    secondary = local.origin_hostnames.regional[local.fallback_region]
   }
   # failover mode: writes and WebSockets follow the Route53 failover record; latency mode: everything follows the
   # Route53 latency record (active-active).

@@ -8,6 +8,11 @@ output "origin_mode" {
   value       = var.origin_mode
 }
 
+output "preferred_region" {
+  description = "Region the edge prefers (CloudFront origin group primary, Route53 failover PRIMARY): the DR region whose regional_origins traffic_role is active (after platform-deploy failover), else primary_region."
+  value       = local.preferred_region
+}
+
 output "cloudfront_distribution_id" {
   description = "ID of the CloudFront distribution (cache invalidations)."
   value       = module.edge.distribution_id

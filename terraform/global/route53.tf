@@ -121,12 +121,13 @@ resource "aws_route53_record" "latency" {
   }
 }
 
-# failover.origin.<domain>: active-passive, primary region then the first DR region.
+# failover.origin.<domain>: active-passive, the preferred region then the other one (locals.tf): primary region then
+# the first DR region, or the active DR region then the primary region after platform-deploy failover.
 resource "aws_route53_record" "failover" {
   #checkov:skip=CKV2_AWS_23:Aliases a regional ALB owned by the regional stacks (edge_origin input), not by this stack.
   for_each = {
-    PRIMARY   = var.primary_region
-    SECONDARY = local.secondary_region
+    PRIMARY   = local.preferred_region
+    SECONDARY = local.fallback_region
   }
 
   zone_id         = local.zone_id

@@ -31,7 +31,7 @@ variable "account_id" {
 }
 
 variable "primary_region" {
-  description = "Primary region: the active region of failover mode and the source of ECR replication."
+  description = "Primary region: the source of ECR replication, and the preferred region of failover mode unless a DR region's traffic_role is active (see preferred_region)."
   type        = string
   default     = "us-east-1"
 
@@ -42,7 +42,7 @@ variable "primary_region" {
 }
 
 variable "dr_regions" {
-  description = "DR regions. The first is the secondary of the CloudFront origin group and of the Route53 failover record; all receive ECR replicas."
+  description = "DR regions. The first is the secondary of the CloudFront origin group and of the Route53 failover record while primary_region is preferred; the one whose traffic_role is active becomes the preferred region. All receive ECR replicas."
   type        = list(string)
   default     = ["eu-west-1"]
 
@@ -72,12 +72,13 @@ variable "default_tags" {
 # ---------------------------------------------------------------------------------------------------------------
 
 variable "regional_origins" {
-  description = "Regional ALBs keyed by region: exactly the regional stacks' edge_origin output. The defaults are offline placeholders."
+  description = "Regional ALBs keyed by region: exactly the regional stacks' edge_origin output. traffic_role is the region's role (standby, active, draining; the primary is always active): the DR region whose role is active is preferred at the edge. Left out, it is active for primary_region and standby for a DR region, so an origin from a stack that predates traffic roles never moves traffic. The defaults are offline placeholders (the DR region on standby)."
   type = map(object({
     region            = string
     alb_dns_name      = string
     alb_zone_id       = string
     health_check_path = string
+    traffic_role      = optional(string)
   }))
   default = {
     "us-east-1" = {
@@ -85,12 +86,14 @@ variable "regional_origins" {
       alb_dns_name      = "platform-us-east-1-0000000000.us-east-1.elb.amazonaws.com"
       alb_zone_id       = "Z35SXDOTRQ7X7K"
       health_check_path = "/health"
+      traffic_role      = "active"
     }
     "eu-west-1" = {
       region            = "eu-west-1"
       alb_dns_name      = "platform-eu-west-1-0000000000.eu-west-1.elb.amazonaws.com"
       alb_zone_id       = "Z32O12XQLNTSW2"
       health_check_path = "/health"
+      traffic_role      = "standby"
     }
   }
 
@@ -111,6 +114,21 @@ variable "regional_origins" {
       can(regex("^/[^ ]*$", o.health_check_path))
     ])
     error_message = "Each origin needs a DNS name, a Route53 zone id (Z...) and a health_check_path starting with '/'."
+  }
+
+  validation {
+    condition     = alltrue([for o in var.regional_origins : contains(["standby", "active", "draining"], coalesce(o.traffic_role, "standby"))])
+    error_message = "Each origin's traffic_role must be \"standby\", \"active\" or \"draining\" (the regional stacks' edge_origin.traffic_role)."
+  }
+
+  validation {
+    condition     = coalesce(try(var.regional_origins[var.primary_region].traffic_role, null), "active") == "active"
+    error_message = "The primary_region origin's traffic_role must be \"active\": the primary region is always active (failover promotes a DR region instead)."
+  }
+
+  validation {
+    condition     = length([for r in var.dr_regions : r if try(var.regional_origins[r].traffic_role, null) == "active"]) <= 1
+    error_message = "At most one DR region may have traffic_role \"active\" (the edge prefers exactly one region): set the others to \"standby\" or \"draining\" (platform-deploy failover writes the role to each DR region's /<name>/traffic-role parameter)."
   }
 }
 

@@ -212,6 +212,114 @@ run "failover_mode_routing" {
     condition     = aws_route53_record.public["A"].alias[0].name == module.edge.domain_name
     error_message = "The public name must alias the distribution."
   }
+
+  assert {
+    condition     = output.preferred_region == "us-east-1"
+    error_message = "With the DR region on standby the edge prefers the primary region."
+  }
+}
+
+# After platform-deploy failover --to eu-west-1: the DR stack reports traffic_role = "active" in edge_origin.
+run "failover_to_active_dr_region" {
+  command = apply
+
+  variables {
+    regional_origins = {
+      "us-east-1" = {
+        region            = "us-east-1"
+        alb_dns_name      = "platform-us-east-1-0000000000.us-east-1.elb.amazonaws.com"
+        alb_zone_id       = "Z35SXDOTRQ7X7K"
+        health_check_path = "/health"
+      }
+      "eu-west-1" = {
+        region            = "eu-west-1"
+        alb_dns_name      = "platform-eu-west-1-0000000000.eu-west-1.elb.amazonaws.com"
+        alb_zone_id       = "Z32O12XQLNTSW2"
+        health_check_path = "/health"
+        traffic_role      = "active"
+      }
+    }
+  }
+
+  assert {
+    condition     = output.preferred_region == "eu-west-1"
+    error_message = "The active DR region must be the preferred region."
+  }
+
+  assert {
+    condition     = module.edge.origins == { primary = "eu-west-1.origin.app.example.com", secondary = "us-east-1.origin.app.example.com", routed = "failover.origin.app.example.com" }
+    error_message = "The origin group must try the active DR region first, then the primary region."
+  }
+
+  assert {
+    condition     = aws_route53_record.failover["PRIMARY"].alias[0].name == var.regional_origins["eu-west-1"].alb_dns_name && aws_route53_record.failover["SECONDARY"].alias[0].name == var.regional_origins["us-east-1"].alb_dns_name
+    error_message = "The failover record must point PRIMARY at eu-west-1 and SECONDARY at us-east-1."
+  }
+
+  assert {
+    condition     = aws_route53_record.failover["PRIMARY"].health_check_id == aws_route53_health_check.regional["eu-west-1"].id && aws_route53_record.failover["PRIMARY"].set_identifier == "eu-west-1-primary"
+    error_message = "The PRIMARY failover record must be health checked on the active DR region."
+  }
+
+  assert {
+    condition     = keys(output.ecr_replica_repository_urls) == ["eu-west-1"]
+    error_message = "Failover changes the edge only: ECR still replicates from primary_region."
+  }
+}
+
+# Failing back (failover --back): the DR region drains, the edge prefers the primary region again.
+run "draining_dr_region_is_not_preferred" {
+  command = plan
+
+  variables {
+    regional_origins = {
+      "us-east-1" = {
+        region            = "us-east-1"
+        alb_dns_name      = "platform-us-east-1-0000000000.us-east-1.elb.amazonaws.com"
+        alb_zone_id       = "Z35SXDOTRQ7X7K"
+        health_check_path = "/health"
+      }
+      "eu-west-1" = {
+        region            = "eu-west-1"
+        alb_dns_name      = "platform-eu-west-1-0000000000.eu-west-1.elb.amazonaws.com"
+        alb_zone_id       = "Z32O12XQLNTSW2"
+        health_check_path = "/health"
+        traffic_role      = "draining"
+      }
+    }
+  }
+
+  assert {
+    condition     = output.preferred_region == "us-east-1" && aws_route53_record.failover["PRIMARY"].alias[0].name == var.regional_origins["us-east-1"].alb_dns_name
+    error_message = "A draining DR region must not be preferred."
+  }
+}
+
+# An origin from a regional stack that predates traffic roles: a DR region without traffic_role is standby.
+run "dr_origin_without_traffic_role_is_not_preferred" {
+  command = plan
+
+  variables {
+    regional_origins = {
+      "us-east-1" = {
+        region            = "us-east-1"
+        alb_dns_name      = "platform-us-east-1-0000000000.us-east-1.elb.amazonaws.com"
+        alb_zone_id       = "Z35SXDOTRQ7X7K"
+        health_check_path = "/health"
+      }
+      "eu-west-1" = {
+        region            = "eu-west-1"
+        alb_dns_name      = "platform-eu-west-1-0000000000.eu-west-1.elb.amazonaws.com"
+        alb_zone_id       = "Z32O12XQLNTSW2"
+        health_check_path = "/health"
+      }
+    }
+  }
+
+  assert {
+    condition     = output.preferred_region == "us-east-1"
+    error_message = "A DR origin without traffic_role must count as standby, never as preferred."
+  }
 }
 
 run "latency_mode_routing" {
@@ -332,6 +440,64 @@ run "dr_region_without_origin_rejected" {
 
   variables {
     dr_regions = ["eu-west-1", "ap-southeast-2"]
+  }
+
+  expect_failures = [var.regional_origins]
+}
+
+run "two_active_dr_regions_rejected" {
+  command = plan
+
+  variables {
+    dr_regions = ["eu-west-1", "ap-southeast-2"]
+    regional_origins = {
+      "us-east-1" = {
+        region            = "us-east-1"
+        alb_dns_name      = "platform-us-east-1-0000000000.us-east-1.elb.amazonaws.com"
+        alb_zone_id       = "Z35SXDOTRQ7X7K"
+        health_check_path = "/health"
+      }
+      "eu-west-1" = {
+        region            = "eu-west-1"
+        alb_dns_name      = "platform-eu-west-1-0000000000.eu-west-1.elb.amazonaws.com"
+        alb_zone_id       = "Z32O12XQLNTSW2"
+        health_check_path = "/health"
+        traffic_role      = "active"
+      }
+      "ap-southeast-2" = {
+        region            = "ap-southeast-2"
+        alb_dns_name      = "platform-ap-southeast-2-0000000000.ap-southeast-2.elb.amazonaws.com"
+        alb_zone_id       = "Z1GM3OXH4ZPM65"
+        health_check_path = "/health"
+        traffic_role      = "active"
+      }
+    }
+  }
+
+  expect_failures = [var.regional_origins]
+}
+
+# An unknown role, and a primary region that is not active (it always is).
+run "bad_traffic_roles_rejected" {
+  command = plan
+
+  variables {
+    regional_origins = {
+      "us-east-1" = {
+        region            = "us-east-1"
+        alb_dns_name      = "platform-us-east-1-0000000000.us-east-1.elb.amazonaws.com"
+        alb_zone_id       = "Z35SXDOTRQ7X7K"
+        health_check_path = "/health"
+        traffic_role      = "standby"
+      }
+      "eu-west-1" = {
+        region            = "eu-west-1"
+        alb_dns_name      = "platform-eu-west-1-0000000000.eu-west-1.elb.amazonaws.com"
+        alb_zone_id       = "Z32O12XQLNTSW2"
+        health_check_path = "/health"
+        traffic_role      = "primary"
+      }
+    }
   }
 
   expect_failures = [var.regional_origins]

@@ -112,7 +112,10 @@ resource "aws_rds_cluster" "primary" {
 
   lifecycle {
     # After a global switchover/failover this cluster becomes a secondary and AWS sets
-    # replication_source_identifier on it; Terraform must not fight the failover.
+    # replication_source_identifier on it; Terraform must not fight the failover. global_cluster_identifier needs no
+    # ignore: a switched-over cluster stays a member of the same global cluster (the provider reads it back), and
+    # neither this cluster nor aws_rds_global_cluster names the writer (no source_db_cluster_identifier), so the
+    # swapped roles show no drift.
     ignore_changes = [replication_source_identifier]
   }
 }
@@ -154,7 +157,8 @@ resource "aws_rds_cluster" "secondary" {
 
   lifecycle {
     # As the AWS provider documents for secondary members of a global cluster: the service manages these after
-    # joining (and after a switchover/failover the roles swap).
+    # joining (and after a switchover/failover the roles swap). global_cluster_identifier: after a detach-and-promote
+    # failover (platform-deploy failover) this cluster has left the global cluster; Terraform must not re-join it.
     ignore_changes = [replication_source_identifier, global_cluster_identifier]
   }
 }

@@ -13,9 +13,10 @@ module "ecs" {
       cpu            = s.cpu
       memory         = s.memory
 
-      # DR: no idle compute; autoscaling may also sit at zero until failover raises the minimum.
-      desired_count = var.is_dr ? 0 : s.desired_count
-      min_capacity  = var.is_dr ? 0 : s.min_capacity
+      # Standby DR (traffic.tf): no idle compute; autoscaling may also sit at zero until failover sets the
+      # region's traffic role to active, which restores these.
+      desired_count = local.dr_standby ? 0 : s.desired_count
+      min_capacity  = local.dr_standby ? 0 : s.min_capacity
       max_capacity  = s.max_capacity
 
       cpu_target_percent           = s.cpu_target_percent

@@ -11,7 +11,8 @@ locals {
   # Read from a key this configuration creates (account lookups call AWS; plans run offline).
   account_id = provider::aws::arn_parse(module.observability.kms_key_arn).account_id
 
-  nat_gateway_mode = coalesce(var.nat_gateway_mode, var.is_dr ? "none" : "per_az")
+  # Capacity follows the traffic role (traffic.tf), not is_dr: a promoted DR region needs its NAT gateways.
+  nat_gateway_mode = coalesce(var.nat_gateway_mode, local.dr_standby ? "none" : "per_az")
 
   public_services   = { for k, s in var.services : k => s if s.tier == "public" }
   internal_services = { for k, s in var.services : k => s if s.tier == "internal" }

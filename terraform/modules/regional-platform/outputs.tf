@@ -5,9 +5,13 @@
 output "deploy_targets" {
   description = "What platform-deploy needs to roll out every service of this region (see the conventions for the shape)."
   value = {
-    region         = local.region
-    is_dr          = var.is_dr
-    ecr_repository = var.ecr_repository_name
+    # Traffic role (traffic.tf): always "active" in the primary; DR: "standby", "active" or "draining", read from
+    # traffic_role_parameter, the SSM parameter platform-deploy failover writes (null in the primary).
+    region                 = local.region
+    is_dr                  = var.is_dr
+    traffic_role           = local.traffic_role
+    traffic_role_parameter = var.is_dr ? aws_ssm_parameter.traffic_role[0].name : null
+    ecr_repository         = var.ecr_repository_name
     services = {
       for k in keys(var.services) : k => {
         cluster_name      = module.ecs.cluster_name
@@ -37,6 +41,7 @@ output "edge_origin" {
     alb_dns_name      = module.public_alb.dns_name
     alb_zone_id       = module.public_alb.zone_id
     health_check_path = local.edge_health_check.path
+    traffic_role      = local.traffic_role # the global stack prefers the DR region whose role is "active"
   }
 }
 
@@ -65,7 +70,7 @@ output "public_subnet_ids" {
 }
 
 output "nat_gateway_ids" {
-  description = "NAT gateways (empty in DR)."
+  description = "NAT gateways (empty while the DR region is on standby)."
   value       = module.vpc.nat_gateway_ids
 }
 

@@ -14,9 +14,25 @@ variable "name" {
 }
 
 variable "is_dr" {
-  description = "DR region (cost-optimized active-passive): no NAT gateway, zero tasks (desired count and autoscaling minimum 0); load balancers, target groups, deployment groups and alarms are pre-created."
+  description = "DR region (cost-optimized active-passive): secondary Aurora cluster, no backups or chaos; while its traffic role is standby, no NAT gateway and zero tasks (desired count and autoscaling minimum 0). Load balancers, target groups, deployment groups and alarms are pre-created."
   type        = bool
   default     = false
+}
+
+variable "traffic_role_override" {
+  description = "DR: plan as if the region's traffic role (SSM parameter /<name>/traffic-role) were this, without writing the parameter (platform-deploy failover --drill). null: the parameter's value. The primary is always \"active\"."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.traffic_role_override == null || contains(["standby", "active", "draining"], coalesce(var.traffic_role_override, "standby"))
+    error_message = "traffic_role_override must be null, \"standby\", \"active\" or \"draining\"."
+  }
+
+  validation {
+    condition     = var.is_dr || var.traffic_role_override == null || var.traffic_role_override == "active"
+    error_message = "traffic_role_override must be null or \"active\" in the primary region (is_dr = false): the primary is always active. Drill a failover on the DR region's stack."
+  }
 }
 
 ################################################################################
@@ -45,7 +61,7 @@ variable "azs" {
 }
 
 variable "nat_gateway_mode" {
-  description = "\"per_az\", \"single\" or \"none\". null: \"none\" in DR (tasks reach ECR, logs and secrets through VPC endpoints), \"per_az\" otherwise."
+  description = "\"per_az\", \"single\" or \"none\". null: \"none\" in a standby DR region (tasks reach ECR, logs and secrets through VPC endpoints), \"per_az\" otherwise (the primary, an active or draining DR region)."
   type        = string
   default     = null
 
@@ -141,7 +157,7 @@ variable "services" {
     path_patterns/priority and the origin header. tier "internal": behind its own internal ALB (Tier 2), reached
     by the other services' tasks. secrets: environment variable names, each backed by a Secrets Manager secret
     "<name>/<service>/<ENV>" that only this service's execution role reads; external_secrets: environment variable
-    name -> ARN of an existing secret. desired_count/min_capacity are forced to 0 in DR.
+    name -> ARN of an existing secret. desired_count/min_capacity are forced to 0 in a standby DR region.
   EOT
   type = map(object({
     tier                  = string

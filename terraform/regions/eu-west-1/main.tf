@@ -8,7 +8,8 @@ module "platform" {
   }
 
   name                      = var.name
-  is_dr                     = true # ECS desired count 0, ALBs pre-created, no NAT gateway
+  is_dr                     = true # standby (the traffic role parameter): ECS desired count 0, no NAT gateway
+  traffic_role_override     = var.traffic_role_override
   azs                       = var.azs
   vpc_cidr                  = var.vpc_cidr
   nat_gateway_mode          = var.nat_gateway_mode

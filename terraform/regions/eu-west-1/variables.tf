@@ -26,6 +26,17 @@ variable "default_tags" {
   }
 }
 
+variable "traffic_role_override" {
+  description = "Plan as if this DR region's traffic role (SSM parameter /<name>/traffic-role, written by platform-deploy failover) were this value, without writing the parameter (failover --drill). null: the parameter's value."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.traffic_role_override == null || contains(["standby", "active", "draining"], coalesce(var.traffic_role_override, "standby"))
+    error_message = "traffic_role_override must be null, \"standby\", \"active\" or \"draining\"."
+  }
+}
+
 variable "name" {
   description = "Name prefix of the region's resources."
   type        = string
@@ -45,7 +56,7 @@ variable "vpc_cidr" {
 }
 
 variable "nat_gateway_mode" {
-  description = "\"per_az\", \"single\" or \"none\"; null: none (DR: tasks use the VPC endpoints)."
+  description = "\"per_az\", \"single\" or \"none\"; null: none while the region is on standby (tasks use the VPC endpoints), per_az once failover makes it active or draining."
   type        = string
   default     = null
 }

@@ -8,6 +8,7 @@ module "platform" {
 
   name                      = var.name
   is_dr                     = false
+  traffic_role_override     = var.traffic_role_override
   azs                       = var.azs
   vpc_cidr                  = var.vpc_cidr
   nat_gateway_mode          = var.nat_gateway_mode

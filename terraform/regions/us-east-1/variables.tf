@@ -37,6 +37,22 @@ variable "default_tags" {
   }
 }
 
+variable "traffic_role_override" {
+  description = "The DR stack's failover drill input, accepted here for symmetry: the primary region is always active, so only null or \"active\"."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.traffic_role_override == null || contains(["standby", "active", "draining"], coalesce(var.traffic_role_override, "standby"))
+    error_message = "traffic_role_override must be null, \"standby\", \"active\" or \"draining\"."
+  }
+
+  validation {
+    condition     = var.traffic_role_override == null || var.traffic_role_override == "active"
+    error_message = "traffic_role_override must be null or \"active\" in the primary region: the primary is always active. Drill a failover on the DR region's stack (terraform/regions/eu-west-1)."
+  }
+}
+
 variable "name" {
   description = "Name prefix of the region's resources."
   type        = string

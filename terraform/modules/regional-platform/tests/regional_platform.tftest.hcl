@@ -115,6 +115,11 @@ run "primary_region" {
   }
 
   assert {
+    condition     = output.deploy_targets.traffic_role == "active" && output.deploy_targets.traffic_role_parameter == null && output.edge_origin.traffic_role == "active" && length(aws_ssm_parameter.traffic_role) == 0
+    error_message = "the primary is always active and has no traffic role parameter"
+  }
+
+  assert {
     condition     = toset(keys(module.secrets.secret_arns)) == toset(["api/APP_SECRET_KEY", "payments/PAYMENTS_PROVIDER_API_KEY"])
     error_message = "each service's secrets must be created"
   }
@@ -160,6 +165,114 @@ run "dr_region" {
     condition     = length(output.deploy_targets.services) == 2 && alltrue([for s in values(output.deploy_targets.services) : length(s.alarm_names) == 5])
     error_message = "DR pre-creates the services, deployment groups and alarms"
   }
+
+  assert {
+    condition     = aws_ssm_parameter.traffic_role[0].name == "/platform/traffic-role" && aws_ssm_parameter.traffic_role[0].type == "String" && nonsensitive(aws_ssm_parameter.traffic_role[0].value) == "standby"
+    error_message = "DR creates its traffic role parameter /<name>/traffic-role, a String starting at standby"
+  }
+
+  assert {
+    condition     = output.deploy_targets.traffic_role == "standby" && output.deploy_targets.traffic_role_parameter == "/platform/traffic-role" && output.edge_origin.traffic_role == "standby"
+    error_message = "deploy_targets and edge_origin must carry the DR region's traffic role (standby by default) and where failover writes it"
+  }
+}
+
+# failover --drill: what the promoted region would run, without writing the parameter.
+run "dr_region_active" {
+  command = plan
+
+  variables {
+    is_dr                 = true
+    vpc_cidr              = "10.20.0.0/16"
+    azs                   = ["eu-west-1a", "eu-west-1b"]
+    db_master_password    = null
+    db_master_secret_arn  = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:platform-primary/master-AbCdEf"
+    traffic_role_override = "active"
+  }
+
+  assert {
+    condition     = length(module.vpc.nat_gateway_ids) == 2
+    error_message = "an active DR region runs one NAT gateway per AZ, as the primary does"
+  }
+
+  assert {
+    condition     = output.deploy_targets.services["api"].desired_count == 2 && output.deploy_targets.services["payments"].desired_count == 2
+    error_message = "an active DR region runs the services' desired count"
+  }
+
+  assert {
+    condition     = alltrue([for a in values(module.ecs.autoscaling) : a.min_capacity == 2])
+    error_message = "an active DR region keeps the autoscaling minimum"
+  }
+
+  assert {
+    condition     = output.deploy_targets.traffic_role == "active" && output.deploy_targets.is_dr && output.edge_origin.traffic_role == "active"
+    error_message = "deploy_targets and edge_origin must report the active role (still a DR region)"
+  }
+
+  assert {
+    condition     = module.rds.role == "secondary" && length(module.backups) == 0 && length(module.chaos) == 0
+    error_message = "the traffic role changes capacity only: the database role, backups and chaos follow is_dr"
+  }
+}
+
+run "dr_region_draining" {
+  command = plan
+
+  variables {
+    is_dr                 = true
+    vpc_cidr              = "10.20.0.0/16"
+    azs                   = ["eu-west-1a", "eu-west-1b"]
+    db_master_password    = null
+    db_master_secret_arn  = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:platform-primary/master-AbCdEf"
+    traffic_role_override = "draining"
+  }
+
+  assert {
+    condition     = length(module.vpc.nat_gateway_ids) == 2 && alltrue([for s in values(output.deploy_targets.services) : s.desired_count == 2])
+    error_message = "a draining DR region keeps serving capacity (tasks and NAT) while traffic moves back"
+  }
+
+  assert {
+    condition     = output.edge_origin.traffic_role == "draining" && output.deploy_targets.traffic_role == "draining"
+    error_message = "edge_origin must report draining, so the global stack no longer prefers the region"
+  }
+}
+
+run "primary_accepts_active_override" {
+  command = plan
+
+  variables {
+    traffic_role_override = "active"
+  }
+
+  assert {
+    condition     = output.deploy_targets.traffic_role == "active" && length(module.vpc.nat_gateway_ids) == 3
+    error_message = "\"active\" is the primary's role anyway"
+  }
+}
+
+run "rejects_standby_override_in_the_primary" {
+  command = plan
+
+  variables {
+    traffic_role_override = "standby"
+  }
+
+  expect_failures = [var.traffic_role_override]
+}
+
+run "rejects_unknown_traffic_role" {
+  command = plan
+
+  variables {
+    is_dr                 = true
+    db_master_password    = null
+    db_master_secret_arn  = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:platform-primary/master-AbCdEf"
+    traffic_role_override = "primary"
+  }
+
+  expect_failures = [var.traffic_role_override]
 }
 
 run "custom_services" {
