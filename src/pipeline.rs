@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::config::{Config, DrWaves};
+use crate::config::Config;
 use crate::terraform::graph::StackGraph;
 
 #[derive(Debug, Clone, Serialize)]
@@ -174,16 +174,10 @@ fn rollout_waves(config: &Config) -> Vec<RolloutWave> {
     if config.services.is_empty() {
         return Vec::new();
     }
-    let mut region_waves: Vec<Vec<String>> = vec![vec![config.primary_region.clone()]];
-    match config.rollout.dr_waves {
-        DrWaves::Parallel if !config.dr_regions.is_empty() => {
-            region_waves.push(config.dr_regions.clone())
-        }
-        DrWaves::Parallel => {}
-        DrWaves::Sequential => {
-            region_waves.extend(config.dr_regions.iter().map(|r| vec![r.clone()]))
-        }
-    }
+    let region_waves = config
+        .rollout
+        .dr_waves
+        .arrange(Some(&config.primary_region), &config.dr_regions);
     let last = region_waves.len();
     region_waves
         .into_iter()

@@ -162,6 +162,21 @@ pub enum DrWaves {
     Sequential,
 }
 
+impl DrWaves {
+    /// The region waves of a release: the primary alone (when it takes part), then the DR regions
+    /// as this setting groups them. The one place the order is decided, for plans and rollouts.
+    pub fn arrange(self, primary: Option<&str>, dr_regions: &[String]) -> Vec<Vec<String>> {
+        let mut waves: Vec<Vec<String>> =
+            primary.map(|p| vec![p.to_string()]).into_iter().collect();
+        match self {
+            DrWaves::Parallel if !dr_regions.is_empty() => waves.push(dr_regions.to_vec()),
+            DrWaves::Parallel => {}
+            DrWaves::Sequential => waves.extend(dr_regions.iter().map(|r| vec![r.clone()])),
+        }
+        waves
+    }
+}
+
 mod humantime_serde_compat {
     use std::time::Duration;
 
@@ -858,5 +873,33 @@ mod tests {
         assert_eq!(r.path, vec!["alb_dns_name"]);
         assert!(parse_output_ref("nodot").is_none());
         assert!(parse_output_ref("a..b").is_none());
+    }
+}
+
+#[cfg(test)]
+mod wave_tests {
+    use super::DrWaves;
+
+    #[test]
+    fn the_primary_goes_alone_then_the_dr_regions_as_configured() {
+        let dr = vec!["eu-west-1".to_string(), "ap-south-1".to_string()];
+        assert_eq!(
+            DrWaves::Parallel.arrange(Some("us-east-1"), &dr),
+            vec![vec!["us-east-1".to_string()], dr.clone()]
+        );
+        assert_eq!(
+            DrWaves::Sequential.arrange(Some("us-east-1"), &dr),
+            vec![
+                vec!["us-east-1".to_string()],
+                vec!["eu-west-1".to_string()],
+                vec!["ap-south-1".to_string()]
+            ]
+        );
+        // A rollout limited to DR regions, and a platform without DR.
+        assert_eq!(DrWaves::Parallel.arrange(None, &dr), vec![dr.clone()]);
+        assert_eq!(
+            DrWaves::Parallel.arrange(Some("us-east-1"), &[]),
+            vec![vec!["us-east-1".to_string()]]
+        );
     }
 }

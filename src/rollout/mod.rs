@@ -38,7 +38,7 @@ use tokio::time::{Instant, sleep, sleep_until};
 use tokio_util::sync::CancellationToken;
 
 use crate::aws::RegionClients;
-use crate::config::{self, DrWaves};
+use crate::config;
 use crate::outcome::OutcomeKind;
 
 pub use error::{AwsError, Refusal, RolloutError};
@@ -79,16 +79,9 @@ pub struct RolloutOptions {
 impl RolloutOptions {
     /// The regions of each wave, in order.
     pub fn waves(&self) -> Vec<Vec<String>> {
-        let mut waves: Vec<Vec<String>> = Vec::new();
-        if let Some(primary) = &self.primary_region {
-            waves.push(vec![primary.clone()]);
-        }
-        match self.settings.dr_waves {
-            DrWaves::Parallel if !self.dr_regions.is_empty() => waves.push(self.dr_regions.clone()),
-            DrWaves::Parallel => {}
-            DrWaves::Sequential => waves.extend(self.dr_regions.iter().map(|r| vec![r.clone()])),
-        }
-        waves
+        self.settings
+            .dr_waves
+            .arrange(self.primary_region.as_deref(), &self.dr_regions)
     }
 
     fn regions(&self) -> Vec<String> {
