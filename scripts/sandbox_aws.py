@@ -219,6 +219,7 @@ class SandboxFront:
         self.ecr = EcrReplication(self)
         self.gaps = TerraformGaps(self)
         patch_moto_sqs()
+        patch_moto_rds()
 
     # -- calling moto in-process ---------------------------------------------------------------------------
 
@@ -1763,6 +1764,25 @@ def patch_moto_sqs() -> None:
         return result
 
     Queue.attributes = property(attributes)  # type: ignore[method-assign,assignment]
+
+
+def patch_moto_rds() -> None:
+    """New RDS instances get AWS's current default CA, rds-ca-rsa2048-g1; moto 5.2.5 still hands out the retired
+    rds-ca-default, so an instance with ca_cert_identifier = "rds-ca-rsa2048-g1" is modified and rebooted right
+    after creation (about 2.5 minutes of provider waiters)."""
+    from moto.rds.models import DBInstance
+
+    if getattr(DBInstance.__init__, "_sandbox_default_ca", False):
+        return
+    moto_init = DBInstance.__init__
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        if not kwargs.get("ca_certificate_identifier"):
+            kwargs["ca_certificate_identifier"] = "rds-ca-rsa2048-g1"
+        moto_init(self, *args, **kwargs)
+
+    init._sandbox_default_ca = True  # type: ignore[attr-defined]
+    DBInstance.__init__ = init  # type: ignore[method-assign]
 
 
 class TerraformGaps:

@@ -241,5 +241,28 @@ class SqsRedriveAllowPolicyTest(unittest.TestCase):
         self.assertNotIn("RedriveAllowPolicy", attrs)
 
 
+class RdsDefaultCaTest(unittest.TestCase):
+    def setUp(self) -> None:
+        front.reset()
+        self.rds = front.client("rds", REGION)
+
+    def test_a_new_instance_gets_the_current_default_ca_unless_one_is_asked_for(self) -> None:
+        self.rds.create_db_cluster(
+            DBClusterIdentifier="db", Engine="aurora-postgresql", MasterUsername="dbadmin", MasterUserPassword="sandbox-pass-1"
+        )
+        plain = self.rds.create_db_instance(
+            DBInstanceIdentifier="db-1", DBClusterIdentifier="db", Engine="aurora-postgresql", DBInstanceClass="db.r6g.large"
+        )["DBInstance"]
+        self.assertEqual(plain["CACertificateIdentifier"], "rds-ca-rsa2048-g1")
+        chosen = self.rds.create_db_instance(
+            DBInstanceIdentifier="db-2",
+            DBClusterIdentifier="db",
+            Engine="aurora-postgresql",
+            DBInstanceClass="db.r6g.large",
+            CACertificateIdentifier="rds-ca-ecc384-g1",
+        )["DBInstance"]
+        self.assertEqual(chosen["CACertificateIdentifier"], "rds-ca-ecc384-g1")
+
+
 if __name__ == "__main__":
     unittest.main()
