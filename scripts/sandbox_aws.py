@@ -46,6 +46,7 @@ from __future__ import annotations
 import argparse
 import base64
 import datetime as dt
+import functools
 import gzip
 import io
 import json
@@ -220,6 +221,7 @@ class SandboxFront:
         self.gaps = TerraformGaps(self)
         patch_moto_sqs()
         patch_moto_rds()
+        patch_moto_route53()
 
     # -- calling moto in-process ---------------------------------------------------------------------------
 
@@ -1746,6 +1748,48 @@ def now_iso() -> str:
     return dt.datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
+CLOUDFRONT_NS = "http://cloudfront.amazonaws.com/doc/2020-05-31/"
+# URL segment -> (root element of answers, config element, NoSuch* error code)
+CLOUDFRONT_POLICIES = {
+    "cache-policy": ("CachePolicy", "CachePolicyConfig", "NoSuchCachePolicy"),
+    "origin-request-policy": ("OriginRequestPolicy", "OriginRequestPolicyConfig", "NoSuchOriginRequestPolicy"),
+    "response-headers-policy": ("ResponseHeadersPolicy", "ResponseHeadersPolicyConfig", "NoSuchResponseHeadersPolicy"),
+}
+
+
+def cloudfront_error(code: str, message: str, status: int = 400) -> Response:
+    body = (
+        f'<?xml version="1.0"?>\n<ErrorResponse xmlns="{CLOUDFRONT_NS}"><Error><Type>Sender</Type>'
+        f"<Code>{code}</Code><Message>{xml_escape(message)}</Message></Error>"
+        f"<RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>"
+    ).encode()
+    return Response(status, body, [("Content-Type", "text/xml")])
+
+
+def xml_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def patch_moto_route53() -> None:
+    """Route53 CreateQueryLoggingConfig takes the log group ARN as aws_cloudwatch_log_group exports it (no ":*"
+    suffix, as in the provider's documented example); moto 5.2.5 only finds the group from "<arn>:*"."""
+    from moto.route53.models import Route53Backend
+
+    if getattr(Route53Backend.create_query_logging_config, "_sandbox", False):
+        return
+    moto_create = Route53Backend.create_query_logging_config
+
+    def create(self: Any, hosted_zone_id: str, log_group_arn: str) -> Any:
+        if not log_group_arn or log_group_arn.endswith(":*"):
+            return moto_create(self, hosted_zone_id, log_group_arn)
+        config = moto_create(self, hosted_zone_id, log_group_arn + ":*")
+        config.cloud_watch_logs_log_group_arn = log_group_arn  # answered back as it was given
+        return config
+
+    create._sandbox = True  # type: ignore[attr-defined]
+    Route53Backend.create_query_logging_config = create  # type: ignore[method-assign]
+
+
 def patch_moto_sqs() -> None:
     """SQS RedriveAllowPolicy: moto 5.2.5 stores it (SetQueueAttributes) but never returns it, so the provider's
     aws_sqs_queue_redrive_allow_policy waits for it until its create timeout. Make it a returned attribute."""
@@ -1830,6 +1874,14 @@ class TerraformGaps:
             ("apigateway", "PATCH", r"/v2/apis/%s/deployments/%s" % (P % "api", P % "dep"), self.update_apigw_deployment),
             ("apigateway", "DELETE", r"/v2/apis/%s/deployments/%s" % (P % "api", P % "dep"), self.delete_apigw_deployment),
         ]
+        for kind in CLOUDFRONT_POLICIES:
+            base = f"/2020-05-31/{kind}"
+            self.routes += [
+                ("cloudfront", "POST", base, functools.partial(self.create_cf_policy, kind=kind)),
+                ("cloudfront", "GET", base + "/" + P % "id", functools.partial(self.get_cf_policy, kind=kind)),
+                ("cloudfront", "PUT", base + "/" + P % "id", functools.partial(self.update_cf_policy, kind=kind)),
+                ("cloudfront", "DELETE", base + "/" + P % "id", functools.partial(self.delete_cf_policy, kind=kind)),
+            ]
         self.routes = [(svc, m, re.compile(rx + "$"), fn) for svc, m, rx, fn in self.routes]  # type: ignore[misc]
         # awsJson services, by X-Amz-Target
         self.targets: dict[str, Callable[..., Response]] = {
@@ -1840,6 +1892,8 @@ class TerraformGaps:
         }
         # (account, region) -> scalable target ARN -> tags
         self.autoscaling_tags: dict[tuple, dict[str, dict[str, str]]] = {}
+        # (account, kind) -> policy id -> {"config": XML of the *Config element, "etag", "modified"}
+        self.cf_policies: dict[tuple, dict[str, dict]] = {}
 
     def reset(self) -> None:
         for store in (
@@ -1850,29 +1904,37 @@ class TerraformGaps:
             self.xray_tags,
             self.apigw_deployments,
             self.autoscaling_tags,
+            self.cf_policies,
         ):
             store.clear()
 
     def route(self, environ: dict) -> Callable[[], Response] | None:
         target = self.targets.get(environ.get("HTTP_X_AMZ_TARGET", ""))
         if target is not None:
-            return lambda: self.call(target, environ, {}, json_errors=True)
+            return lambda: self.call(target, environ, {}, errors="json")
         service = signing_service(environ)
         method = environ.get("REQUEST_METHOD", "GET")
         path = urllib.parse.unquote(environ.get("PATH_INFO", ""))
         for svc, m, rx, fn in self.routes:
             match = rx.match(path)
             if svc == service and m == method and match:
-                return lambda fn=fn, match=match: self.call(fn, environ, match.groupdict())
+                errors = "xml" if service == "cloudfront" else "rest"
+                return lambda fn=fn, match=match: self.call(fn, environ, match.groupdict(), errors)
         return None
 
-    def call(self, fn: Callable[..., Response], environ: dict, args: dict, json_errors: bool = False) -> Response:
+    def call(self, fn: Callable[..., Response], environ: dict, args: dict, errors: str = "rest") -> Response:
         raw = read_body(environ)
-        error = (lambda e: aws_json_error(e)) if json_errors else (lambda e: rest_error(e.code, e.message, e.status))
-        try:
-            body = json.loads(raw) if raw.strip() else {}
-        except ValueError:
-            return error(AwsError("SerializationException", "request body is not JSON"))
+        error = {
+            "json": aws_json_error,
+            "rest": lambda e: rest_error(e.code, e.message, e.status),
+            "xml": lambda e: cloudfront_error(e.code, e.message, e.status),
+        }[errors]
+        body: Any = {}
+        if errors != "xml" and raw.strip():
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                return error(AwsError("SerializationException", "request body is not JSON"))
         key = (account_from_environ(environ), region_from_environ(environ))
         query = dict(urllib.parse.parse_qsl(environ.get("QUERY_STRING", "")))
         try:
@@ -1880,6 +1942,72 @@ class TerraformGaps:
                 return fn(key, body, query=query, environ=environ, raw=raw, **args)
         except AwsError as err:
             return error(err)
+
+    # -- CloudFront cache, origin request and response headers policies (restXml, ETag / If-Match) ----------
+
+    def cf_config_xml(self, raw: bytes, config_tag: str) -> str:
+        text = raw.decode("utf-8", "replace")
+        m = re.search(rf"<{config_tag}(\s[^>]*)?>.*</{config_tag}>", text, re.S)
+        if not m:
+            raise AwsError("MalformedXML", f"the request body is not a {config_tag}")
+        return re.sub(rf"^<{config_tag}(\s[^>]*)?>", f"<{config_tag}>", m.group(0))
+
+    def cf_answer(self, kind: str, policy_id: str, record: dict, status: int = 200) -> Response:
+        root, _, _ = CLOUDFRONT_POLICIES[kind]
+        modified = dt.datetime.fromtimestamp(record["modified"], UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        body = (
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<{root} xmlns="{CLOUDFRONT_NS}"><Id>{policy_id}</Id>'
+            f"<LastModifiedTime>{modified}</LastModifiedTime>{record['config']}</{root}>"
+        ).encode()
+        headers = [("Content-Type", "text/xml"), ("ETag", record["etag"])]
+        if status == 201:
+            headers.append(("Location", f"https://cloudfront.amazonaws.com/2020-05-31/{kind}/{policy_id}"))
+        return Response(status, body, headers)
+
+    def cf_record(self, key: tuple, kind: str, policy_id: str) -> dict:
+        record = self.cf_policies.get((key[0], kind), {}).get(policy_id)
+        if record is None:
+            raise AwsError(CLOUDFRONT_POLICIES[kind][2], f"The {kind.replace('-', ' ')} does not exist.", 404)
+        return record
+
+    def cf_check_etag(self, record: dict, environ: dict) -> None:
+        if environ.get("HTTP_IF_MATCH") != record["etag"]:
+            raise AwsError("PreconditionFailed", "The If-Match version is missing or not valid.", 412)
+
+    def cf_name(self, config: str) -> str:
+        m = re.search(r"<Name>([^<]*)</Name>", config)
+        return m.group(1) if m else ""
+
+    def create_cf_policy(self, key: tuple, body: Any, raw: bytes, kind: str, **_: Any) -> Response:
+        config = self.cf_config_xml(raw, CLOUDFRONT_POLICIES[kind][1])
+        policies = self.cf_policies.setdefault((key[0], kind), {})
+        name = self.cf_name(config)
+        if any(self.cf_name(r["config"]) == name for r in policies.values()):
+            root = CLOUDFRONT_POLICIES[kind][0]
+            raise AwsError(f"{root}AlreadyExists", f"A {kind.replace('-', ' ')} named {name} already exists.", 409)
+        policy_id = str(uuid.uuid4())
+        record = {"config": config, "etag": uuid.uuid4().hex[:14].upper(), "modified": time.time()}
+        policies[policy_id] = record
+        return self.cf_answer(kind, policy_id, record, 201)
+
+    def get_cf_policy(self, key: tuple, body: Any, id: str, kind: str, **_: Any) -> Response:
+        return self.cf_answer(kind, id, self.cf_record(key, kind, id))
+
+    def update_cf_policy(self, key: tuple, body: Any, raw: bytes, environ: dict, id: str, kind: str, **_: Any) -> Response:
+        record = self.cf_record(key, kind, id)
+        self.cf_check_etag(record, environ)
+        record.update(
+            config=self.cf_config_xml(raw, CLOUDFRONT_POLICIES[kind][1]),
+            etag=uuid.uuid4().hex[:14].upper(),
+            modified=time.time(),
+        )
+        return self.cf_answer(kind, id, record)
+
+    def delete_cf_policy(self, key: tuple, body: Any, environ: dict, id: str, kind: str, **_: Any) -> Response:
+        record = self.cf_record(key, kind, id)
+        self.cf_check_etag(record, environ)
+        del self.cf_policies[(key[0], kind)][id]
+        return Response(204, b"")
 
     # -- Application Auto Scaling: tags of scalable targets (moto drops them and lacks the tag APIs) --------
 

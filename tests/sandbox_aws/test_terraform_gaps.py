@@ -264,5 +264,92 @@ class RdsDefaultCaTest(unittest.TestCase):
         self.assertEqual(chosen["CACertificateIdentifier"], "rds-ca-ecc384-g1")
 
 
+class CloudFrontPoliciesTest(unittest.TestCase):
+    def setUp(self) -> None:
+        front.reset()
+        self.cf = front.client("cloudfront", REGION)
+
+    def cache_config(self, name: str, ttl: int) -> dict:
+        return {
+            "Name": name,
+            "MinTTL": 0,
+            "DefaultTTL": ttl,
+            "MaxTTL": ttl,
+            "ParametersInCacheKeyAndForwardedToOrigin": {
+                "EnableAcceptEncodingGzip": True,
+                "HeadersConfig": {"HeaderBehavior": "none"},
+                "CookiesConfig": {"CookieBehavior": "none"},
+                "QueryStringsConfig": {"QueryStringBehavior": "none"},
+            },
+        }
+
+    def test_a_cache_policy_round_trips_and_updates_and_deletes_only_with_the_current_etag(self) -> None:
+        created = self.cf.create_cache_policy(CachePolicyConfig=self.cache_config("platform-static", 86400))
+        policy_id, etag = created["CachePolicy"]["Id"], created["ETag"]
+        got = self.cf.get_cache_policy(Id=policy_id)
+        self.assertEqual(got["ETag"], etag)
+        config = got["CachePolicy"]["CachePolicyConfig"]
+        self.assertEqual((config["Name"], config["DefaultTTL"]), ("platform-static", 86400))
+        self.assertTrue(config["ParametersInCacheKeyAndForwardedToOrigin"]["EnableAcceptEncodingGzip"])
+
+        with self.assertRaises(ClientError) as ctx:
+            self.cf.update_cache_policy(Id=policy_id, IfMatch="stale", CachePolicyConfig=self.cache_config("platform-static", 60))
+        self.assertEqual(error_code(ctx), "PreconditionFailed")
+        updated = self.cf.update_cache_policy(Id=policy_id, IfMatch=etag, CachePolicyConfig=self.cache_config("platform-static", 60))
+        self.assertEqual(updated["CachePolicy"]["CachePolicyConfig"]["DefaultTTL"], 60)
+        self.assertNotEqual(updated["ETag"], etag)
+
+        self.cf.delete_cache_policy(Id=policy_id, IfMatch=updated["ETag"])
+        with self.assertRaises(ClientError) as ctx:
+            self.cf.get_cache_policy(Id=policy_id)
+        self.assertEqual(error_code(ctx), "NoSuchCachePolicy")
+
+    def test_origin_request_and_response_headers_policies_round_trip(self) -> None:
+        orp = self.cf.create_origin_request_policy(
+            OriginRequestPolicyConfig={
+                "Name": "platform-api",
+                "HeadersConfig": {"HeaderBehavior": "allViewer"},
+                "CookiesConfig": {"CookieBehavior": "all"},
+                "QueryStringsConfig": {"QueryStringBehavior": "all"},
+            }
+        )["OriginRequestPolicy"]
+        got = self.cf.get_origin_request_policy(Id=orp["Id"])["OriginRequestPolicy"]["OriginRequestPolicyConfig"]
+        self.assertEqual(got["HeadersConfig"]["HeaderBehavior"], "allViewer")
+        rhp = self.cf.create_response_headers_policy(
+            ResponseHeadersPolicyConfig={
+                "Name": "platform-security-headers",
+                "SecurityHeadersConfig": {
+                    "StrictTransportSecurity": {"Override": True, "AccessControlMaxAgeSec": 31536000, "IncludeSubdomains": True}
+                },
+            }
+        )["ResponseHeadersPolicy"]
+        got = self.cf.get_response_headers_policy(Id=rhp["Id"])["ResponseHeadersPolicy"]["ResponseHeadersPolicyConfig"]
+        self.assertEqual(got["SecurityHeadersConfig"]["StrictTransportSecurity"]["AccessControlMaxAgeSec"], 31536000)
+
+    def test_a_second_policy_of_the_same_name_is_refused(self) -> None:
+        self.cf.create_cache_policy(CachePolicyConfig=self.cache_config("dup", 1))
+        with self.assertRaises(ClientError) as ctx:
+            self.cf.create_cache_policy(CachePolicyConfig=self.cache_config("dup", 1))
+        self.assertEqual(error_code(ctx), "CachePolicyAlreadyExists")
+
+
+class Route53QueryLoggingTest(unittest.TestCase):
+    def setUp(self) -> None:
+        front.reset()
+        self.r53 = front.client("route53", REGION)
+        self.logs = front.client("logs", "us-east-1")
+
+    def test_the_log_group_arn_without_the_stream_wildcard_is_accepted_and_answered_back(self) -> None:
+        zone = self.r53.create_hosted_zone(Name="example.com", CallerReference="z1")["HostedZone"]["Id"].rsplit("/", 1)[-1]
+        self.logs.create_log_group(logGroupName="/aws/route53/example.com")
+        arn = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/route53/example.com"
+        config = self.r53.create_query_logging_config(HostedZoneId=zone, CloudWatchLogsLogGroupArn=arn)["QueryLoggingConfig"]
+        got = self.r53.get_query_logging_config(Id=config["Id"])["QueryLoggingConfig"]
+        self.assertEqual(got["CloudWatchLogsLogGroupArn"], arn)
+        with self.assertRaises(ClientError) as ctx:  # a group that does not exist is still refused
+            self.r53.create_query_logging_config(HostedZoneId=zone, CloudWatchLogsLogGroupArn=arn + "-missing")
+        self.assertEqual(error_code(ctx), "NoSuchCloudWatchLogsLogGroup")
+
+
 if __name__ == "__main__":
     unittest.main()
