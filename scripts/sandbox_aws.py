@@ -222,6 +222,7 @@ class SandboxFront:
         patch_moto_sqs()
         patch_moto_rds()
         patch_moto_route53()
+        patch_moto_cloudfront()
 
     # -- calling moto in-process ---------------------------------------------------------------------------
 
@@ -1829,6 +1830,31 @@ def patch_moto_rds() -> None:
     DBInstance.__init__ = init  # type: ignore[method-assign]
 
 
+def patch_moto_cloudfront() -> None:
+    """A distribution's default cache behaviour may target an origin group (failover); moto 5.2.5 only looks the
+    target up among the origins and refuses it with NoSuchOrigin."""
+    from moto.cloudfront.models import DistributionConfig
+
+    if getattr(DistributionConfig.__init__, "_sandbox", False):
+        return
+    moto_init = DistributionConfig.__init__
+
+    def init(self: Any, config: dict[str, Any]) -> None:
+        groups = {g.get("Id") for g in ((config.get("OriginGroups") or {}).get("Items") or [])}
+        origins = [o.get("Id") for o in ((config.get("Origins") or {}).get("Items") or []) if isinstance(o, dict)]
+        behaviour = config.get("DefaultCacheBehavior") or {}
+        target = behaviour.get("TargetOriginId")
+        if target in groups and target not in origins and origins:
+            behaviour["TargetOriginId"] = origins[0]  # passes moto's origin check, then put back
+            moto_init(self, config)
+            self.DefaultCacheBehavior.target_origin_id = target
+            return
+        moto_init(self, config)
+
+    init._sandbox = True  # type: ignore[attr-defined]
+    DistributionConfig.__init__ = init  # type: ignore[method-assign]
+
+
 class TerraformGaps:
     def __init__(self, front: SandboxFront) -> None:
         self.front = front
@@ -1892,6 +1918,8 @@ class TerraformGaps:
         }
         # (account, region) -> scalable target ARN -> tags
         self.autoscaling_tags: dict[tuple, dict[str, dict[str, str]]] = {}
+        # bucket -> x-amz-transition-default-minimum-object-size given with its lifecycle configuration
+        self.lifecycle_min_size: dict[str, str] = {}
         # (account, kind) -> policy id -> {"config": XML of the *Config element, "etag", "modified"}
         self.cf_policies: dict[tuple, dict[str, dict]] = {}
 
@@ -1905,6 +1933,7 @@ class TerraformGaps:
             self.apigw_deployments,
             self.autoscaling_tags,
             self.cf_policies,
+            self.lifecycle_min_size,
         ):
             store.clear()
 
@@ -1913,6 +1942,8 @@ class TerraformGaps:
         if target is not None:
             return lambda: self.call(target, environ, {}, errors="json")
         service = signing_service(environ)
+        if service == "s3" and "lifecycle" in urllib.parse.parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True):
+            return lambda: self.s3_lifecycle(environ)
         method = environ.get("REQUEST_METHOD", "GET")
         path = urllib.parse.unquote(environ.get("PATH_INFO", ""))
         for svc, m, rx, fn in self.routes:
@@ -1942,6 +1973,28 @@ class TerraformGaps:
                 return fn(key, body, query=query, environ=environ, raw=raw, **args)
         except AwsError as err:
             return error(err)
+
+    # -- S3 lifecycle: TransitionDefaultMinimumObjectSize ---------------------------------------------------
+    # S3 answers Put/GetBucketLifecycleConfiguration with x-amz-transition-default-minimum-object-size
+    # (all_storage_classes_128K unless the PUT asked otherwise). moto omits it, and the provider's waiter for
+    # aws_s3_bucket_lifecycle_configuration compares it with what it sent: 55 s per bucket instead of a moment.
+
+    def s3_lifecycle(self, environ: dict) -> Response:
+        method = environ.get("REQUEST_METHOD", "GET")
+        bucket = urllib.parse.unquote(environ.get("PATH_INFO", "")).strip("/").split("/", 1)[0]
+        raw = read_body(environ)
+        status, headers, out = self.front.call_moto(environ, raw)
+        header = "x-amz-transition-default-minimum-object-size"
+        with self.front.lock:
+            if method == "PUT" and status == 200:
+                self.lifecycle_min_size[bucket] = environ.get("HTTP_X_AMZ_TRANSITION_DEFAULT_MINIMUM_OBJECT_SIZE") or "all_storage_classes_128K"
+            elif method == "DELETE" and status < 300:
+                self.lifecycle_min_size.pop(bucket, None)
+            size = self.lifecycle_min_size.get(bucket, "all_storage_classes_128K")
+        answer = [(k, v) for k, v in headers.items() if k.lower() != header]
+        if method in ("GET", "PUT") and status == 200:
+            answer.append((header, size))
+        return Response(status, out, answer)
 
     # -- CloudFront cache, origin request and response headers policies (restXml, ETag / If-Match) ----------
 

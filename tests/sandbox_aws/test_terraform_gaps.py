@@ -333,6 +333,53 @@ class CloudFrontPoliciesTest(unittest.TestCase):
         self.assertEqual(error_code(ctx), "CachePolicyAlreadyExists")
 
 
+class CloudFrontOriginGroupTest(unittest.TestCase):
+    def setUp(self) -> None:
+        front.reset()
+        self.cf = front.client("cloudfront", REGION)
+
+    def origin(self, origin_id: str) -> dict:
+        return {
+            "Id": origin_id,
+            "DomainName": f"{origin_id}.example.com",
+            "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "https-only"},
+        }
+
+    def config(self, target: str) -> dict:
+        return {
+            "CallerReference": target,
+            "Comment": "failover",
+            "Enabled": True,
+            "Origins": {"Quantity": 2, "Items": [self.origin("primary"), self.origin("secondary")]},
+            "OriginGroups": {
+                "Quantity": 1,
+                "Items": [
+                    {
+                        "Id": "failover-group",
+                        "FailoverCriteria": {"StatusCodes": {"Quantity": 2, "Items": [502, 503]}},
+                        "Members": {"Quantity": 2, "Items": [{"OriginId": "primary"}, {"OriginId": "secondary"}]},
+                    }
+                ],
+            },
+            "DefaultCacheBehavior": {
+                "TargetOriginId": target,
+                "ViewerProtocolPolicy": "redirect-to-https",
+                "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6",
+            },
+        }
+
+    def test_the_default_behaviour_may_target_an_origin_group(self) -> None:
+        dist = self.cf.create_distribution(DistributionConfig=self.config("failover-group"))["Distribution"]
+        config = self.cf.get_distribution(Id=dist["Id"])["Distribution"]["DistributionConfig"]
+        self.assertEqual(config["DefaultCacheBehavior"]["TargetOriginId"], "failover-group")
+        self.assertEqual(config["OriginGroups"]["Items"][0]["Id"], "failover-group")
+
+    def test_an_unknown_target_is_still_refused(self) -> None:
+        with self.assertRaises(ClientError) as ctx:
+            self.cf.create_distribution(DistributionConfig=self.config("nowhere"))
+        self.assertEqual(error_code(ctx), "NoSuchOrigin")
+
+
 class Route53QueryLoggingTest(unittest.TestCase):
     def setUp(self) -> None:
         front.reset()
@@ -349,6 +396,28 @@ class Route53QueryLoggingTest(unittest.TestCase):
         with self.assertRaises(ClientError) as ctx:  # a group that does not exist is still refused
             self.r53.create_query_logging_config(HostedZoneId=zone, CloudWatchLogsLogGroupArn=arn + "-missing")
         self.assertEqual(error_code(ctx), "NoSuchCloudWatchLogsLogGroup")
+
+
+class S3LifecycleTest(unittest.TestCase):
+    def setUp(self) -> None:
+        front.reset()
+        self.s3 = front.client("s3", REGION)
+        self.s3.create_bucket(Bucket="logs")
+        self.rules = {"Rules": [{"ID": "expire", "Status": "Enabled", "Filter": {"Prefix": ""}, "Expiration": {"Days": 365}}]}
+
+    def test_the_default_minimum_object_size_is_answered_on_put_and_get(self) -> None:
+        put = self.s3.put_bucket_lifecycle_configuration(Bucket="logs", LifecycleConfiguration=self.rules)
+        self.assertEqual(put["TransitionDefaultMinimumObjectSize"], "all_storage_classes_128K")
+        got = self.s3.get_bucket_lifecycle_configuration(Bucket="logs")
+        self.assertEqual(got["TransitionDefaultMinimumObjectSize"], "all_storage_classes_128K")
+        self.assertEqual(got["Rules"][0]["ID"], "expire")
+
+    def test_a_size_asked_for_is_kept(self) -> None:
+        self.s3.put_bucket_lifecycle_configuration(
+            Bucket="logs", LifecycleConfiguration=self.rules, TransitionDefaultMinimumObjectSize="varies_by_storage_class"
+        )
+        got = self.s3.get_bucket_lifecycle_configuration(Bucket="logs")
+        self.assertEqual(got["TransitionDefaultMinimumObjectSize"], "varies_by_storage_class")
 
 
 if __name__ == "__main__":
