@@ -29,6 +29,13 @@ backends) behind a thin WSGI middleware that intercepts only what moto 5.2.5 lac
    repository exists there) and, after PD_SANDBOX_REPLICATION_DELAY seconds, into each destination region
    of the registry replication configuration. PutImage through the API replicates the same way.
    DescribeImageReplicationStatus is answered from that.
+4. What `terraform apply` of the bundled stacks (terraform/regions/*, terraform/global) waits on forever or
+   fails on with moto 5.2.5: AWS Backup selections, restore testing plans/selections and vault notifications;
+   X-Ray sampling rules (+ tags); API Gateway v2 deployments; Application Auto Scaling tags; CloudFront cache,
+   origin request and response headers policies (ETag/If-Match). Small patches of moto's models: SQS returns
+   RedriveAllowPolicy; new RDS instances get AWS's default CA rds-ca-rsa2048-g1; Route53 query logging takes
+   the log group ARN without ":*"; a CloudFront default behaviour may target an origin group; S3 lifecycle
+   answers carry x-amz-transition-default-minimum-object-size.
 
 Control endpoints (JSON in, JSON out), for tests:
   GET  /_sandbox/health
