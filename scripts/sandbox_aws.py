@@ -29,6 +29,13 @@ backends) behind a thin WSGI middleware that intercepts only what moto 5.2.5 lac
    repository exists there) and, after PD_SANDBOX_REPLICATION_DELAY seconds, into each destination region
    of the registry replication configuration. PutImage through the API replicates the same way.
    DescribeImageReplicationStatus is answered from that.
+4. What `terraform apply` of the bundled stacks (terraform/regions/*, terraform/global) waits on forever or
+   fails on with moto 5.2.5: AWS Backup selections, restore testing plans/selections and vault notifications;
+   X-Ray sampling rules (+ tags); API Gateway v2 deployments; Application Auto Scaling tags; CloudFront cache,
+   origin request and response headers policies (ETag/If-Match). Small patches of moto's models: SQS returns
+   RedriveAllowPolicy; new RDS instances get AWS's default CA rds-ca-rsa2048-g1; Route53 query logging takes
+   the log group ARN without ":*"; a CloudFront default behaviour may target an origin group; S3 lifecycle
+   answers carry x-amz-transition-default-minimum-object-size.
 
 Control endpoints (JSON in, JSON out), for tests:
   GET  /_sandbox/health
@@ -46,6 +53,7 @@ from __future__ import annotations
 import argparse
 import base64
 import datetime as dt
+import functools
 import gzip
 import io
 import json
@@ -166,7 +174,7 @@ class Response:
         self.headers = headers or []
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        reason = {200: "OK", 400: "Bad Request", 404: "Not Found", 409: "Conflict", 500: "Internal Server Error"}
+        reason = {200: "OK", 201: "Created", 204: "No Content", 400: "Bad Request", 404: "Not Found", 409: "Conflict", 500: "Internal Server Error"}
         headers = [(k, v) for k, v in self.headers if k.lower() != "content-length"]
         headers.append(("Content-Length", str(len(self.body))))
         start_response(f"{self.status} {reason.get(self.status, 'Status')}", headers)
@@ -217,6 +225,11 @@ class SandboxFront:
         self.cloudwatch = CloudWatchCbor(self)
         self.codedeploy = CodeDeploySim(self)
         self.ecr = EcrReplication(self)
+        self.gaps = TerraformGaps(self)
+        patch_moto_sqs()
+        patch_moto_rds()
+        patch_moto_route53()
+        patch_moto_cloudfront()
 
     # -- calling moto in-process ---------------------------------------------------------------------------
 
@@ -260,6 +273,7 @@ class SandboxFront:
         with self.lock:
             self.codedeploy.reset()
             self.ecr.reset()
+            self.gaps.reset()
 
     # -- WSGI ----------------------------------------------------------------------------------------------
 
@@ -288,6 +302,9 @@ class SandboxFront:
                 op = target.split(".", 1)[1]
                 if op in self.ecr.handlers:
                     return self.ecr.handle(op, environ)(environ, start_response)
+            gap = self.gaps.route(environ)
+            if gap is not None:
+                return gap()(environ, start_response)
         except Exception as exc:  # a bug here must not look like an AWS answer the SDK retries forever
             traceback.print_exc()
             return json_response({"__type": "SandboxInternalError", "message": f"sandbox_aws: {exc!r}"}, 400)(
@@ -1710,6 +1727,697 @@ class EcrReplication:
         with self.front.lock:
             self.paused = bool(payload.get("paused", True))
         return json_response({"ok": True, "paused": self.paused})
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 4. What `terraform apply` of the bundled stacks needs and moto 5.2.5 lacks
+#
+# Each route below is an API the hashicorp/aws provider (5.x) calls for a resource of terraform/ and moto
+# answers with 404/500 (the provider then retries until its create timeout) or stores without returning.
+# The answers carry the fields the provider reads back; state lives here, per (account, region).
+
+
+def signing_service(environ: dict) -> str:
+    m = re.search(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/", environ.get("HTTP_AUTHORIZATION", ""))
+    return m.group(1) if m else ""
+
+
+def rest_error(code: str, message: str, status: int = 400) -> Response:
+    """restJson1 error: the code in x-amzn-ErrorType and in the body."""
+    body = json.dumps({"__type": code, "message": message, "Message": message}).encode()
+    return Response(status, body, [("Content-Type", "application/json"), ("x-amzn-ErrorType", code)])
+
+
+def rest_json(obj: Any, status: int = 200) -> Response:
+    return json_response(obj, status)
+
+
+def now_iso() -> str:
+    return dt.datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+CLOUDFRONT_NS = "http://cloudfront.amazonaws.com/doc/2020-05-31/"
+# URL segment -> (root element of answers, config element, NoSuch* error code)
+CLOUDFRONT_POLICIES = {
+    "cache-policy": ("CachePolicy", "CachePolicyConfig", "NoSuchCachePolicy"),
+    "origin-request-policy": ("OriginRequestPolicy", "OriginRequestPolicyConfig", "NoSuchOriginRequestPolicy"),
+    "response-headers-policy": ("ResponseHeadersPolicy", "ResponseHeadersPolicyConfig", "NoSuchResponseHeadersPolicy"),
+}
+
+
+def cloudfront_error(code: str, message: str, status: int = 400) -> Response:
+    body = (
+        f'<?xml version="1.0"?>\n<ErrorResponse xmlns="{CLOUDFRONT_NS}"><Error><Type>Sender</Type>'
+        f"<Code>{code}</Code><Message>{xml_escape(message)}</Message></Error>"
+        f"<RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>"
+    ).encode()
+    return Response(status, body, [("Content-Type", "text/xml")])
+
+
+def xml_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def patch_moto_route53() -> None:
+    """Route53 CreateQueryLoggingConfig takes the log group ARN as aws_cloudwatch_log_group exports it (no ":*"
+    suffix, as in the provider's documented example); moto 5.2.5 only finds the group from "<arn>:*"."""
+    from moto.route53.models import Route53Backend
+
+    if getattr(Route53Backend.create_query_logging_config, "_sandbox", False):
+        return
+    moto_create = Route53Backend.create_query_logging_config
+
+    def create(self: Any, hosted_zone_id: str, log_group_arn: str) -> Any:
+        if not log_group_arn or log_group_arn.endswith(":*"):
+            return moto_create(self, hosted_zone_id, log_group_arn)
+        config = moto_create(self, hosted_zone_id, log_group_arn + ":*")
+        config.cloud_watch_logs_log_group_arn = log_group_arn  # answered back as it was given
+        return config
+
+    create._sandbox = True  # type: ignore[attr-defined]
+    Route53Backend.create_query_logging_config = create  # type: ignore[method-assign]
+
+
+def patch_moto_sqs() -> None:
+    """SQS RedriveAllowPolicy: moto 5.2.5 stores it (SetQueueAttributes) but never returns it, so the provider's
+    aws_sqs_queue_redrive_allow_policy waits for it until its create timeout. Make it a returned attribute."""
+    from moto.sqs.models import Queue
+
+    if "RedriveAllowPolicy" in Queue.BASE_ATTRIBUTES:
+        return
+    Queue.BASE_ATTRIBUTES = [*Queue.BASE_ATTRIBUTES, "RedriveAllowPolicy"]
+    Queue.redrive_allow_policy = None  # type: ignore[attr-defined]
+    moto_attributes = Queue.attributes.fget  # type: ignore[attr-defined]
+
+    def attributes(self: Any) -> dict[str, Any]:
+        result = moto_attributes(self)
+        if not result.get("RedriveAllowPolicy"):  # unset, or removed with ""
+            result.pop("RedriveAllowPolicy", None)
+        return result
+
+    Queue.attributes = property(attributes)  # type: ignore[method-assign,assignment]
+
+
+def patch_moto_rds() -> None:
+    """New RDS instances get AWS's current default CA, rds-ca-rsa2048-g1; moto 5.2.5 still hands out the retired
+    rds-ca-default, so an instance with ca_cert_identifier = "rds-ca-rsa2048-g1" is modified and rebooted right
+    after creation (about 2.5 minutes of provider waiters)."""
+    from moto.rds.models import DBInstance
+
+    if getattr(DBInstance.__init__, "_sandbox_default_ca", False):
+        return
+    moto_init = DBInstance.__init__
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        if not kwargs.get("ca_certificate_identifier"):
+            kwargs["ca_certificate_identifier"] = "rds-ca-rsa2048-g1"
+        moto_init(self, *args, **kwargs)
+
+    init._sandbox_default_ca = True  # type: ignore[attr-defined]
+    DBInstance.__init__ = init  # type: ignore[method-assign]
+
+
+def patch_moto_cloudfront() -> None:
+    """A distribution's default cache behaviour may target an origin group (failover); moto 5.2.5 only looks the
+    target up among the origins and refuses it with NoSuchOrigin."""
+    from moto.cloudfront.models import DistributionConfig
+
+    if getattr(DistributionConfig.__init__, "_sandbox", False):
+        return
+    moto_init = DistributionConfig.__init__
+
+    def init(self: Any, config: dict[str, Any]) -> None:
+        groups = {g.get("Id") for g in ((config.get("OriginGroups") or {}).get("Items") or [])}
+        origins = [o.get("Id") for o in ((config.get("Origins") or {}).get("Items") or []) if isinstance(o, dict)]
+        behaviour = config.get("DefaultCacheBehavior") or {}
+        target = behaviour.get("TargetOriginId")
+        if target in groups and target not in origins and origins:
+            behaviour["TargetOriginId"] = origins[0]  # passes moto's origin check, then put back
+            moto_init(self, config)
+            self.DefaultCacheBehavior.target_origin_id = target
+            return
+        moto_init(self, config)
+
+    init._sandbox = True  # type: ignore[attr-defined]
+    DistributionConfig.__init__ = init  # type: ignore[method-assign]
+
+
+class TerraformGaps:
+    def __init__(self, front: SandboxFront) -> None:
+        self.front = front
+        # (account, region) -> plan id -> selection id -> record
+        self.backup_selections: dict[tuple, dict[str, dict[str, dict]]] = {}
+        # (account, region) -> plan name -> record (with "selections": name -> record)
+        self.restore_testing_plans: dict[tuple, dict[str, dict]] = {}
+        # (account, region) -> vault name -> notification configuration
+        self.vault_notifications: dict[tuple, dict[str, dict]] = {}
+        # (account, region) -> rule name -> SamplingRuleRecord
+        self.sampling_rules: dict[tuple, dict[str, dict]] = {}
+        # (account, region) -> ARN -> tags (X-Ray)
+        self.xray_tags: dict[tuple, dict[str, dict[str, str]]] = {}
+        # (account, region) -> api id -> deployment id -> record
+        self.apigw_deployments: dict[tuple, dict[str, dict[str, dict]]] = {}
+        P = r"(?P<%s>[^/]+)"
+        self.routes: list[tuple[str, str, re.Pattern, Callable[..., Response]]] = [
+            ("backup", "PUT", r"/backup/plans/%s/selections/?" % (P % "plan"), self.create_backup_selection),
+            ("backup", "GET", r"/backup/plans/%s/selections/?" % (P % "plan"), self.list_backup_selections),
+            ("backup", "GET", r"/backup/plans/%s/selections/%s" % (P % "plan", P % "sel"), self.get_backup_selection),
+            ("backup", "DELETE", r"/backup/plans/%s/selections/%s" % (P % "plan", P % "sel"), self.delete_backup_selection),
+            ("backup", "PUT", r"/restore-testing/plans", self.create_restore_testing_plan),
+            ("backup", "GET", r"/restore-testing/plans/%s" % (P % "name"), self.get_restore_testing_plan),
+            ("backup", "PUT", r"/restore-testing/plans/%s" % (P % "name"), self.update_restore_testing_plan),
+            ("backup", "DELETE", r"/restore-testing/plans/%s" % (P % "name"), self.delete_restore_testing_plan),
+            ("backup", "PUT", r"/restore-testing/plans/%s/selections" % (P % "name"), self.create_restore_testing_selection),
+            ("backup", "GET", r"/restore-testing/plans/%s/selections/%s" % (P % "name", P % "sel"), self.get_restore_testing_selection),
+            ("backup", "PUT", r"/restore-testing/plans/%s/selections/%s" % (P % "name", P % "sel"), self.update_restore_testing_selection),
+            ("backup", "DELETE", r"/restore-testing/plans/%s/selections/%s" % (P % "name", P % "sel"), self.delete_restore_testing_selection),
+            ("backup", "PUT", r"/backup-vaults/%s/notification-configuration" % (P % "vault"), self.put_vault_notifications),
+            ("backup", "GET", r"/backup-vaults/%s/notification-configuration" % (P % "vault"), self.get_vault_notifications),
+            ("backup", "DELETE", r"/backup-vaults/%s/notification-configuration" % (P % "vault"), self.delete_vault_notifications),
+            ("xray", "POST", r"/CreateSamplingRule", self.create_sampling_rule),
+            ("xray", "POST", r"/GetSamplingRules", self.get_sampling_rules),
+            ("xray", "POST", r"/UpdateSamplingRule", self.update_sampling_rule),
+            ("xray", "POST", r"/DeleteSamplingRule", self.delete_sampling_rule),
+            ("xray", "POST", r"/ListTagsForResource", self.xray_list_tags),
+            ("xray", "POST", r"/TagResource", self.xray_tag),
+            ("xray", "POST", r"/UntagResource", self.xray_untag),
+            ("apigateway", "POST", r"/v2/apis/%s/deployments" % (P % "api"), self.create_apigw_deployment),
+            ("apigateway", "GET", r"/v2/apis/%s/deployments" % (P % "api"), self.list_apigw_deployments),
+            ("apigateway", "GET", r"/v2/apis/%s/deployments/%s" % (P % "api", P % "dep"), self.get_apigw_deployment),
+            ("apigateway", "PATCH", r"/v2/apis/%s/deployments/%s" % (P % "api", P % "dep"), self.update_apigw_deployment),
+            ("apigateway", "DELETE", r"/v2/apis/%s/deployments/%s" % (P % "api", P % "dep"), self.delete_apigw_deployment),
+        ]
+        for kind in CLOUDFRONT_POLICIES:
+            base = f"/2020-05-31/{kind}"
+            self.routes += [
+                ("cloudfront", "POST", base, functools.partial(self.create_cf_policy, kind=kind)),
+                ("cloudfront", "GET", base + "/" + P % "id", functools.partial(self.get_cf_policy, kind=kind)),
+                ("cloudfront", "PUT", base + "/" + P % "id", functools.partial(self.update_cf_policy, kind=kind)),
+                ("cloudfront", "DELETE", base + "/" + P % "id", functools.partial(self.delete_cf_policy, kind=kind)),
+            ]
+        self.routes = [(svc, m, re.compile(rx + "$"), fn) for svc, m, rx, fn in self.routes]  # type: ignore[misc]
+        # awsJson services, by X-Amz-Target
+        self.targets: dict[str, Callable[..., Response]] = {
+            "AnyScaleFrontendService.RegisterScalableTarget": self.register_scalable_target,
+            "AnyScaleFrontendService.ListTagsForResource": self.autoscaling_list_tags,
+            "AnyScaleFrontendService.TagResource": self.autoscaling_tag,
+            "AnyScaleFrontendService.UntagResource": self.autoscaling_untag,
+        }
+        # (account, region) -> scalable target ARN -> tags
+        self.autoscaling_tags: dict[tuple, dict[str, dict[str, str]]] = {}
+        # bucket -> x-amz-transition-default-minimum-object-size given with its lifecycle configuration
+        self.lifecycle_min_size: dict[str, str] = {}
+        # (account, kind) -> policy id -> {"config": XML of the *Config element, "etag", "modified"}
+        self.cf_policies: dict[tuple, dict[str, dict]] = {}
+
+    def reset(self) -> None:
+        for store in (
+            self.backup_selections,
+            self.restore_testing_plans,
+            self.vault_notifications,
+            self.sampling_rules,
+            self.xray_tags,
+            self.apigw_deployments,
+            self.autoscaling_tags,
+            self.cf_policies,
+            self.lifecycle_min_size,
+        ):
+            store.clear()
+
+    def route(self, environ: dict) -> Callable[[], Response] | None:
+        target = self.targets.get(environ.get("HTTP_X_AMZ_TARGET", ""))
+        if target is not None:
+            return lambda: self.call(target, environ, {}, errors="json")
+        service = signing_service(environ)
+        if service == "s3" and "lifecycle" in urllib.parse.parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True):
+            return lambda: self.s3_lifecycle(environ)
+        method = environ.get("REQUEST_METHOD", "GET")
+        path = urllib.parse.unquote(environ.get("PATH_INFO", ""))
+        for svc, m, rx, fn in self.routes:
+            match = rx.match(path)
+            if svc == service and m == method and match:
+                errors = "xml" if service == "cloudfront" else "rest"
+                return lambda fn=fn, match=match: self.call(fn, environ, match.groupdict(), errors)
+        return None
+
+    def call(self, fn: Callable[..., Response], environ: dict, args: dict, errors: str = "rest") -> Response:
+        raw = read_body(environ)
+        error = {
+            "json": aws_json_error,
+            "rest": lambda e: rest_error(e.code, e.message, e.status),
+            "xml": lambda e: cloudfront_error(e.code, e.message, e.status),
+        }[errors]
+        body: Any = {}
+        if errors != "xml" and raw.strip():
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                return error(AwsError("SerializationException", "request body is not JSON"))
+        key = (account_from_environ(environ), region_from_environ(environ))
+        query = dict(urllib.parse.parse_qsl(environ.get("QUERY_STRING", "")))
+        try:
+            with self.front.lock:
+                return fn(key, body, query=query, environ=environ, raw=raw, **args)
+        except AwsError as err:
+            return error(err)
+
+    # -- S3 lifecycle: TransitionDefaultMinimumObjectSize ---------------------------------------------------
+    # S3 answers Put/GetBucketLifecycleConfiguration with x-amz-transition-default-minimum-object-size
+    # (all_storage_classes_128K unless the PUT asked otherwise). moto omits it, and the provider's waiter for
+    # aws_s3_bucket_lifecycle_configuration compares it with what it sent: 55 s per bucket instead of a moment.
+
+    def s3_lifecycle(self, environ: dict) -> Response:
+        method = environ.get("REQUEST_METHOD", "GET")
+        bucket = urllib.parse.unquote(environ.get("PATH_INFO", "")).strip("/").split("/", 1)[0]
+        raw = read_body(environ)
+        status, headers, out = self.front.call_moto(environ, raw)
+        header = "x-amz-transition-default-minimum-object-size"
+        with self.front.lock:
+            if method == "PUT" and status == 200:
+                self.lifecycle_min_size[bucket] = environ.get("HTTP_X_AMZ_TRANSITION_DEFAULT_MINIMUM_OBJECT_SIZE") or "all_storage_classes_128K"
+            elif method == "DELETE" and status < 300:
+                self.lifecycle_min_size.pop(bucket, None)
+            size = self.lifecycle_min_size.get(bucket, "all_storage_classes_128K")
+        answer = [(k, v) for k, v in headers.items() if k.lower() != header]
+        if method in ("GET", "PUT") and status == 200:
+            answer.append((header, size))
+        return Response(status, out, answer)
+
+    # -- CloudFront cache, origin request and response headers policies (restXml, ETag / If-Match) ----------
+
+    def cf_config_xml(self, raw: bytes, config_tag: str) -> str:
+        text = raw.decode("utf-8", "replace")
+        m = re.search(rf"<{config_tag}(\s[^>]*)?>.*</{config_tag}>", text, re.S)
+        if not m:
+            raise AwsError("MalformedXML", f"the request body is not a {config_tag}")
+        return re.sub(rf"^<{config_tag}(\s[^>]*)?>", f"<{config_tag}>", m.group(0))
+
+    def cf_answer(self, kind: str, policy_id: str, record: dict, status: int = 200) -> Response:
+        root, _, _ = CLOUDFRONT_POLICIES[kind]
+        modified = dt.datetime.fromtimestamp(record["modified"], UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        body = (
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<{root} xmlns="{CLOUDFRONT_NS}"><Id>{policy_id}</Id>'
+            f"<LastModifiedTime>{modified}</LastModifiedTime>{record['config']}</{root}>"
+        ).encode()
+        headers = [("Content-Type", "text/xml"), ("ETag", record["etag"])]
+        if status == 201:
+            headers.append(("Location", f"https://cloudfront.amazonaws.com/2020-05-31/{kind}/{policy_id}"))
+        return Response(status, body, headers)
+
+    def cf_record(self, key: tuple, kind: str, policy_id: str) -> dict:
+        record = self.cf_policies.get((key[0], kind), {}).get(policy_id)
+        if record is None:
+            raise AwsError(CLOUDFRONT_POLICIES[kind][2], f"The {kind.replace('-', ' ')} does not exist.", 404)
+        return record
+
+    def cf_check_etag(self, record: dict, environ: dict) -> None:
+        if environ.get("HTTP_IF_MATCH") != record["etag"]:
+            raise AwsError("PreconditionFailed", "The If-Match version is missing or not valid.", 412)
+
+    def cf_name(self, config: str) -> str:
+        m = re.search(r"<Name>([^<]*)</Name>", config)
+        return m.group(1) if m else ""
+
+    def create_cf_policy(self, key: tuple, body: Any, raw: bytes, kind: str, **_: Any) -> Response:
+        config = self.cf_config_xml(raw, CLOUDFRONT_POLICIES[kind][1])
+        policies = self.cf_policies.setdefault((key[0], kind), {})
+        name = self.cf_name(config)
+        if any(self.cf_name(r["config"]) == name for r in policies.values()):
+            root = CLOUDFRONT_POLICIES[kind][0]
+            raise AwsError(f"{root}AlreadyExists", f"A {kind.replace('-', ' ')} named {name} already exists.", 409)
+        policy_id = str(uuid.uuid4())
+        record = {"config": config, "etag": uuid.uuid4().hex[:14].upper(), "modified": time.time()}
+        policies[policy_id] = record
+        return self.cf_answer(kind, policy_id, record, 201)
+
+    def get_cf_policy(self, key: tuple, body: Any, id: str, kind: str, **_: Any) -> Response:
+        return self.cf_answer(kind, id, self.cf_record(key, kind, id))
+
+    def update_cf_policy(self, key: tuple, body: Any, raw: bytes, environ: dict, id: str, kind: str, **_: Any) -> Response:
+        record = self.cf_record(key, kind, id)
+        self.cf_check_etag(record, environ)
+        record.update(
+            config=self.cf_config_xml(raw, CLOUDFRONT_POLICIES[kind][1]),
+            etag=uuid.uuid4().hex[:14].upper(),
+            modified=time.time(),
+        )
+        return self.cf_answer(kind, id, record)
+
+    def delete_cf_policy(self, key: tuple, body: Any, environ: dict, id: str, kind: str, **_: Any) -> Response:
+        record = self.cf_record(key, kind, id)
+        self.cf_check_etag(record, environ)
+        del self.cf_policies[(key[0], kind)][id]
+        return Response(204, b"")
+
+    # -- Application Auto Scaling: tags of scalable targets (moto drops them and lacks the tag APIs) --------
+
+    def register_scalable_target(self, key: tuple, body: dict, environ: dict, raw: bytes, **_: Any) -> Response:
+        status, headers, out = self.front.call_moto(environ, raw)
+        if status == 200 and body.get("Tags"):
+            arn = (json.loads(out or b"{}") or {}).get("ScalableTargetARN")
+            if arn:
+                self.autoscaling_tags.setdefault(key, {}).setdefault(arn, {}).update(body["Tags"])
+        return Response(status, out, list(headers.items()))
+
+    def autoscaling_list_tags(self, key: tuple, body: dict, **_: Any) -> Response:
+        return aws_json({"Tags": self.autoscaling_tags.get(key, {}).get(body.get("ResourceARN", ""), {})})
+
+    def autoscaling_tag(self, key: tuple, body: dict, **_: Any) -> Response:
+        self.autoscaling_tags.setdefault(key, {}).setdefault(body.get("ResourceARN", ""), {}).update(body.get("Tags") or {})
+        return aws_json({})
+
+    def autoscaling_untag(self, key: tuple, body: dict, **_: Any) -> Response:
+        tags = self.autoscaling_tags.get(key, {}).get(body.get("ResourceARN", ""), {})
+        for k in body.get("TagKeys") or []:
+            tags.pop(k, None)
+        return aws_json({})
+
+    # -- AWS Backup: selections of a backup plan ----------------------------------------------------------
+
+    def backup_backend(self, key: tuple) -> Any:
+        from moto.backup.models import backup_backends
+
+        return backup_backends[key[0]][key[1]]
+
+    def plan_selections(self, key: tuple, plan: str) -> dict[str, dict]:
+        if plan not in self.backup_backend(key).plans:
+            raise AwsError("ResourceNotFoundException", f"Failed reading backup plan {plan}", 404)
+        return self.backup_selections.setdefault(key, {}).setdefault(plan, {})
+
+    def create_backup_selection(self, key: tuple, body: dict, plan: str, **_: Any) -> Response:
+        selections = self.plan_selections(key, plan)
+        selection = body.get("BackupSelection") or {}
+        for required in ("SelectionName", "IamRoleArn"):
+            if not selection.get(required):
+                raise AwsError("InvalidParameterValueException", f"BackupSelection.{required} is required")
+        if any(s["BackupSelection"]["SelectionName"] == selection["SelectionName"] for s in selections.values()):
+            raise AwsError("AlreadyExistsException", f"Selection {selection['SelectionName']} already exists")
+        # AWS fills in the condition lists that were left out.
+        conditions = selection.setdefault("Conditions", {})
+        for kind in ("StringEquals", "StringLike", "StringNotEquals", "StringNotLike"):
+            conditions.setdefault(kind, [])
+        selection.setdefault("ListOfTags", [])
+        selection.setdefault("NotResources", [])
+        selection.setdefault("Resources", [])
+        record = {
+            "BackupPlanId": plan,
+            "BackupSelection": selection,
+            "CreationDate": time.time(),
+            "CreatorRequestId": body.get("CreatorRequestId"),
+            "SelectionId": str(uuid.uuid4()),
+        }
+        selections[record["SelectionId"]] = record
+        return rest_json({k: record[k] for k in ("BackupPlanId", "CreationDate", "SelectionId")})
+
+    def get_backup_selection(self, key: tuple, body: dict, plan: str, sel: str, **_: Any) -> Response:
+        record = self.plan_selections(key, plan).get(sel)
+        if record is None:
+            raise AwsError("ResourceNotFoundException", f"Failed reading backup selection {sel} of plan {plan}", 404)
+        return rest_json({k: v for k, v in record.items() if v is not None})
+
+    def delete_backup_selection(self, key: tuple, body: dict, plan: str, sel: str, **_: Any) -> Response:
+        if self.plan_selections(key, plan).pop(sel, None) is None:
+            raise AwsError("ResourceNotFoundException", f"Failed reading backup selection {sel} of plan {plan}", 404)
+        return Response(200, b"")
+
+    def list_backup_selections(self, key: tuple, body: dict, plan: str, **_: Any) -> Response:
+        items = [
+            {
+                "BackupPlanId": r["BackupPlanId"],
+                "CreationDate": r["CreationDate"],
+                "CreatorRequestId": r["CreatorRequestId"],
+                "IamRoleArn": r["BackupSelection"]["IamRoleArn"],
+                "SelectionId": r["SelectionId"],
+                "SelectionName": r["BackupSelection"]["SelectionName"],
+            }
+            for r in self.plan_selections(key, plan).values()
+        ]
+        return rest_json({"BackupSelectionsList": items})
+
+    # -- AWS Backup: restore testing plans and selections --------------------------------------------------
+
+    def testing_plan(self, key: tuple, name: str) -> dict:
+        plan = self.restore_testing_plans.get(key, {}).get(name)
+        if plan is None:
+            raise AwsError("ResourceNotFoundException", f"Restore testing plan {name} not found", 404)
+        return plan
+
+    def create_restore_testing_plan(self, key: tuple, body: dict, **_: Any) -> Response:
+        spec = dict(body.get("RestoreTestingPlan") or {})
+        name = spec.get("RestoreTestingPlanName")
+        if not name or not re.fullmatch(r"[a-zA-Z0-9_]{1,50}", name):
+            raise AwsError("ValidationException", "RestoreTestingPlanName must be 1-50 letters, digits or underscores")
+        plans = self.restore_testing_plans.setdefault(key, {})
+        if name in plans:
+            raise AwsError("AlreadyExistsException", f"Restore testing plan {name} already exists", 409)
+        arn = f"arn:aws:backup:{key[1]}:{key[0]}:restore-testing-plan:{name}-{uuid.uuid4().hex[:6]}"
+        spec.update(
+            RestoreTestingPlanArn=arn,
+            CreationTime=time.time(),
+            CreatorRequestId=body.get("CreatorRequestId"),
+        )
+        spec.setdefault("ScheduleExpressionTimezone", "Etc/UTC")
+        plans[name] = {"plan": spec, "selections": {}}
+        if body.get("Tags"):
+            self.backup_backend(key).tag_resource(arn, body["Tags"])
+        return rest_json({k: spec[k] for k in ("CreationTime", "RestoreTestingPlanArn", "RestoreTestingPlanName")})
+
+    def get_restore_testing_plan(self, key: tuple, body: dict, name: str, **_: Any) -> Response:
+        plan = self.testing_plan(key, name)["plan"]
+        return rest_json({"RestoreTestingPlan": {k: v for k, v in plan.items() if v is not None}})
+
+    def update_restore_testing_plan(self, key: tuple, body: dict, name: str, **_: Any) -> Response:
+        plan = self.testing_plan(key, name)["plan"]
+        update = body.get("RestoreTestingPlan") or {}
+        for field, value in update.items():
+            if isinstance(value, dict) and isinstance(plan.get(field), dict):
+                plan[field] = {**plan[field], **value}
+            else:
+                plan[field] = value
+        plan["LastUpdateTime"] = time.time()
+        out = {k: plan[k] for k in ("CreationTime", "RestoreTestingPlanArn", "RestoreTestingPlanName")}
+        out["UpdateTime"] = plan["LastUpdateTime"]
+        return rest_json(out)
+
+    def delete_restore_testing_plan(self, key: tuple, body: dict, name: str, **_: Any) -> Response:
+        entry = self.testing_plan(key, name)
+        if entry["selections"]:
+            raise AwsError("InvalidRequestException", "Delete the restore testing selections of the plan first")
+        del self.restore_testing_plans[key][name]
+        return Response(204, b"")
+
+    def create_restore_testing_selection(self, key: tuple, body: dict, name: str, **_: Any) -> Response:
+        entry = self.testing_plan(key, name)
+        spec = dict(body.get("RestoreTestingSelection") or {})
+        sel = spec.get("RestoreTestingSelectionName")
+        if not sel:
+            raise AwsError("ValidationException", "RestoreTestingSelectionName is required")
+        if sel in entry["selections"]:
+            raise AwsError("AlreadyExistsException", f"Restore testing selection {sel} already exists", 409)
+        spec.update(
+            RestoreTestingPlanName=name,
+            CreationTime=time.time(),
+            CreatorRequestId=body.get("CreatorRequestId"),
+        )
+        spec.setdefault("ValidationWindowHours", 0)
+        entry["selections"][sel] = spec
+        return rest_json(
+            {
+                "CreationTime": spec["CreationTime"],
+                "RestoreTestingPlanArn": entry["plan"]["RestoreTestingPlanArn"],
+                "RestoreTestingPlanName": name,
+                "RestoreTestingSelectionName": sel,
+            }
+        )
+
+    def testing_selection(self, key: tuple, name: str, sel: str) -> dict:
+        spec = self.testing_plan(key, name)["selections"].get(sel)
+        if spec is None:
+            raise AwsError("ResourceNotFoundException", f"Restore testing selection {sel} not found", 404)
+        return spec
+
+    def get_restore_testing_selection(self, key: tuple, body: dict, name: str, sel: str, **_: Any) -> Response:
+        spec = self.testing_selection(key, name, sel)
+        return rest_json({"RestoreTestingSelection": {k: v for k, v in spec.items() if v is not None}})
+
+    def update_restore_testing_selection(self, key: tuple, body: dict, name: str, sel: str, **_: Any) -> Response:
+        spec = self.testing_selection(key, name, sel)
+        spec.update(body.get("RestoreTestingSelection") or {})
+        spec["UpdateTime"] = time.time()
+        plan = self.testing_plan(key, name)["plan"]
+        return rest_json(
+            {
+                "CreationTime": spec["CreationTime"],
+                "RestoreTestingPlanArn": plan["RestoreTestingPlanArn"],
+                "RestoreTestingPlanName": name,
+                "RestoreTestingSelectionName": sel,
+                "UpdateTime": spec["UpdateTime"],
+            }
+        )
+
+    def delete_restore_testing_selection(self, key: tuple, body: dict, name: str, sel: str, **_: Any) -> Response:
+        self.testing_selection(key, name, sel)
+        del self.restore_testing_plans[key][name]["selections"][sel]
+        return Response(204, b"")
+
+    # -- AWS Backup: vault notifications -------------------------------------------------------------------
+
+    def vault(self, key: tuple, name: str) -> Any:
+        vault = self.backup_backend(key).vaults.get(name)
+        if vault is None:
+            raise AwsError("ResourceNotFoundException", f"Backup vault {name} not found", 404)
+        return vault
+
+    def put_vault_notifications(self, key: tuple, body: dict, vault: str, **_: Any) -> Response:
+        v = self.vault(key, vault)
+        if not body.get("SNSTopicArn") or not body.get("BackupVaultEvents"):
+            raise AwsError("InvalidParameterValueException", "SNSTopicArn and BackupVaultEvents are required")
+        self.vault_notifications.setdefault(key, {})[vault] = {
+            "BackupVaultArn": getattr(v, "backup_vault_arn", None) or f"arn:aws:backup:{key[1]}:{key[0]}:backup-vault:{vault}",
+            "BackupVaultEvents": list(body["BackupVaultEvents"]),
+            "BackupVaultName": vault,
+            "SNSTopicArn": body["SNSTopicArn"],
+        }
+        return Response(200, b"")
+
+    def get_vault_notifications(self, key: tuple, body: dict, vault: str, **_: Any) -> Response:
+        self.vault(key, vault)
+        config = self.vault_notifications.get(key, {}).get(vault)
+        if config is None:
+            raise AwsError("ResourceNotFoundException", f"Backup vault {vault} has no notification configuration", 404)
+        return rest_json(config)
+
+    def delete_vault_notifications(self, key: tuple, body: dict, vault: str, **_: Any) -> Response:
+        self.vault(key, vault)
+        self.vault_notifications.get(key, {}).pop(vault, None)
+        return Response(200, b"")
+
+    # -- X-Ray sampling rules ------------------------------------------------------------------------------
+
+    SAMPLING_RULE_FIELDS = (
+        "RuleName", "RuleARN", "ResourceARN", "Priority", "FixedRate", "ReservoirSize", "ServiceName",
+        "ServiceType", "Host", "HTTPMethod", "URLPath", "Version", "Attributes",
+    )
+
+    def rules(self, key: tuple) -> dict[str, dict]:
+        rules = self.sampling_rules.setdefault(key, {})
+        if "Default" not in rules:  # every account has it; it cannot be deleted
+            rules["Default"] = self.rule_record(
+                key,
+                {"RuleName": "Default", "ResourceARN": "*", "Priority": 10000, "FixedRate": 0.05, "ReservoirSize": 1,
+                 "ServiceName": "*", "ServiceType": "*", "Host": "*", "HTTPMethod": "*", "URLPath": "*", "Version": 1},
+                0.0,
+            )
+        return rules
+
+    def rule_record(self, key: tuple, rule: dict, at: float) -> dict:
+        rule = {k: v for k, v in rule.items() if k in self.SAMPLING_RULE_FIELDS}
+        rule.setdefault("Attributes", {})
+        rule["RuleARN"] = f"arn:aws:xray:{key[1]}:{key[0]}:sampling-rule/{rule['RuleName']}"
+        return {"SamplingRule": rule, "CreatedAt": at, "ModifiedAt": at}
+
+    def find_rule(self, key: tuple, body: dict) -> dict:
+        rules = self.rules(key)
+        name = body.get("RuleName") or (body.get("RuleARN") or "").rsplit("/", 1)[-1]
+        if name not in rules:
+            raise AwsError("InvalidRequestException", f"Sampling rule {name} does not exist")
+        return rules[name]
+
+    def create_sampling_rule(self, key: tuple, body: dict, **_: Any) -> Response:
+        rule = body.get("SamplingRule") or {}
+        missing = [f for f in ("RuleName", "ResourceARN", "Priority", "FixedRate", "ReservoirSize", "ServiceName",
+                               "ServiceType", "Host", "HTTPMethod", "URLPath", "Version") if f not in rule]
+        if missing:
+            raise AwsError("InvalidRequestException", f"SamplingRule misses {', '.join(missing)}")
+        rules = self.rules(key)
+        if rule["RuleName"] in rules:
+            raise AwsError("InvalidRequestException", f"Sampling rule {rule['RuleName']} already exists")
+        record = self.rule_record(key, rule, time.time())
+        rules[rule["RuleName"]] = record
+        tags = self.xray_tags.setdefault(key, {}).setdefault(record["SamplingRule"]["RuleARN"], {})
+        tags.update({t["Key"]: t["Value"] for t in body.get("Tags") or []})
+        return rest_json({"SamplingRuleRecord": record})
+
+    def get_sampling_rules(self, key: tuple, body: dict, **_: Any) -> Response:
+        return rest_json({"SamplingRuleRecords": list(self.rules(key).values())})
+
+    def update_sampling_rule(self, key: tuple, body: dict, **_: Any) -> Response:
+        update = body.get("SamplingRuleUpdate") or {}
+        record = self.find_rule(key, update)
+        rule = record["SamplingRule"]
+        for field, value in update.items():
+            if field in self.SAMPLING_RULE_FIELDS and field not in ("RuleName", "RuleARN", "Version"):
+                rule[field] = value
+        record["ModifiedAt"] = time.time()
+        return rest_json({"SamplingRuleRecord": record})
+
+    def delete_sampling_rule(self, key: tuple, body: dict, **_: Any) -> Response:
+        record = self.find_rule(key, body)
+        if record["SamplingRule"]["RuleName"] == "Default":
+            raise AwsError("InvalidRequestException", "The Default sampling rule cannot be deleted")
+        del self.sampling_rules[key][record["SamplingRule"]["RuleName"]]
+        self.xray_tags.get(key, {}).pop(record["SamplingRule"]["RuleARN"], None)
+        return rest_json({"SamplingRuleRecord": record})
+
+    def xray_list_tags(self, key: tuple, body: dict, **_: Any) -> Response:
+        tags = self.xray_tags.get(key, {}).get(body.get("ResourceARN", ""), {})
+        return rest_json({"Tags": [{"Key": k, "Value": v} for k, v in sorted(tags.items())]})
+
+    def xray_tag(self, key: tuple, body: dict, **_: Any) -> Response:
+        tags = self.xray_tags.setdefault(key, {}).setdefault(body.get("ResourceARN", ""), {})
+        tags.update({t["Key"]: t["Value"] for t in body.get("Tags") or []})
+        return rest_json({})
+
+    def xray_untag(self, key: tuple, body: dict, **_: Any) -> Response:
+        tags = self.xray_tags.get(key, {}).get(body.get("ResourceARN", ""), {})
+        for k in body.get("TagKeys") or []:
+            tags.pop(k, None)
+        return rest_json({})
+
+    # -- API Gateway v2 deployments ------------------------------------------------------------------------
+
+    def api_deployments(self, key: tuple, api: str) -> dict[str, dict]:
+        from moto.apigatewayv2.models import apigatewayv2_backends
+
+        if api not in apigatewayv2_backends[key[0]][key[1]].apis:
+            raise AwsError("NotFoundException", f"Invalid API identifier specified {key[0]}:{api}", 404)
+        return self.apigw_deployments.setdefault(key, {}).setdefault(api, {})
+
+    def create_apigw_deployment(self, key: tuple, body: dict, api: str, **_: Any) -> Response:
+        deployments = self.api_deployments(key, api)
+        record = {
+            "autoDeployed": False,
+            "createdDate": now_iso(),
+            "deploymentId": uuid.uuid4().hex[:6],
+            "deploymentStatus": "DEPLOYED",
+        }
+        if body.get("description") is not None:
+            record["description"] = body["description"]
+        deployments[record["deploymentId"]] = record
+        return rest_json(record, 201)
+
+    def apigw_deployment(self, key: tuple, api: str, dep: str) -> dict:
+        record = self.api_deployments(key, api).get(dep)
+        if record is None:
+            raise AwsError("NotFoundException", f"Invalid Deployment identifier specified {key[0]}:{api}:{dep}", 404)
+        return record
+
+    def get_apigw_deployment(self, key: tuple, body: dict, api: str, dep: str, **_: Any) -> Response:
+        return rest_json(self.apigw_deployment(key, api, dep))
+
+    def list_apigw_deployments(self, key: tuple, body: dict, api: str, **_: Any) -> Response:
+        return rest_json({"items": list(self.api_deployments(key, api).values())})
+
+    def update_apigw_deployment(self, key: tuple, body: dict, api: str, dep: str, **_: Any) -> Response:
+        record = self.apigw_deployment(key, api, dep)
+        if "description" in body:
+            record["description"] = body["description"]
+        return rest_json(record)
+
+    def delete_apigw_deployment(self, key: tuple, body: dict, api: str, dep: str, **_: Any) -> Response:
+        self.apigw_deployment(key, api, dep)
+        del self.apigw_deployments[key][api][dep]
+        return Response(204, b"")
 
 
 # ---------------------------------------------------------------------------------------------------------
