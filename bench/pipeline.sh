@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Whole-pipeline benchmark on the local sandbox: one `platform-deploy deploy` of the example service
-# onto a two-region platform (the end-to-end test's fixture stacks), recording wall time per run and
-# the tool's own CPU time (its process only, not terraform's or the Docker daemon's).
+# onto a lean two-region platform (bench/pipeline-platform: ECR, VPC, ALB, ECS, CodeDeploy, alarms;
+# the bundled stacks add minutes of provider waits that would drown the tool's own cost), recording wall
+# time per run and the tool's own CPU time (its process only, not terraform's or the Docker daemon's).
 #   eval "$(scripts/sandbox up)"; bench/pipeline.sh [RUNS]
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -15,7 +16,7 @@ examples/shop/service/build.sh >/dev/null
 for ((i = 1; i <= runs; i++)); do
   work=$(mktemp -d)
   name="bench$$x$i"
-  cp -r tests/fixtures/e2e "$work/stacks"
+  cp -r bench/pipeline-platform "$work/stacks"
   for s in ecr regions/us-east-1 regions/eu-west-1; do echo "name = \"$name\"" >"$work/stacks/$s/name.auto.tfvars"; done
   cat >"$work/platform.toml" <<TOML
 [project]

@@ -11,7 +11,8 @@
 //! fixed, account-wide names (the GitHub OIDC provider, `platform-*`).
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use aws_config::BehaviorVersion;
 use aws_sdk_codedeploy::types::DeploymentStatus;
@@ -145,8 +146,107 @@ async fn config(region: &str) -> aws_config::SdkConfig {
         .await
 }
 
+/// The deployments of a group, optionally only those with the given statuses.
+async fn deployments(
+    region: &str,
+    group: &(String, String),
+    statuses: &[DeploymentStatus],
+) -> Vec<String> {
+    let client = aws_sdk_codedeploy::Client::new(&config(region).await);
+    let mut req = client
+        .list_deployments()
+        .application_name(&group.0)
+        .deployment_group_name(&group.1);
+    for s in statuses {
+        req = req.include_only_statuses(s.clone());
+    }
+    req.send().await.unwrap().deployments.unwrap_or_default()
+}
+
+const ACTIVE: [DeploymentStatus; 4] = [
+    DeploymentStatus::Created,
+    DeploymentStatus::Queued,
+    DeploymentStatus::InProgress,
+    DeploymentStatus::Ready,
+];
+
+/// Waits until the group shifts traffic in `region` (its canary is running).
+async fn wait_for_canary(region: &str, group: &(String, String), child: &mut Child) {
+    let started = Instant::now();
+    while deployments(region, group, &[DeploymentStatus::InProgress])
+        .await
+        .is_empty()
+    {
+        if let Some(status) = child.try_wait().unwrap() {
+            let out = child_output(child);
+            panic!(
+                "deploy ended ({status}) before its canary ran:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(300),
+            "no canary started in {region}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Waits until no deployment of the groups is active in `region`.
+async fn wait_until_idle(region: &str, groups: &[(String, String)], what: &str) {
+    let started = Instant::now();
+    for group in groups {
+        while !deployments(region, group, &ACTIVE).await.is_empty() {
+            assert!(
+                started.elapsed() < Duration::from_secs(120),
+                "{what}: a deployment of {} stayed active in {region}",
+                group.1
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+}
+
+fn child_output(child: &mut Child) -> Output {
+    use std::io::Read;
+    let mut stdout = Vec::new();
+    let mut stderr = Vec::new();
+    if let Some(mut s) = child.stdout.take() {
+        s.read_to_end(&mut stdout).unwrap();
+    }
+    if let Some(mut s) = child.stderr.take() {
+        s.read_to_end(&mut stderr).unwrap();
+    }
+    Output {
+        status: child.wait().unwrap(),
+        stdout,
+        stderr,
+    }
+}
+
+async fn set_alarm(name: &str, state: aws_sdk_cloudwatch::types::StateValue) {
+    let client = aws_sdk_cloudwatch::Client::new(&config("us-east-1").await);
+    client
+        .set_alarm_state()
+        .alarm_name(name)
+        .state_value(state)
+        .state_reason("e2e test")
+        .send()
+        .await
+        .unwrap();
+}
+
+fn json(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}); stderr:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
 #[tokio::test(flavor = "multi_thread")]
-async fn the_bundled_example_applies_all_three_stacks_and_rolls_out_both_services() {
+async fn the_bundled_example_deploys_rolls_back_on_alarm_and_stops_on_sigint() {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     sandbox("TF_CLI_CONFIG_FILE");
     let build = Command::new(repo.join("examples/shop/service/build.sh"))
@@ -180,25 +280,28 @@ async fn the_bundled_example_applies_all_three_stacks_and_rolls_out_both_service
     )
     .unwrap();
     std::fs::write(dir.path().join("platform.toml"), platform_toml(repo)).unwrap();
-
-    let started = std::time::Instant::now();
-    let out = aws_env(
-        Command::new(assert_cmd::cargo::cargo_bin("platform-deploy"))
+    let deploy = |extra: &[&str]| {
+        let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("platform-deploy"));
+        aws_env(&mut cmd)
             .current_dir(dir.path())
             .env("TF_VAR_db_master_password", "sandbox-only-Passw0rd-e2e")
             .env("PLATFORM_DEPLOY_GIT_SHA", "6".repeat(40))
             .args(["--output", "json", "deploy", "--registry-endpoint"])
             .arg(sandbox("PD_SANDBOX_REGISTRY"))
+            .args(extra)
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped()),
-    )
-    .output()
-    .unwrap();
+            .stderr(Stdio::piped());
+        cmd
+    };
+
+    // 1. A first deploy: the three stacks applied, image built, pushed and replicated, canaries of
+    //    both services in us-east-1, then eu-west-1.
+    let started = Instant::now();
+    let out = deploy(&[]).output().unwrap();
     eprintln!("deploy of the bundled example took {:?}", started.elapsed());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "deploy failed:\n{stderr}");
-    let result: Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}); stderr:\n{stderr}"));
+    let result = json(&out);
     assert_eq!(result["outcome"], "succeeded", "{result}");
     for stack in ["us-east-1", "eu-west-1", "global"] {
         assert_eq!(
@@ -208,6 +311,14 @@ async fn the_bundled_example_applies_all_three_stacks_and_rolls_out_both_service
     }
     let digest = result["data"]["image"]["digest"].as_str().unwrap();
     assert!(digest.starts_with("sha256:"), "{result}");
+    assert_eq!(
+        result["data"]["image"]["replication"][0]["region"],
+        "eu-west-1"
+    );
+    assert!(
+        stderr.contains(&format!("output image-digest={digest}")),
+        "{stderr}"
+    );
 
     // Both services rolled out once in each region, from the deployment groups the stacks created.
     let targets: Value = serde_json::from_str(
@@ -215,31 +326,99 @@ async fn the_bundled_example_applies_all_three_stacks_and_rolls_out_both_service
     )
     .unwrap();
     assert_eq!(targets["eu-west-1"]["is_dr"], true, "{targets}");
-    for region in ["us-east-1", "eu-west-1"] {
-        let cd = aws_sdk_codedeploy::Client::new(&config(region).await);
-        let apps = cd.list_applications().send().await.unwrap();
-        let mut succeeded = 0;
-        for app in apps.applications.unwrap_or_default() {
-            let groups = cd
-                .list_deployment_groups()
-                .application_name(&app)
-                .send()
-                .await
-                .unwrap();
-            for group in groups.deployment_groups.unwrap_or_default() {
-                succeeded += cd
-                    .list_deployments()
-                    .application_name(&app)
-                    .deployment_group_name(group)
-                    .include_only_statuses(DeploymentStatus::Succeeded)
-                    .send()
-                    .await
-                    .unwrap()
-                    .deployments
-                    .unwrap_or_default()
-                    .len();
-            }
+    assert_eq!(targets["eu-west-1"]["traffic_role"], "standby", "{targets}");
+    let groups = |region: &str| -> Vec<(String, String)> {
+        targets[region]["services"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|s| {
+                (
+                    s["codedeploy_app"].as_str().unwrap().to_string(),
+                    s["deployment_group"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let (primary_groups, dr_groups) = (groups("us-east-1"), groups("eu-west-1"));
+    assert_eq!(primary_groups.len(), 2, "api and payments: {targets}");
+    for (region, groups) in [("us-east-1", &primary_groups), ("eu-west-1", &dr_groups)] {
+        for group in groups {
+            let done = deployments(region, group, &[DeploymentStatus::Succeeded]).await;
+            assert_eq!(
+                done.len(),
+                1,
+                "one successful canary of {} in {region}",
+                group.1
+            );
         }
-        assert_eq!(succeeded, 2, "api and payments rolled out in {region}");
+        // The finished deployments have let go of their groups (blue tasks terminated).
+        wait_until_idle(region, groups, "after the first deploy").await;
     }
+    let dr_deployments = |groups: Vec<(String, String)>| async move {
+        let mut n = 0;
+        for group in &groups {
+            n += deployments("eu-west-1", group, &[]).await.len();
+        }
+        n
+    };
+    let api = &targets["us-east-1"]["services"]["api"];
+    let api_group = (
+        api["codedeploy_app"].as_str().unwrap().to_string(),
+        api["deployment_group"].as_str().unwrap().to_string(),
+    );
+    let alarm = api["alarm_names"][0].as_str().unwrap().to_string();
+
+    // 2. An alarm fires during the canary: stopped with rollback, exit 4, eu-west-1 untouched.
+    let mut child = deploy(&["--skip-terraform"]).spawn().unwrap();
+    wait_for_canary("us-east-1", &api_group, &mut child).await;
+    set_alarm(&alarm, aws_sdk_cloudwatch::types::StateValue::Alarm).await;
+    let out = tokio::task::spawn_blocking(move || child_output(&mut child))
+        .await
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let result = json(&out);
+    assert_eq!(result["outcome"], "rolled-back");
+    assert!(
+        result["message"].as_str().unwrap().contains(&alarm),
+        "names the alarm: {}",
+        result["message"]
+    );
+    assert_eq!(
+        dr_deployments(dr_groups.clone()).await,
+        dr_groups.len(),
+        "eu-west-1 got no new deployment"
+    );
+    set_alarm(&alarm, aws_sdk_cloudwatch::types::StateValue::Ok).await;
+    wait_until_idle("us-east-1", &primary_groups, "the rollback").await;
+
+    // 3. SIGINT during the canary: stopped with rollback, exit 7, nothing left in progress.
+    let mut child = deploy(&["--skip-terraform"]).spawn().unwrap();
+    wait_for_canary("us-east-1", &api_group, &mut child).await;
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    let out = tokio::task::spawn_blocking(move || child_output(&mut child))
+        .await
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(7),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(json(&out)["outcome"], "cancelled");
+    wait_until_idle("us-east-1", &primary_groups, "after SIGINT").await;
+    assert_eq!(
+        dr_deployments(dr_groups.clone()).await,
+        dr_groups.len(),
+        "eu-west-1 untouched by the cancelled run"
+    );
 }
