@@ -186,26 +186,7 @@ async fn apply_stacks(
     if cli.output == OutputFormat::Text {
         print!("{text}");
     }
-    let data = serde_json::to_value(&applied).unwrap_or_default();
-    let changed = applied.plan_changed();
-    let failed = applied.failed();
-    Ok(if !changed.is_empty() {
-        Outcome::new(
-            OutcomeKind::PlanChanged,
-            format!(
-                "refused to apply {}: the plan changed since it was reviewed",
-                changed.join(", ")
-            ),
-        )
-    } else if !failed.is_empty() {
-        Outcome::new(
-            OutcomeKind::Failed,
-            format!("apply failed for: {}", failed.join(", ")),
-        )
-    } else {
-        Outcome::success(format!("applied {} stack(s)", applied.stacks.len()))
-    }
-    .with_data(data))
+    Ok(super::terraform::apply_outcome(&applied))
 }
 
 async fn dry_run(

@@ -158,10 +158,16 @@ pub async fn apply(
     };
     let summary = orchestrator.apply(&selected, &reviewed, mode).await?;
     report(cli, workflow, "apply", &summary)?;
-    let data = serde_json::to_value(&summary).unwrap_or_default();
+    Ok(apply_outcome(&summary))
+}
+
+/// The outcome of an apply across stacks (`apply` and `deploy`): a refused change set first,
+/// then failures, with the per-stack summary as data.
+pub fn apply_outcome(summary: &PlanSummary) -> Outcome {
+    let data = serde_json::to_value(summary).unwrap_or_default();
     let changed = summary.plan_changed();
     let failed = summary.failed();
-    Ok(if !changed.is_empty() {
+    if !changed.is_empty() {
         Outcome::new(
             OutcomeKind::PlanChanged,
             format!(
@@ -177,7 +183,7 @@ pub async fn apply(
     } else {
         Outcome::success(format!("applied {} stack(s)", summary.stacks.len()))
     }
-    .with_data(data))
+    .with_data(data)
 }
 
 fn report(cli: &Cli, workflow: &Workflow, what: &str, summary: &PlanSummary) -> Result<(), Error> {
