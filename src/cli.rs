@@ -45,6 +45,11 @@ pub struct Cli {
     )]
     pub output: OutputFormat,
 
+    /// Refuse (exit 2) instead of waiting when another platform-deploy run is using the same work
+    /// folder (.platform-deploy, or the --out-dir / --plans folder).
+    #[arg(long, global = true, env = "PLATFORM_DEPLOY_NO_WAIT")]
+    pub no_wait: bool,
+
     /// More log detail (-v debug, -vv trace). RUST_LOG overrides it.
     #[arg(long, short = 'v', global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,

@@ -34,6 +34,8 @@ pub enum Error {
     Failover(#[from] crate::failover::FailoverError),
     #[error(transparent)]
     Oidc(#[from] crate::aws_oidc::OidcError),
+    #[error(transparent)]
+    Lock(#[from] crate::work_lock::LockError),
     #[error("cannot write output: {0}")]
     Output(#[from] std::io::Error),
 }
@@ -49,6 +51,7 @@ impl Error {
             Error::Rollback(e) => e.kind(),
             Error::Failover(e) => e.kind(),
             Error::Oidc(_) => OutcomeKind::BadInput,
+            Error::Lock(e) => e.kind(),
             Error::Output(_) => OutcomeKind::Failed,
             Error::Image(e) => e.kind(),
         }

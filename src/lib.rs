@@ -20,6 +20,7 @@ pub mod rollout;
 pub mod secrets;
 pub mod signals;
 pub mod terraform;
+pub mod work_lock;
 
 pub use error::Error;
 pub use outcome::{Outcome, OutcomeKind};

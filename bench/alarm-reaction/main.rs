@@ -14,7 +14,7 @@
 //! The baseline each is compared with: the poll-bound expectation (an alarm lands uniformly
 //! within a poll interval, so the mean wait is half the mean interval).
 
-#[path = "../../tests/rollout_sim/mod.rs"]
+#[path = "../../tests/it/rollout/sim.rs"]
 #[allow(unused_imports)]
 mod rollout_sim;
 

@@ -17,9 +17,8 @@ use crate::outcome::{Outcome, OutcomeKind};
 use crate::pipeline::DeployPlan;
 use crate::terraform::run::{ApplyMode, Orchestrator};
 use crate::terraform::summary::PlanSummary;
-
-/// Where a deploy keeps its plans and the deploy targets it handed to the rollout.
-const WORK_DIR: &str = ".platform-deploy";
+// Where a deploy keeps its plans and the deploy targets it handed to the rollout.
+use crate::work_lock::WORK_DIR;
 
 pub async fn run(
     cli: &Cli,

@@ -11,11 +11,16 @@ mod rollout;
 mod status;
 pub mod terraform;
 
+use std::path::Path;
+
+use tokio_util::sync::CancellationToken;
+
 use crate::cli::{Cli, Command, ConfigCommand};
 use crate::error::Error;
 use crate::github::workflow::Workflow;
 use crate::outcome::Outcome;
 use crate::signals;
+use crate::work_lock::{self, WhenHeld, WorkLock};
 
 pub async fn dispatch(cli: &Cli, workflow: &Workflow) -> Result<Outcome, Error> {
     match &cli.command {
@@ -23,13 +28,19 @@ pub async fn dispatch(cli: &Cli, workflow: &Workflow) -> Result<Outcome, Error> 
             ConfigCommand::Check => config_check::run(cli),
         },
         Command::Plan(args) => {
-            terraform::plan(cli, args, workflow, signals::cancel_on_signals()).await
+            let cancel = signals::cancel_on_signals();
+            let _held = hold(cli, &args.out_dir, "plan", &cancel).await?;
+            terraform::plan(cli, args, workflow, cancel).await
         }
         Command::Apply(args) => {
-            terraform::apply(cli, args, workflow, signals::cancel_on_signals()).await
+            let cancel = signals::cancel_on_signals();
+            let _held = hold(cli, &args.plans, "apply", &cancel).await?;
+            terraform::apply(cli, args, workflow, cancel).await
         }
         Command::Deploy(args) => {
-            deploy::run(cli, args, workflow, signals::cancel_on_signals()).await
+            let cancel = signals::cancel_on_signals();
+            let _held = hold(cli, Path::new(work_lock::WORK_DIR), "deploy", &cancel).await?;
+            deploy::run(cli, args, workflow, cancel).await
         }
         Command::Comment(args) => comment::run(cli, args, workflow).await,
         Command::Build(args) => build::run(cli, args, workflow).await,
@@ -41,8 +52,27 @@ pub async fn dispatch(cli: &Cli, workflow: &Workflow) -> Result<Outcome, Error> 
             rollback::run(cli, args, workflow, signals::cancel_on_signals()).await
         }
         Command::Failover(args) => {
-            failover::run(cli, args, workflow, signals::cancel_on_signals()).await
+            let cancel = signals::cancel_on_signals();
+            let _held = hold(cli, Path::new(work_lock::WORK_DIR), "failover", &cancel).await?;
+            failover::run(cli, args, workflow, cancel).await
         }
         Command::Status(args) => status::run(cli, args, workflow).await,
     }
+}
+
+/// The commands that write plans and checklists hold their work folder for the whole run, so a second
+/// run on the same checkout waits for it (or refuses with `--no-wait`) instead of overwriting them.
+async fn hold(
+    cli: &Cli,
+    out_dir: &Path,
+    command: &str,
+    cancel: &CancellationToken,
+) -> Result<WorkLock, Error> {
+    let when_held = if cli.no_wait {
+        WhenHeld::Refuse
+    } else {
+        WhenHeld::Wait
+    };
+    let dir = work_lock::work_dir_for(out_dir);
+    Ok(work_lock::acquire(&dir, command, when_held, cancel).await?)
 }

@@ -45,6 +45,20 @@ pub fn context(
     }
 }
 
+/// The stacks a run plans or applies: as configured, or for an offline run in a working copy under
+/// the output folder, so the run writes nothing into the stack folders.
+fn stacks_for_run(
+    config: &Config,
+    offline: bool,
+    out_dir: &Path,
+) -> Result<Config, TerraformError> {
+    if offline {
+        crate::terraform::offline::working_copy(config, out_dir)
+    } else {
+        Ok(config.clone())
+    }
+}
+
 pub async fn check_version(
     binary: &str,
     cancel: &CancellationToken,
@@ -70,6 +84,7 @@ pub async fn plan_stacks(
     cancel: CancellationToken,
 ) -> Result<PlanSummary, Error> {
     check_version(&config.terraform.binary, &cancel).await?;
+    let config = &stacks_for_run(config, args.offline, out_dir)?;
     let orchestrator = Orchestrator::new(
         config,
         context(config, args.offline, out_dir, workflow, cancel),
@@ -145,6 +160,7 @@ pub async fn apply(
     let config = Config::load(&cli.config)?;
     let reviewed = PlanSummary::read(&args.plans)?;
     check_version(&config.terraform.binary, &cancel).await?;
+    let config = stacks_for_run(&config, args.stacks.offline, &args.plans)?;
     let orchestrator = Orchestrator::new(
         &config,
         context(&config, args.stacks.offline, &args.plans, workflow, cancel),

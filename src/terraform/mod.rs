@@ -4,6 +4,7 @@
 pub mod error;
 pub mod graph;
 pub mod inputs;
+pub mod offline;
 pub mod plan_json;
 pub mod process;
 pub mod run;

@@ -14,7 +14,7 @@ use super::error::TerraformError;
 use super::graph::StackGraph;
 use super::inputs::{self, StackOutputs};
 use super::plan_json::{PlanJson, change_set_hash, differing_addresses};
-use super::stack::{self, OfflineOverride, RunContext};
+use super::stack::{self, RunContext};
 use super::summary::{PlanSummary, StackStatus, StackSummary, now_rfc3339};
 use crate::config::{Config, Stack};
 
@@ -87,13 +87,6 @@ impl<'a> Orchestrator<'a> {
         })
     }
 
-    fn overrides(&self, names: &BTreeSet<String>) -> Result<Vec<OfflineOverride>, TerraformError> {
-        names
-            .iter()
-            .map(|n| stack::offline_override(&self.ctx, self.stack(n)))
-            .collect()
-    }
-
     /// Runs `f` over `names` with at most `parallelism` at once; results keyed by stack name.
     async fn for_each<T, F, Fut>(&self, names: &[String], f: F) -> BTreeMap<String, T>
     where
@@ -115,7 +108,6 @@ impl<'a> Orchestrator<'a> {
     /// The current outputs of the named stacks (initialised as needed).
     pub async fn outputs_of(&self, names: &[String]) -> Result<StackOutputs, TerraformError> {
         self.create_out_dir()?;
-        let _overrides = self.overrides(&names.iter().cloned().collect())?;
         let mut outputs = StackOutputs::new();
         for (name, result) in self
             .for_each(names, |name| async move {
@@ -138,7 +130,6 @@ impl<'a> Orchestrator<'a> {
         for name in selected {
             needed.extend(self.graph.upstream(name).map(str::to_string));
         }
-        let _overrides = self.overrides(&needed)?;
         let needed: Vec<String> = needed.into_iter().collect();
 
         let read = self
@@ -299,7 +290,6 @@ impl<'a> Orchestrator<'a> {
         for name in selected {
             needed.extend(self.graph.upstream(name).map(str::to_string));
         }
-        let _overrides = self.overrides(&needed)?;
 
         // Outputs of upstreams that are not applied in this run.
         let outside: Vec<String> = needed.difference(&selected_set).cloned().collect();

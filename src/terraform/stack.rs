@@ -13,7 +13,7 @@ use crate::config::{Backend, Stack};
 
 /// The generated variables file a stack's upstream outputs are passed through.
 pub const INPUTS_FILE: &str = "platform-deploy.auto.tfvars.json";
-/// Written only for offline runs, removed afterwards: swaps the stack's backend for a local one.
+/// Written only into an offline run's working copy (see `offline`): swaps the backend for a local one.
 pub const OFFLINE_OVERRIDE_FILE: &str = "platform_deploy_offline_override.tf";
 
 /// What every terraform command of a run shares.
@@ -80,42 +80,6 @@ pub fn init_args(stack: &str, backend: Option<&Backend>, offline: bool) -> Vec<S
         }
     }
     args
-}
-
-/// Removes the offline backend override when dropped, however the run ends.
-pub struct OfflineOverride {
-    path: Option<PathBuf>,
-}
-
-impl Drop for OfflineOverride {
-    fn drop(&mut self) {
-        if let Some(path) = &self.path {
-            let _ = std::fs::remove_file(path);
-        }
-    }
-}
-
-pub fn offline_override(
-    ctx: &RunContext,
-    stack: &Stack,
-) -> Result<OfflineOverride, TerraformError> {
-    if !ctx.offline {
-        return Ok(OfflineOverride { path: None });
-    }
-    let path = stack.dir.join(OFFLINE_OVERRIDE_FILE);
-    let state = ctx
-        .out_dir
-        .join("state")
-        .join(format!("{}.tfstate", stack.name));
-    let text = format!(
-        "# Written by platform-deploy for an offline run and removed after it.\nterraform {{\n  backend \"local\" {{\n    path = \"{}\"\n  }}\n}}\n",
-        state.display()
-    );
-    std::fs::write(&path, text).map_err(|source| TerraformError::Write {
-        path: path.clone(),
-        source,
-    })?;
-    Ok(OfflineOverride { path: Some(path) })
 }
 
 async fn checked(

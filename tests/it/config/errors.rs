@@ -1,0 +1,416 @@
+//! Every bad platform.toml is refused with exit code 2, the file:line:column of the problem and the fix.
+
+use std::fs;
+use std::path::Path;
+
+use tempfile::TempDir;
+
+use crate::support::process::platform_deploy;
+
+/// A project folder with two stack folders, an image context and a valid platform.toml.
+fn project() -> TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for stack in ["stacks/primary", "stacks/dr", "stacks/global"] {
+        fs::create_dir_all(dir.path().join(stack)).unwrap();
+        fs::write(dir.path().join(stack).join("main.tf"), "").unwrap();
+    }
+    fs::create_dir_all(dir.path().join("app")).unwrap();
+    fs::write(dir.path().join("app/Dockerfile"), "FROM scratch\n").unwrap();
+    dir
+}
+
+const VALID: &str = r#"[project]
+name = "shop"
+
+[regions]
+primary = "us-east-1"
+secondary = ["eu-west-1"]
+
+[[stacks]]
+name = "us-east-1"
+dir = "stacks/primary"
+region = "us-east-1"
+
+[[stacks]]
+name = "eu-west-1"
+dir = "stacks/dr"
+region = "eu-west-1"
+depends_on = ["us-east-1"]
+
+[[stacks]]
+name = "global"
+dir = "stacks/global"
+depends_on = ["us-east-1", "eu-west-1"]
+
+[stacks.inputs.regional_origins]
+us-east-1 = "us-east-1.edge_origin"
+eu-west-1 = "eu-west-1.edge_origin"
+
+[image]
+repository = "shop/api"
+context = "app"
+
+[[services]]
+name = "api"
+
+[rollout]
+bake_time = "5m"
+"#;
+
+fn check(dir: &Path, toml: &str) -> (i32, String, String) {
+    fs::write(dir.join("platform.toml"), toml).unwrap();
+    let out = platform_deploy()
+        .current_dir(dir)
+        .args(["config", "check"])
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Replaces `from` (which must occur) in the valid file.
+fn with(from: &str, to: &str) -> String {
+    assert!(VALID.contains(from), "fixture lacks {from:?}");
+    VALID.replacen(from, to, 1)
+}
+
+fn assert_refused(toml: &str, line: usize, col: usize, message: &str, fix: &str) {
+    let dir = project();
+    let (code, _, stderr) = check(dir.path(), toml);
+    assert_eq!(code, 2, "exit code for {message:?}; stderr:\n{stderr}");
+    let position = format!("platform.toml:{line}:{col}:");
+    assert!(
+        stderr.contains(&position),
+        "expected {position} in:\n{stderr}"
+    );
+    assert!(
+        stderr.contains(message),
+        "expected {message:?} in:\n{stderr}"
+    );
+    assert!(
+        stderr.contains("fix:") && stderr.contains(fix),
+        "expected fix {fix:?} in:\n{stderr}"
+    );
+}
+
+#[test]
+fn the_valid_file_passes_and_prints_resolved_settings() {
+    let dir = project();
+    let (code, stdout, stderr) = check(dir.path(), VALID);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("regions:   us-east-1 (primary), DR: eu-west-1"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("after us-east-1, eu-west-1"), "{stdout}");
+}
+
+#[test]
+fn json_output_carries_the_resolved_settings() {
+    let dir = project();
+    fs::write(dir.path().join("platform.toml"), VALID).unwrap();
+    let out = platform_deploy()
+        .current_dir(dir.path())
+        .args(["config", "check", "--output", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["outcome"], "succeeded");
+    assert_eq!(json["data"]["primary_region"], "us-east-1");
+    assert_eq!(json["data"]["rollout"]["bake_time"], "5m");
+    assert_eq!(
+        json["data"]["stacks"][2]["inputs"]["regional_origins"]["eu-west-1"]["output"],
+        "edge_origin"
+    );
+}
+
+#[test]
+fn unknown_key() {
+    assert_refused(
+        &with("[rollout]\n", "[rollout]\nbake = \"1m\"\n"),
+        36,
+        1,
+        "unknown field `bake`",
+        "remove the key or correct its spelling",
+    );
+}
+
+#[test]
+fn wrong_type() {
+    assert_refused(
+        &with("secondary = [\"eu-west-1\"]", "secondary = \"eu-west-1\""),
+        6,
+        13,
+        "invalid type",
+        "give the value the type",
+    );
+}
+
+#[test]
+fn missing_required_section() {
+    let toml = VALID.replacen("[project]\nname = \"shop\"\n", "", 1);
+    assert_refused(
+        &toml,
+        1,
+        1,
+        "missing field `project`",
+        "add the missing key",
+    );
+}
+
+#[test]
+fn toml_syntax_error() {
+    assert_refused(
+        &with("name = \"shop\"", "name = \"shop"),
+        2,
+        13,
+        "",
+        "correct the TOML syntax",
+    );
+}
+
+#[test]
+fn unknown_region_with_suggestion() {
+    assert_refused(
+        &with("primary = \"us-east-1\"", "primary = \"us-east-9\""),
+        5,
+        11,
+        "unknown AWS region `us-east-9`",
+        "did you mean \"us-east-1\"?",
+    );
+}
+
+#[test]
+fn primary_listed_as_secondary() {
+    assert_refused(
+        &with(
+            "secondary = [\"eu-west-1\"]",
+            "secondary = [\"eu-west-1\", \"us-east-1\"]",
+        ),
+        6,
+        27,
+        "both the primary and a secondary region",
+        "list only the DR regions",
+    );
+}
+
+#[test]
+fn stack_region_outside_the_platform() {
+    assert_refused(
+        &with(
+            "region = \"eu-west-1\"\ndepends_on",
+            "region = \"eu-west-2\"\ndepends_on",
+        ),
+        16,
+        10,
+        "neither regions.primary nor in regions.secondary",
+        "add \"eu-west-2\" to regions.secondary",
+    );
+}
+
+#[test]
+fn stack_cycle() {
+    let toml = with(
+        "name = \"us-east-1\"\ndir = \"stacks/primary\"",
+        "name = \"us-east-1\"\ndir = \"stacks/primary\"\ndepends_on = [\"global\"]",
+    );
+    assert_refused(
+        &toml,
+        23,
+        15,
+        "stack dependency cycle: us-east-1 → global → us-east-1",
+        "remove one of these depends_on entries",
+    );
+}
+
+#[test]
+fn depends_on_names_no_stack() {
+    assert_refused(
+        &with(
+            "depends_on = [\"us-east-1\"]\n",
+            "depends_on = [\"us-east1\"]\n",
+        ),
+        17,
+        15,
+        "depends on `us-east1`, which is not a stack",
+        "did you mean \"us-east-1\"?",
+    );
+}
+
+#[test]
+fn missing_stack_directory() {
+    assert_refused(
+        &with("dir = \"stacks/dr\"", "dir = \"stacks/dr-typo\""),
+        15,
+        7,
+        "does not exist",
+        "relative to the folder of platform.toml",
+    );
+}
+
+#[test]
+fn stack_directory_without_terraform() {
+    let dir = project();
+    fs::create_dir_all(dir.path().join("docs")).unwrap();
+    let (code, _, stderr) = check(dir.path(), &with("dir = \"stacks/dr\"", "dir = \"docs\""));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("platform.toml:15:7:") && stderr.contains("holds no .tf files"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn missing_dockerfile() {
+    assert_refused(
+        &with(
+            "context = \"app\"",
+            "context = \"app\"\ndockerfile = \"Containerfile\"",
+        ),
+        31,
+        14,
+        "Dockerfile",
+        "set image.dockerfile to its path",
+    );
+}
+
+#[test]
+fn invalid_repository_name() {
+    assert_refused(
+        &with(
+            "repository = \"shop/api\"",
+            "repository = \"Shop/API:latest\"",
+        ),
+        29,
+        14,
+        "not a valid ECR repository name",
+        "no registry host and no tag",
+    );
+}
+
+#[test]
+fn bad_duration() {
+    assert_refused(
+        &with("bake_time = \"5m\"", "bake_time = \"five minutes\""),
+        36,
+        13,
+        "is not a duration",
+        "\"90s\", \"5m\"",
+    );
+}
+
+#[test]
+fn ec2_deployment_config_is_refused_for_ecs() {
+    assert_refused(
+        &with(
+            "[rollout]\n",
+            "[rollout]\ndeployment_config = \"CodeDeployDefault.OneAtATime\"\n",
+        ),
+        36,
+        21,
+        "not a CodeDeploy configuration for ECS",
+        "CodeDeployDefault.ECSCanary10Percent5Minutes",
+    );
+}
+
+#[test]
+fn input_from_a_stack_not_depended_on() {
+    let toml = with(
+        "[[stacks]]\nname = \"eu-west-1\"\ndir = \"stacks/dr\"",
+        "[[stacks]]\nname = \"eu-west-1\"\ndir = \"stacks/dr\"\ninputs = { x = \"global.out\" }",
+    );
+    assert_refused(
+        &toml,
+        16,
+        16,
+        "reads stack `global`, which is not in its depends_on",
+        "add \"global\" to depends_on",
+    );
+}
+
+#[test]
+fn duplicate_stack_names() {
+    let toml = with("name = \"global\"", "name = \"us-east-1\"");
+    assert_refused(
+        &toml,
+        20,
+        8,
+        "stack `us-east-1` is defined twice",
+        "give every [[stacks]] entry a different name",
+    );
+}
+
+#[test]
+fn unknown_lifecycle_hook() {
+    let toml = with(
+        "[[services]]\nname = \"api\"\n",
+        "[[services]]\nname = \"api\"\nhooks = { BeforeTraffic = \"arn:aws:lambda:us-east-1:1:function:x\" }\n",
+    );
+    assert_refused(
+        &toml,
+        34,
+        11,
+        "not a CodeDeploy ECS lifecycle hook",
+        "BeforeAllowTraffic",
+    );
+}
+
+#[test]
+fn every_problem_is_reported_not_just_the_first() {
+    let dir = project();
+    let toml = with("primary = \"us-east-1\"", "primary = \"us-east-9\"").replacen(
+        "bake_time = \"5m\"",
+        "bake_time = \"soon\"",
+        1,
+    );
+    let (code, _, stderr) = check(dir.path(), &toml);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("platform.toml:5:11:") && stderr.contains("platform.toml:36:13:"),
+        "{stderr}"
+    );
+    // An unknown primary region is one problem, not a cascade of follow-on ones.
+    assert_eq!(stderr.matches("fix:").count(), 2, "{stderr}");
+}
+
+#[test]
+fn missing_file_names_the_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = platform_deploy()
+        .current_dir(dir.path())
+        .args(["--config", "nope.toml", "config", "check"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("cannot read nope.toml") && stderr.contains("--config PATH"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn in_actions_problems_become_error_annotations() {
+    let dir = project();
+    fs::write(
+        dir.path().join("platform.toml"),
+        with("primary = \"us-east-1\"", "primary = \"us-east-9\""),
+    )
+    .unwrap();
+    let out = platform_deploy()
+        .current_dir(dir.path())
+        .env("GITHUB_ACTIONS", "true")
+        .args(["config", "check"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("::error file=platform.toml,line=5,col=11::unknown AWS region `us-east-9`"),
+        "{stderr}"
+    );
+}

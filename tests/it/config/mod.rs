@@ -1,0 +1,3 @@
+//! platform.toml: what is refused, and how.
+
+mod errors;

@@ -1,0 +1,346 @@
+//! The bundled example (examples/shop/platform.toml on the bundled stacks under terraform/) deployed for
+//! real against the sandbox: the S3 backend, plan and apply of us-east-1, then eu-west-1 (joining the
+//! primary's Aurora global cluster), then global (CloudFront, Route53, WAF, ECR replication), then both
+//! services built, pushed, replicated and rolled out in both regions.
+//!
+//! The stacks and platform.toml are used as shipped, except for what a user supplies: the state bucket
+//! and ACM certificates (made first by tests/fixtures/e2e-bundled/prerequisites), the database password
+//! (TF_VAR_db_master_password), and rollout timings short enough for a test.
+//!
+//! Needs `eval "$(scripts/sandbox up)"` (the Docker daemon, the stand-ins' programs). The bundled
+//! stacks use fixed, account-wide names (the GitHub OIDC provider, `platform-*`), so the test runs
+//! on an AWS stand-in and a registry of its own (support::stand_ins) and every other test keeps the
+//! shared ones.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use aws_sdk_codedeploy::types::DeploymentStatus;
+use serde_json::Value;
+
+use crate::support::fs::{copy_dir, fixtures, repo};
+use crate::support::output::{child_output, json};
+use crate::support::process::{self, assert_success as ok};
+use crate::support::{aws, fs, sandbox, stand_ins, terraform};
+
+const STATE_BUCKET: &str = "shop-terraform-state";
+
+/// Environment every AWS client of the test (terraform, platform-deploy) gets: the test's stand-in.
+fn aws_env<'a>(cmd: &'a mut Command, aws: &str) -> &'a mut Command {
+    process::remove_env_prefixed(cmd, &["GITHUB_", "PLATFORM_DEPLOY_", "TF_VAR_"]);
+    sandbox::aws_env(cmd, aws)
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_MAX_ATTEMPTS", "3")
+}
+
+/// The state bucket and the certificates; returns the certificate ARN per region.
+fn prerequisites(dir: &Path, aws: &str) -> Value {
+    let pre = dir.join("prerequisites");
+    copy_dir(&fixtures().join("e2e-bundled/prerequisites"), &pre);
+    for args in [
+        vec!["init", "-input=false", "-no-color"],
+        vec![
+            "apply",
+            "-auto-approve",
+            "-input=false",
+            "-no-color",
+            "-var",
+            "state_bucket=shop-terraform-state",
+        ],
+    ] {
+        let out = aws_env(Command::new("terraform").current_dir(&pre).args(&args), aws)
+            .output()
+            .unwrap();
+        ok(&out, &format!("terraform {} of the prerequisites", args[0]));
+    }
+    let out = aws_env(
+        Command::new("terraform")
+            .current_dir(&pre)
+            .args(["output", "-json", "certificate_arns"]),
+        aws,
+    )
+    .output()
+    .unwrap();
+    ok(&out, "terraform output of the prerequisites");
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// examples/shop/platform.toml with its stack folders and build context in `dir`, and test timings.
+fn platform_toml(repo: &Path) -> String {
+    let text = std::fs::read_to_string(repo.join("examples/shop/platform.toml")).unwrap();
+    let context = repo.join("examples/shop/service");
+    let replaced = text
+        .replace("dir = \"../../terraform/", "dir = \"terraform/")
+        .replace(
+            "context = \"service\"",
+            &format!("context = \"{}\"", context.display()),
+        )
+        .replace(
+            "bake_time = \"5m\"",
+            "bake_time = \"2s\"\npoll_interval = \"1s\"",
+        )
+        .replace("timeout = \"1h\"", "timeout = \"10m\"");
+    assert!(
+        replaced.contains(&format!("bucket = \"{STATE_BUCKET}\""))
+            && replaced.contains("dir = \"terraform/global\"")
+            && replaced.contains("poll_interval"),
+        "examples/shop/platform.toml changed shape; update this test:\n{text}"
+    );
+    replaced
+}
+
+async fn config(aws: &str, region: &str) -> aws_config::SdkConfig {
+    aws::stand_in(aws, region).load().await
+}
+
+/// The deployments of a group, optionally only those with the given statuses.
+async fn deployments(
+    aws: &str,
+    region: &str,
+    group: &(String, String),
+    statuses: &[DeploymentStatus],
+) -> Vec<String> {
+    let client = aws_sdk_codedeploy::Client::new(&config(aws, region).await);
+    let mut req = client
+        .list_deployments()
+        .application_name(&group.0)
+        .deployment_group_name(&group.1);
+    for s in statuses {
+        req = req.include_only_statuses(s.clone());
+    }
+    req.send().await.unwrap().deployments.unwrap_or_default()
+}
+
+const ACTIVE: [DeploymentStatus; 4] = [
+    DeploymentStatus::Created,
+    DeploymentStatus::Queued,
+    DeploymentStatus::InProgress,
+    DeploymentStatus::Ready,
+];
+
+/// Waits until the group shifts traffic in `region` (its canary is running).
+async fn wait_for_canary(aws: &str, region: &str, group: &(String, String), child: &mut Child) {
+    let started = Instant::now();
+    while deployments(aws, region, group, &[DeploymentStatus::InProgress])
+        .await
+        .is_empty()
+    {
+        if let Some(status) = child.try_wait().unwrap() {
+            let out = child_output(child);
+            panic!(
+                "deploy ended ({status}) before its canary ran:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(300),
+            "no canary started in {region}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Waits until no deployment of the groups is active in `region`.
+async fn wait_until_idle(aws: &str, region: &str, groups: &[(String, String)], what: &str) {
+    let started = Instant::now();
+    for group in groups {
+        while !deployments(aws, region, group, &ACTIVE).await.is_empty() {
+            assert!(
+                started.elapsed() < Duration::from_secs(120),
+                "{what}: a deployment of {} stayed active in {region}",
+                group.1
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+}
+
+async fn set_alarm(aws: &str, name: &str, state: aws_sdk_cloudwatch::types::StateValue) {
+    let client = aws_sdk_cloudwatch::Client::new(&config(aws, "us-east-1").await);
+    client
+        .set_alarm_state()
+        .alarm_name(name)
+        .state_value(state)
+        .state_reason("e2e test")
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_bundled_example_deploys_rolls_back_on_alarm_and_stops_on_sigint() {
+    let repo = repo();
+    sandbox::docker_host();
+    terraform::cli_config();
+    let own = stand_ins::aws_with_registry();
+    let aws = own.url.as_str();
+    fs::build_example_service();
+
+    let dir = tempfile::tempdir().unwrap();
+    let certs = prerequisites(dir.path(), aws);
+    copy_dir(&repo.join("terraform"), &dir.path().join("terraform"));
+    for region in ["us-east-1", "eu-west-1"] {
+        std::fs::write(
+            dir.path()
+                .join("terraform/regions")
+                .join(region)
+                .join("certificate.auto.tfvars"),
+            format!(
+                "certificate_arn = \"{}\"\n",
+                certs[region].as_str().unwrap()
+            ),
+        )
+        .unwrap();
+    }
+    std::fs::write(
+        dir.path().join("terraform/global/certificate.auto.tfvars"),
+        format!(
+            "acm_certificate_arn = \"{}\"\n",
+            certs["us-east-1"].as_str().unwrap()
+        ),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("platform.toml"), platform_toml(repo)).unwrap();
+    let deploy = |extra: &[&str]| {
+        let mut cmd = process::platform_deploy();
+        aws_env(&mut cmd, aws)
+            .current_dir(dir.path())
+            .env("TF_VAR_db_master_password", "sandbox-only-Passw0rd-e2e")
+            .env("PLATFORM_DEPLOY_GIT_SHA", "6".repeat(40))
+            .args(["--output", "json", "deploy", "--registry-endpoint"])
+            .arg(&own.registry)
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        cmd
+    };
+
+    // 1. A first deploy: the three stacks applied, image built, pushed and replicated, canaries of
+    //    both services in us-east-1, then eu-west-1.
+    let started = Instant::now();
+    let out = deploy(&[]).output().unwrap();
+    eprintln!("deploy of the bundled example took {:?}", started.elapsed());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "deploy failed:\n{stderr}");
+    let result = json(&out);
+    assert_eq!(result["outcome"], "succeeded", "{result}");
+    for stack in ["us-east-1", "eu-west-1", "global"] {
+        assert_eq!(
+            result["data"]["terraform"]["stacks"][stack]["status"], "applied",
+            "{stack}: {result}"
+        );
+    }
+    let digest = result["data"]["image"]["digest"].as_str().unwrap();
+    assert!(digest.starts_with("sha256:"), "{result}");
+    assert_eq!(
+        result["data"]["image"]["replication"][0]["region"],
+        "eu-west-1"
+    );
+    assert!(
+        stderr.contains(&format!("output image-digest={digest}")),
+        "{stderr}"
+    );
+
+    // Both services rolled out once in each region, from the deployment groups the stacks created.
+    let targets: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join(".platform-deploy/deploy-targets.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(targets["eu-west-1"]["is_dr"], true, "{targets}");
+    assert_eq!(targets["eu-west-1"]["traffic_role"], "standby", "{targets}");
+    let groups = |region: &str| -> Vec<(String, String)> {
+        targets[region]["services"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|s| {
+                (
+                    s["codedeploy_app"].as_str().unwrap().to_string(),
+                    s["deployment_group"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let (primary_groups, dr_groups) = (groups("us-east-1"), groups("eu-west-1"));
+    assert_eq!(primary_groups.len(), 2, "api and payments: {targets}");
+    for (region, groups) in [("us-east-1", &primary_groups), ("eu-west-1", &dr_groups)] {
+        for group in groups {
+            let done = deployments(aws, region, group, &[DeploymentStatus::Succeeded]).await;
+            assert_eq!(
+                done.len(),
+                1,
+                "one successful canary of {} in {region}",
+                group.1
+            );
+        }
+        // The finished deployments have let go of their groups (blue tasks terminated).
+        wait_until_idle(aws, region, groups, "after the first deploy").await;
+    }
+    let dr_deployments = |groups: Vec<(String, String)>| async move {
+        let mut n = 0;
+        for group in &groups {
+            n += deployments(aws, "eu-west-1", group, &[]).await.len();
+        }
+        n
+    };
+    let api = &targets["us-east-1"]["services"]["api"];
+    let api_group = (
+        api["codedeploy_app"].as_str().unwrap().to_string(),
+        api["deployment_group"].as_str().unwrap().to_string(),
+    );
+    let alarm = api["alarm_names"][0].as_str().unwrap().to_string();
+
+    // 2. An alarm fires during the canary: stopped with rollback, exit 4, eu-west-1 untouched.
+    let mut child = deploy(&["--skip-terraform"]).spawn().unwrap();
+    wait_for_canary(aws, "us-east-1", &api_group, &mut child).await;
+    set_alarm(aws, &alarm, aws_sdk_cloudwatch::types::StateValue::Alarm).await;
+    let out = tokio::task::spawn_blocking(move || child_output(&mut child))
+        .await
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let result = json(&out);
+    assert_eq!(result["outcome"], "rolled-back");
+    assert!(
+        result["message"].as_str().unwrap().contains(&alarm),
+        "names the alarm: {}",
+        result["message"]
+    );
+    assert_eq!(
+        dr_deployments(dr_groups.clone()).await,
+        dr_groups.len(),
+        "eu-west-1 got no new deployment"
+    );
+    set_alarm(aws, &alarm, aws_sdk_cloudwatch::types::StateValue::Ok).await;
+    wait_until_idle(aws, "us-east-1", &primary_groups, "the rollback").await;
+
+    // 3. SIGINT during the canary: stopped with rollback, exit 7, nothing left in progress.
+    let mut child = deploy(&["--skip-terraform"]).spawn().unwrap();
+    wait_for_canary(aws, "us-east-1", &api_group, &mut child).await;
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    let out = tokio::task::spawn_blocking(move || child_output(&mut child))
+        .await
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(7),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(json(&out)["outcome"], "cancelled");
+    wait_until_idle(aws, "us-east-1", &primary_groups, "after SIGINT").await;
+    assert_eq!(
+        dr_deployments(dr_groups.clone()).await,
+        dr_groups.len(),
+        "eu-west-1 untouched by the cancelled run"
+    );
+}

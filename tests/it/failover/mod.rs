@@ -1,0 +1,3 @@
+//! `failover`: the steps to the DR region and back, with reruns, drills and refusals.
+
+mod scenarios;

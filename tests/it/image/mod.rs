@@ -1,0 +1,7 @@
+//! The image: `build` and `push` against the sandbox's Docker daemon and registry, and
+//! `.dockerignore` conformance with the Docker CLI.
+
+mod build;
+mod dockerignore;
+mod push;
+mod support;

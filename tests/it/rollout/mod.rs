@@ -1,0 +1,11 @@
+//! The rollout, rollback and status: scenarios on simulated regions (aws-smithy-mocks, paused
+//! clock), task definitions, credentials for long rollouts, and the rollout on the wire against
+//! the sandbox's AWS stand-in.
+
+mod moto;
+mod oidc_credentials;
+mod rollback_scenarios;
+mod scenarios;
+mod sim;
+mod status_table;
+mod taskdefs;
