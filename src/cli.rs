@@ -45,6 +45,19 @@ pub struct Cli {
     )]
     pub output: OutputFormat,
 
+    /// In GitHub Actions: assume this IAM role with the job's OIDC ID token for every AWS call of the
+    /// run — the SDK clients, the registry login and the terraform children (through a profile
+    /// whose credential_process is `platform-deploy aws-credentials`) — and assume it again before
+    /// the session expires, so long applies and rollouts keep working. Needs
+    /// `permissions: id-token: write`. Without it, the SDK's default credential chain.
+    #[arg(
+        long,
+        global = true,
+        env = "PLATFORM_DEPLOY_ROLE_TO_ASSUME",
+        value_name = "ARN"
+    )]
+    pub role_to_assume: Option<String>,
+
     /// Refuse (exit 2) instead of waiting when another platform-deploy run is using the same work
     /// folder (.platform-deploy, or the --out-dir / --plans folder).
     #[arg(long, global = true, env = "PLATFORM_DEPLOY_NO_WAIT")]
@@ -183,6 +196,14 @@ and --allow-data-loss was not given).")]
     /// With --dry-run it prints every step it would take and sends nothing that changes anything;
     /// with --offline as well it needs no AWS credentials or network at all.
     Deploy(DeployArgs),
+    /// Print short-lived credentials for --role-to-assume in the AWS `credential_process` format.
+    ///
+    /// Plumbing: a run with --role-to-assume points its terraform children at a profile whose
+    /// credential_process is this command, so terraform's AWS provider and S3 backend use the
+    /// role too and fetch fresh credentials whenever theirs expire. Prints only the JSON object on
+    /// stdout and writes no step outputs.
+    #[command(name = "aws-credentials")]
+    AwsCredentials(AwsCredentialsArgs),
     /// Post the pull request comment that shows every stack's plan, and the job summary.
     ///
     /// Reads every <stack>.json (`terraform show -json` of a saved plan) and summary.json in the
@@ -458,10 +479,6 @@ pub struct DeployArgs {
     #[arg(long, env = "PLATFORM_DEPLOY_TIMEOUT", value_name = "DURATION")]
     pub timeout: Option<String>,
 
-    /// Assume this role with the job's GitHub OIDC token, refreshed for long waits.
-    #[arg(long, env = "PLATFORM_DEPLOY_ROLE_TO_ASSUME", value_name = "ARN")]
-    pub role_to_assume: Option<String>,
-
     #[command(flatten)]
     pub release: ReleaseArgs,
 }
@@ -491,12 +508,6 @@ pub struct RolloutArgs {
     /// refusing to start.
     #[arg(long, env = "PLATFORM_DEPLOY_WAIT_FOR_INFLIGHT")]
     pub wait_for_inflight: bool,
-
-    /// In GitHub Actions: assume this IAM role with the job's OIDC ID token, and assume it again
-    /// before the session expires, so rollouts longer than the role's session keep working
-    /// (needs `permissions: id-token: write`).
-    #[arg(long, env = "PLATFORM_DEPLOY_ROLE_TO_ASSUME", value_name = "ARN")]
-    pub role_to_assume: Option<String>,
 
     #[command(flatten)]
     pub release: ReleaseArgs,
@@ -569,10 +580,6 @@ pub struct RollbackArgs {
     /// Give up after this long (e.g. 30m). Default: rollout.timeout.
     #[arg(long, env = "PLATFORM_DEPLOY_TIMEOUT", value_name = "DURATION")]
     pub timeout: Option<String>,
-
-    /// In GitHub Actions: assume this IAM role with the job's OIDC ID token.
-    #[arg(long, env = "PLATFORM_DEPLOY_ROLE_TO_ASSUME", value_name = "ARN")]
-    pub role_to_assume: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -622,10 +629,20 @@ pub struct FailoverArgs {
         value_name = "FILE"
     )]
     pub checklist: std::path::PathBuf,
+}
 
-    /// In GitHub Actions: assume this IAM role with the job's OIDC ID token.
-    #[arg(long, env = "PLATFORM_DEPLOY_ROLE_TO_ASSUME", value_name = "ARN")]
-    pub role_to_assume: Option<String>,
+#[derive(Debug, Args)]
+pub struct AwsCredentialsArgs {
+    /// The region whose STS endpoint exchanges the ID token (the platform's primary region).
+    #[arg(long, default_value = "us-east-1", value_name = "REGION")]
+    pub sts_region: String,
+}
+
+impl Command {
+    /// Plumbing commands answer another program on stdout and record no step outputs.
+    pub fn is_plumbing(&self) -> bool {
+        matches!(self, Command::AwsCredentials(_))
+    }
 }
 
 #[derive(Debug, Args)]
@@ -636,10 +653,6 @@ pub struct StatusArgs {
     /// How many finished deployments to list per service.
     #[arg(long, default_value_t = 5, value_name = "N")]
     pub history: usize,
-
-    /// In GitHub Actions: assume this IAM role with the job's OIDC ID token.
-    #[arg(long, env = "PLATFORM_DEPLOY_ROLE_TO_ASSUME", value_name = "ARN")]
-    pub role_to_assume: Option<String>,
 }
 
 /// Identifies the release being shipped.

@@ -18,6 +18,7 @@ pub mod outcome;
 pub mod pipeline;
 pub mod rollout;
 pub mod secrets;
+pub mod settings;
 pub mod signals;
 pub mod terraform;
 pub mod work_lock;

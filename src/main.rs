@@ -11,10 +11,13 @@ async fn main() -> ExitCode {
     let workflow = Workflow::from_process();
     logging::init(cli.verbose, workflow.in_actions());
     let output = cli.output;
+    let plumbing = cli.command.is_plumbing();
     let outcome = run(cli, &workflow).await;
     // Step outputs are best effort: a full disk must not hide the real outcome.
-    let _ = workflow.set_output("outcome", outcome.outcome.as_str());
-    let _ = workflow.set_output("exit-code", &outcome.exit_code.to_string());
+    if !plumbing {
+        let _ = workflow.set_output("outcome", outcome.outcome.as_str());
+        let _ = workflow.set_output("exit-code", &outcome.exit_code.to_string());
+    }
     if !outcome.outcome.is_success() {
         eprintln!(
             "error: {}",

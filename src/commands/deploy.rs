@@ -55,8 +55,14 @@ pub async fn run(
     }
 
     // 2. The targets Terraform exported, handed to the rollout through a file kept for rollbacks.
-    let targets =
-        super::terraform::deploy_targets(&config, &plans_dir, workflow, cancel.clone()).await?;
+    let targets = super::terraform::deploy_targets(
+        &config,
+        cli.role_to_assume.as_deref(),
+        &plans_dir,
+        workflow,
+        cancel.clone(),
+    )
+    .await?;
     let targets_file = PathBuf::from(WORK_DIR).join("deploy-targets.json");
     let text = serde_json::to_string_pretty(&targets).unwrap_or_default();
     std::fs::write(&targets_file, text).map_err(Error::Output)?;
@@ -107,7 +113,6 @@ pub async fn run(
         dry_run: false,
         timeout: args.timeout.clone(),
         wait_for_inflight: false,
-        role_to_assume: args.role_to_assume.clone(),
         release: args.release.clone(),
     };
     let rolled = super::rollout::run(cli, &rollout_args, workflow, cancel).await?;
@@ -162,9 +167,15 @@ async fn apply_stacks(
     let (reviewed, mode, dir) = match &args.reviewed_plans {
         Some(dir) => (PlanSummary::read(dir)?, ApplyMode::Replan, dir.clone()),
         None => {
-            let summary =
-                super::terraform::plan_stacks(config, &stacks, plans_dir, workflow, cancel.clone())
-                    .await?;
+            let summary = super::terraform::plan_stacks(
+                config,
+                &stacks,
+                cli.role_to_assume.as_deref(),
+                plans_dir,
+                workflow,
+                cancel.clone(),
+            )
+            .await?;
             let failed = summary.failed();
             if !failed.is_empty() {
                 let data = serde_json::to_value(&summary).unwrap_or_default();
@@ -177,7 +188,14 @@ async fn apply_stacks(
             (summary, ApplyMode::Unreviewed, plans_dir.to_path_buf())
         }
     };
-    let ctx = super::terraform::context(config, false, &dir, workflow, cancel);
+    let ctx = super::terraform::context(
+        config,
+        false,
+        cli.role_to_assume.as_deref(),
+        &dir,
+        workflow,
+        cancel,
+    )?;
     let orchestrator = Orchestrator::new(config, ctx, None);
     let selected = orchestrator.select(&[], false)?;
     let applied = orchestrator.apply(&selected, &reviewed, mode).await?;
@@ -204,8 +222,15 @@ async fn dry_run(
         offline: args.offline,
     };
     let out_dir = PathBuf::from(WORK_DIR).join("plans");
-    let summary =
-        super::terraform::plan_stacks(config, &stacks, &out_dir, workflow, cancel).await?;
+    let summary = super::terraform::plan_stacks(
+        config,
+        &stacks,
+        cli.role_to_assume.as_deref(),
+        &out_dir,
+        workflow,
+        cancel,
+    )
+    .await?;
     text.push_str("\nTerraform plans (saved in .platform-deploy/plans):\n");
     text.push_str(&summary.render_text());
     if cli.output == OutputFormat::Text {

@@ -43,7 +43,8 @@ pub async fn run(
         },
     };
 
-    let settings = super::rollout::aws_settings(&config, args.role_to_assume.as_deref(), workflow)?;
+    let role = cli.role_to_assume.as_deref();
+    let settings = crate::settings::aws(role, &config.primary_region, Some(workflow))?;
     let mut clients = BTreeMap::new();
     for region in config.regions() {
         let sdk = aws::sdk_config(region, &settings).await;
@@ -54,10 +55,11 @@ pub async fn run(
         terraform: super::terraform::context(
             &config,
             false,
+            role,
             Path::new(".platform-deploy/failover-plans"),
             workflow,
             cancel.clone(),
-        ),
+        )?,
         aws: clients,
         progress: Progress::stderr(),
         cancel,

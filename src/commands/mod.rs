@@ -1,5 +1,6 @@
 //! One function per subcommand: resolve settings, call the steps, return the outcome.
 
+mod aws_credentials;
 mod build;
 mod comment;
 mod config_check;
@@ -57,6 +58,7 @@ pub async fn dispatch(cli: &Cli, workflow: &Workflow) -> Result<Outcome, Error> 
             failover::run(cli, args, workflow, cancel).await
         }
         Command::Status(args) => status::run(cli, args, workflow).await,
+        Command::AwsCredentials(args) => aws_credentials::run(cli, args).await,
     }
 }
 

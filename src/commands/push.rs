@@ -1,6 +1,6 @@
 use std::fmt::Write as _;
 
-use crate::aws::{AwsSettings, sdk_config};
+use crate::aws::sdk_config;
 use crate::cli::{Cli, OutputFormat, PushArgs};
 use crate::config::Config;
 use crate::error::Error;
@@ -44,7 +44,13 @@ pub async fn run(cli: &Cli, args: &PushArgs, workflow: &Workflow) -> Result<Outc
         }
     };
 
-    let aws = AwsSettings::default();
+    // The registry login (ECR GetAuthorizationToken) and the replication wait use the run's role.
+    let aws = crate::settings::aws(
+        cli.role_to_assume.as_deref(),
+        &config.primary_region,
+        Some(workflow),
+    )
+    .map_err(Error::from)?;
     let primary = aws_sdk_ecr::Client::new(&sdk_config(&config.primary_region, &aws).await);
     let mut dr = Vec::new();
     for region in &config.dr_regions {

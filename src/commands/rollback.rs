@@ -20,8 +20,13 @@ pub async fn run(
     cancel: CancellationToken,
 ) -> Result<Outcome, Error> {
     let config = Config::load(&cli.config)?;
-    let targets =
-        super::terraform::load_targets(&config, args.scope.targets.as_deref(), workflow).await?;
+    let targets = super::terraform::load_targets(
+        &config,
+        cli.role_to_assume.as_deref(),
+        args.scope.targets.as_deref(),
+        workflow,
+    )
+    .await?;
     let to = args
         .to
         .as_deref()
@@ -53,13 +58,7 @@ pub async fn run(
         parallel: args.parallel,
         attribution: Attribution::from_env(args.reason.clone()),
     };
-    let clients = clients(
-        &config,
-        args.role_to_assume.as_deref(),
-        &opts.base,
-        workflow,
-    )
-    .await?;
+    let clients = clients(&config, cli.role_to_assume.as_deref(), &opts.base, workflow).await?;
 
     let progress = Progress::stderr();
     let report = rollback::run(&opts, &targets, &clients, &cancel, &progress).await?;

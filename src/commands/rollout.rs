@@ -3,8 +3,7 @@
 
 use tokio_util::sync::CancellationToken;
 
-use crate::aws::{self, AwsSettings};
-use crate::aws_oidc::{GithubOidcCredentials, OidcError, TokenEndpoint};
+use crate::aws;
 use crate::cli::{Cli, OutputFormat, RolloutArgs};
 use crate::config::Config;
 use crate::error::Error;
@@ -14,7 +13,6 @@ use crate::outcome::Outcome;
 use crate::rollout::{self, ImageRef, Progress, RolloutError, RolloutOptions};
 
 /// The role session the OIDC exchange asks for (refreshed before it ends).
-const SESSION: std::time::Duration = std::time::Duration::from_secs(60 * 60);
 
 /// `cancel` is cancelled by SIGINT/SIGTERM (see `signals`): every in-flight deployment is then
 /// stopped with rollback.
@@ -27,8 +25,13 @@ pub async fn run(
     let config = Config::load(&cli.config)?;
     let image = ImageRef::parse(&args.image).map_err(RolloutError::from)?;
     let git_sha = git::release_sha(args.release.git_sha.as_deref(), &config.root)?;
-    let targets =
-        super::terraform::load_targets(&config, args.scope.targets.as_deref(), workflow).await?;
+    let targets = super::terraform::load_targets(
+        &config,
+        cli.role_to_assume.as_deref(),
+        args.scope.targets.as_deref(),
+        workflow,
+    )
+    .await?;
     let opts = options(
         &config,
         &Selection {
@@ -41,7 +44,7 @@ pub async fn run(
         image,
         git_sha,
     )?;
-    let clients = clients(&config, args.role_to_assume.as_deref(), &opts, workflow).await?;
+    let clients = clients(&config, cli.role_to_assume.as_deref(), &opts, workflow).await?;
 
     let progress = Progress::stderr();
     let report = rollout::run(&opts, &targets, &clients, &cancel, &progress).await?;
@@ -82,42 +85,10 @@ pub(super) async fn clients(
     opts: &RolloutOptions,
     workflow: &Workflow,
 ) -> Result<std::collections::BTreeMap<String, aws::RegionClients>, Error> {
-    let settings = aws_settings(config, role, workflow)?;
+    let settings = crate::settings::aws(role, &config.primary_region, Some(workflow))?;
     let regions: Vec<String> = opts.waves().into_iter().flatten().collect();
     let region_refs: Vec<&str> = regions.iter().map(String::as_str).collect();
     Ok(aws::clients_for(&region_refs, &settings).await)
-}
-
-/// Retries, timeouts, `AWS_ENDPOINT_URL`, and OIDC credentials when `role` is given.
-pub(super) fn aws_settings(
-    config: &Config,
-    role: Option<&str>,
-    workflow: &Workflow,
-) -> Result<AwsSettings, Error> {
-    let mut settings = AwsSettings {
-        endpoint_url: std::env::var("AWS_ENDPOINT_URL")
-            .ok()
-            .filter(|v| !v.is_empty()),
-        ..AwsSettings::default()
-    };
-    if let Some(role) = role.filter(|r| !r.is_empty()) {
-        let endpoint = TokenEndpoint::from_env().ok_or(OidcError::NotInActions)?;
-        workflow.mask(&endpoint.request_token);
-        let run_id = std::env::var("GITHUB_RUN_ID").unwrap_or_default();
-        let provider = GithubOidcCredentials::new(
-            endpoint,
-            role,
-            &format!("platform-deploy-{run_id}"),
-            SESSION,
-            GithubOidcCredentials::sts_client(
-                &config.primary_region,
-                settings.endpoint_url.as_deref(),
-            ),
-        );
-        settings.credentials =
-            Some(aws_credential_types::provider::SharedCredentialsProvider::new(provider));
-    }
-    Ok(settings)
 }
 
 /// The flags every command that acts on regions and services shares.

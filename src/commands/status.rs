@@ -11,8 +11,13 @@ use super::rollout::{Selection, clients, options};
 
 pub async fn run(cli: &Cli, args: &StatusArgs, workflow: &Workflow) -> Result<Outcome, Error> {
     let config = Config::load(&cli.config)?;
-    let targets =
-        super::terraform::load_targets(&config, args.scope.targets.as_deref(), workflow).await?;
+    let targets = super::terraform::load_targets(
+        &config,
+        cli.role_to_assume.as_deref(),
+        args.scope.targets.as_deref(),
+        workflow,
+    )
+    .await?;
     let placeholder = ImageRef {
         registry: None,
         repository: String::new(),
@@ -41,7 +46,7 @@ pub async fn run(cli: &Cli, args: &StatusArgs, workflow: &Workflow) -> Result<Ou
         }
     }
     let services: Vec<String> = opts.services.iter().map(|s| s.name.clone()).collect();
-    let clients = clients(&config, args.role_to_assume.as_deref(), &opts, workflow).await?;
+    let clients = clients(&config, cli.role_to_assume.as_deref(), &opts, workflow).await?;
     let report = status::gather(&regions, &services, &targets, &clients, args.history)
         .await
         .map_err(RolloutError::from)?;

@@ -17,19 +17,33 @@ use crate::terraform::summary::PlanSummary;
 /// Terraform 1.5 brought `import` blocks and the plan JSON fields we read.
 const MIN_TERRAFORM: (u32, u32) = (1, 5);
 
+/// What every terraform command of a run shares. With `role`, terraform gets the role's short-lived
+/// credentials through a profile (offline runs use the stacks' fake ones).
 pub fn context(
     config: &Config,
     offline: bool,
+    role: Option<&str>,
     out_dir: &Path,
     workflow: &Workflow,
     cancel: CancellationToken,
-) -> RunContext {
+) -> Result<RunContext, TerraformError> {
     let out_dir = if out_dir.is_absolute() {
         out_dir.to_path_buf()
     } else {
         std::env::current_dir().unwrap_or_default().join(out_dir)
     };
-    RunContext {
+    let binary = std::env::current_exe().unwrap_or_else(|_| "platform-deploy".into());
+    let role = if offline { None } else { role };
+    let aws = crate::settings::terraform_aws(role, &config.primary_region, &out_dir, &binary);
+    if let Some((path, text)) = &aws.config_file {
+        let write = |source| TerraformError::Write {
+            path: path.clone(),
+            source,
+        };
+        std::fs::create_dir_all(&out_dir).map_err(write)?;
+        std::fs::write(path, text).map_err(write)?;
+    }
+    Ok(RunContext {
         binary: config.terraform.binary.clone(),
         offline,
         backend: config.terraform.backend.clone(),
@@ -42,7 +56,8 @@ pub fn context(
         cancel,
         init_lock: Default::default(),
         variables: Default::default(),
-    }
+        aws_env: aws.env,
+    })
 }
 
 /// The stacks a run plans or applies: as configured, or for an offline run in a working copy under
@@ -79,6 +94,7 @@ pub async fn check_version(
 pub async fn plan_stacks(
     config: &Config,
     args: &StackArgs,
+    role: Option<&str>,
     out_dir: &Path,
     workflow: &Workflow,
     cancel: CancellationToken,
@@ -87,7 +103,7 @@ pub async fn plan_stacks(
     let config = &stacks_for_run(config, args.offline, out_dir)?;
     let orchestrator = Orchestrator::new(
         config,
-        context(config, args.offline, out_dir, workflow, cancel),
+        context(config, args.offline, role, out_dir, workflow, cancel)?,
         args.parallelism.map(usize::from),
     );
     let selected = orchestrator.select(&args.stacks, args.with_deps)?;
@@ -111,7 +127,15 @@ pub async fn plan(
         .then(|| super::comment::github_token(workflow))
         .flatten();
     let config = Config::load(&cli.config)?;
-    let summary = plan_stacks(&config, &args.stacks, &args.out_dir, workflow, cancel).await?;
+    let summary = plan_stacks(
+        &config,
+        &args.stacks,
+        cli.role_to_assume.as_deref(),
+        &args.out_dir,
+        workflow,
+        cancel,
+    )
+    .await?;
     report(cli, workflow, "plan", &summary)?;
     if args.comment {
         let request = super::comment::CommentRequest {
@@ -163,7 +187,14 @@ pub async fn apply(
     let config = stacks_for_run(&config, args.stacks.offline, &args.plans)?;
     let orchestrator = Orchestrator::new(
         &config,
-        context(&config, args.stacks.offline, &args.plans, workflow, cancel),
+        context(
+            &config,
+            args.stacks.offline,
+            cli.role_to_assume.as_deref(),
+            &args.plans,
+            workflow,
+            cancel,
+        )?,
         args.stacks.parallelism.map(usize::from),
     );
     let selected = orchestrator.select(&args.stacks.stacks, args.stacks.with_deps)?;
@@ -218,6 +249,7 @@ fn report(cli: &Cli, workflow: &Workflow, what: &str, summary: &PlanSummary) -> 
 /// Region → the `deploy_targets` output of that region's stack.
 pub async fn deploy_targets(
     config: &Config,
+    role: Option<&str>,
     plans_dir: &Path,
     workflow: &Workflow,
     cancel: CancellationToken,
@@ -232,7 +264,7 @@ pub async fn deploy_targets(
         })
         .collect();
     let names: Vec<String> = regional.iter().map(|(_, s)| s.clone()).collect();
-    let ctx = super::terraform::context(config, false, plans_dir, workflow, cancel);
+    let ctx = super::terraform::context(config, false, role, plans_dir, workflow, cancel)?;
     let outputs = Orchestrator::new(config, ctx, None)
         .outputs_of(&names)
         .await?;
@@ -250,6 +282,7 @@ pub async fn deploy_targets(
 /// The rollout targets: from `--targets FILE` when given, else from the regional stacks' outputs.
 pub async fn load_targets(
     config: &Config,
+    role: Option<&str>,
     file: Option<&Path>,
     workflow: &Workflow,
 ) -> Result<std::collections::BTreeMap<String, crate::rollout::targets::DeployTargets>, Error> {
@@ -258,7 +291,7 @@ pub async fn load_targets(
         return Ok(targets::load_targets_file(file).map_err(RolloutError::from)?);
     }
     let dir = std::path::PathBuf::from(".platform-deploy/plans");
-    let value = deploy_targets(config, &dir, workflow, CancellationToken::new()).await?;
+    let value = deploy_targets(config, role, &dir, workflow, CancellationToken::new()).await?;
     Ok(
         targets::parse_targets_map("terraform output deploy_targets", &value)
             .map_err(RolloutError::from)?,

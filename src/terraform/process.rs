@@ -20,6 +20,8 @@ pub struct Invocation {
     pub dir: PathBuf,
     pub args: Vec<String>,
     pub env: BTreeMap<String, String>,
+    /// Variables of this process the child must not inherit.
+    pub unset: std::collections::BTreeSet<String>,
 }
 
 impl Invocation {
@@ -29,6 +31,7 @@ impl Invocation {
             dir: dir.to_path_buf(),
             args: args.iter().map(|a| a.to_string()).collect(),
             env: BTreeMap::new(),
+            unset: Default::default(),
         }
     }
 
@@ -38,7 +41,14 @@ impl Invocation {
     }
 
     pub fn env(mut self, key: &str, value: impl Into<String>) -> Self {
+        self.unset.remove(key);
         self.env.insert(key.to_string(), value.into());
+        self
+    }
+
+    pub fn env_remove(mut self, key: &str) -> Self {
+        self.env.remove(key);
+        self.unset.insert(key.to_string());
         self
     }
 
@@ -134,6 +144,9 @@ pub async fn run(
     capture_stdout_quietly: bool,
 ) -> Result<Captured, TerraformError> {
     let mut cmd = Command::new(&inv.program);
+    for key in &inv.unset {
+        cmd.env_remove(key);
+    }
     cmd.args(&inv.args)
         .current_dir(&inv.dir)
         .envs(&inv.env)

@@ -31,6 +31,9 @@ pub struct RunContext {
     /// Extra variables per stack, on top of the upstream inputs (e.g. the traffic role a
     /// `failover --drill` plans with). Later keys win over inputs of the same name.
     pub variables: std::collections::BTreeMap<String, Map<String, Value>>,
+    /// The AWS environment of every terraform command: set (`Some`) or removed (`None`); see
+    /// [`crate::settings::terraform_aws`].
+    pub aws_env: std::collections::BTreeMap<String, Option<String>>,
 }
 
 impl RunContext {
@@ -53,6 +56,12 @@ impl RunContext {
             .env("TF_DATA_DIR", self.data_dir(stack).display().to_string());
         if self.offline {
             inv = inv.env("TF_VAR_offline", "true");
+        }
+        for (key, value) in &self.aws_env {
+            inv = match value {
+                Some(value) => inv.env(key, value),
+                None => inv.env_remove(key),
+            };
         }
         inv
     }

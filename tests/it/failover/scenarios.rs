@@ -403,6 +403,7 @@ eu-west-1 = "eu-west-1.edge_origin"
                 cancel: CancellationToken::new(),
                 init_lock: Default::default(),
                 variables: Default::default(),
+                aws_env: Default::default(),
             },
             aws: clients(world),
             progress,

@@ -8,45 +8,16 @@ use std::time::{Duration, SystemTime};
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use platform_deploy::aws::{AwsSettings, sdk_config};
 use platform_deploy::aws_oidc::{GithubOidcCredentials, TokenEndpoint};
-use serde_json::json;
-use wiremock::matchers::{header, method, path, query_param};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::MockServer;
 
+use crate::support::oidc::{self, REQUEST_TOKEN, token_endpoint};
 use crate::support::sandbox;
 
 const ROLE: &str = "arn:aws:iam::123456789012:role/platform-deploy-release";
-const REQUEST_TOKEN: &str = "runtime-request-token-5f2e";
-// An ID token as the runtime hands it out (a JWT; STS checks it, the stand-in does not).
-const ID_TOKEN: &str = "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJhdWQiOiJzdHMuYW1hem9uYXdzLmNvbSIsInN1YiI6InJlcG86b3JnL3Nob3A6cmVmOnJlZnMvaGVhZHMvbWFpbiJ9.c2lnbmF0dXJl";
-
-/// The Actions runtime's token endpoint: answers only the STS audience with the job's bearer token.
-async fn token_endpoint() -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(
-            "/_apis/distributedtask/hubs/Actions/plans/1/jobs/2/idtoken",
-        ))
-        .and(query_param("api-version", "2.0"))
-        .and(query_param("audience", "sts.amazonaws.com"))
-        .and(header(
-            "authorization",
-            format!("Bearer {REQUEST_TOKEN}").as_str(),
-        ))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!({"count": 1, "value": ID_TOKEN})),
-        )
-        .mount(&server)
-        .await;
-    server
-}
-
 fn provider(server: &MockServer, sts_url: &str) -> GithubOidcCredentials {
     GithubOidcCredentials::new(
         TokenEndpoint {
-            request_url: format!(
-                "{}/_apis/distributedtask/hubs/Actions/plans/1/jobs/2/idtoken?api-version=2.0",
-                server.uri()
-            ),
+            request_url: oidc::request_url(&server),
             request_token: REQUEST_TOKEN.into(),
         },
         ROLE,
@@ -104,10 +75,7 @@ async fn a_refused_token_request_is_an_error_naming_the_runtime_answer() {
     let server = token_endpoint().await;
     let bad = GithubOidcCredentials::new(
         TokenEndpoint {
-            request_url: format!(
-                "{}/_apis/distributedtask/hubs/Actions/plans/1/jobs/2/idtoken?api-version=2.0",
-                server.uri()
-            ),
+            request_url: oidc::request_url(&server),
             request_token: "not-the-job-request-token".into(),
         },
         ROLE,

@@ -2,7 +2,7 @@
 //! stand-ins and their "missing" failure ([`sandbox`]), child processes ([`process`]), their output
 //! and the runner's sinks ([`output`]), HTTP probes ([`http`]), SDK clients against a stand-in
 //! ([`aws`]), the Docker CLI ([`docker`]), the GitHub API stand-in's answers ([`github`]), the
-//! terraform CLI ([`terraform`]), unique names ([`names`]), the locks that keep tests sharing
+//! terraform CLI ([`terraform`]), unique names ([`names`]), the Actions ID-token endpoint ([`oidc`]), the locks that keep tests sharing
 //! something outside their process apart ([`serial`]), and stand-ins of a test's own ([`stand_ins`]).
 
 pub mod aws;
@@ -11,6 +11,7 @@ pub mod fs;
 pub mod github;
 pub mod http;
 pub mod names;
+pub mod oidc;
 pub mod output;
 pub mod process;
 pub mod sandbox;

@@ -630,3 +630,60 @@ fn an_offline_run_killed_with_sigkill_leaves_the_checkout_clean_and_the_next_run
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_a_role_terraform_runs_as_the_assumed_role_and_not_as_the_ambient_keys() {
+    let moto = sandbox::aws_url();
+    let tf_config = terraform::cli_config();
+    let endpoint = crate::support::oidc::token_endpoint().await;
+    let toml = "[project]\nname = \"f\"\n[regions]\nprimary = \"us-east-1\"\n[[stacks]]\nname = \"whoami\"\ndir = \"stacks/whoami\"\n";
+    let dir = project("moto-stacks", &["whoami"], toml);
+    let role = "arn:aws:iam::123456789012:role/platform-deploy-plan";
+    let mut cmd = platform_deploy();
+    sandbox::aws_env(&mut cmd, &moto)
+        .current_dir(dir.path())
+        .env("TF_CLI_CONFIG_FILE", &tf_config)
+        .env("AWS_REGION", "us-east-1")
+        // Ambient keys a runner may carry: with a role they must not be what terraform uses.
+        .env("AWS_ACCESS_KEY_ID", "AKIAAMBIENTKEY000000")
+        .env("AWS_SECRET_ACCESS_KEY", "ambient-secret")
+        .env(
+            "ACTIONS_ID_TOKEN_REQUEST_URL",
+            crate::support::oidc::request_url(&endpoint),
+        )
+        .env(
+            "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+            crate::support::oidc::REQUEST_TOKEN,
+        )
+        .env("GITHUB_RUN_ID", "4242")
+        .args(["--output", "json", "--role-to-assume", role, "plan"]);
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let plan: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join(".platform-deploy/plans/whoami.json")).unwrap(),
+    )
+    .unwrap();
+    let arn = plan["planned_values"]["outputs"]["arn"]["value"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        arn.contains(":assumed-role/platform-deploy-plan/platform-deploy-4242"),
+        "terraform ran as {arn:?}, not as the role"
+    );
+    // The exchange went through the runtime's endpoint, and no credential reached the log.
+    assert!(!endpoint.received_requests().await.unwrap().is_empty());
+    for secret in [
+        crate::support::oidc::REQUEST_TOKEN,
+        crate::support::oidc::ID_TOKEN,
+    ] {
+        assert!(!stderr.contains(secret), "{stderr}");
+    }
+    let profile =
+        std::fs::read_to_string(dir.path().join(".platform-deploy/plans/aws-config")).unwrap();
+    assert!(profile.contains("aws-credentials"), "{profile}");
+    assert!(!profile.contains("ambient-secret"), "{profile}");
+}
