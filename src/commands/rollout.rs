@@ -12,8 +12,6 @@ use crate::github::workflow::Workflow;
 use crate::outcome::Outcome;
 use crate::rollout::{self, ImageRef, Progress, RolloutError, RolloutOptions};
 
-/// The role session the OIDC exchange asks for (refreshed before it ends).
-
 /// `cancel` is cancelled by SIGINT/SIGTERM (see `signals`): every in-flight deployment is then
 /// stopped with rollback.
 pub async fn run(

@@ -17,7 +17,7 @@ const ROLE: &str = "arn:aws:iam::123456789012:role/platform-deploy-release";
 fn provider(server: &MockServer, sts_url: &str) -> GithubOidcCredentials {
     GithubOidcCredentials::new(
         TokenEndpoint {
-            request_url: oidc::request_url(&server),
+            request_url: oidc::request_url(server),
             request_token: REQUEST_TOKEN.into(),
         },
         ROLE,

@@ -334,28 +334,11 @@ fn detailed_exitcode_tells_drift_from_no_changes() {
 
 #[test]
 fn sigint_stops_terraform_cleanly_and_leaves_no_lock() {
-    let toml = "[project]\nname = \"f\"\n[regions]\nprimary = \"us-east-1\"\n[[stacks]]\nname = \"slow\"\ndir = \"stacks/slow\"\n";
-    let dir = project("stacks", &["slow"], toml);
-    assert_eq!(
-        run(dir.path(), &["plan", "--offline"]).status.code(),
-        Some(0)
-    );
-    let child = platform_deploy()
-        .current_dir(dir.path())
-        .args(["apply", "--offline"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Wait until terraform is inside the slow provisioner (state locked), then interrupt.
+    let dir = project("stacks", &["slow"], SLOW_STACK);
+    let child = slow_apply_running(dir.path());
     let state_lock = dir
         .path()
         .join(".platform-deploy/plans/state/.slow.tfstate.lock.info");
-    let started = Instant::now();
-    while !state_lock.exists() && started.elapsed() < Duration::from_secs(60) {
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    assert!(state_lock.exists(), "terraform never took the state lock");
     std::thread::sleep(Duration::from_secs(2));
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(child.id() as i32),
@@ -523,7 +506,7 @@ fn slow_apply_running(dir: &Path) -> std::process::Child {
         .current_dir(dir)
         .args(["apply", "--offline"])
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let state_lock = dir.join(".platform-deploy/plans/state/.slow.tfstate.lock.info");
