@@ -9,6 +9,8 @@ use aws_config::identity::IdentityCache;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use aws_types::SdkConfig;
 use aws_types::region::Region;
 
@@ -40,9 +42,23 @@ impl Default for AwsSettings {
     }
 }
 
+/// The HTTPS client of every SDK client and credential provider: hyper with rustls on ring (the
+/// crate does not compile the SDK's bundled aws-lc client). One per process, so connections pool.
+pub fn http_client() -> SharedHttpClient {
+    static CLIENT: std::sync::OnceLock<SharedHttpClient> = std::sync::OnceLock::new();
+    CLIENT
+        .get_or_init(|| {
+            aws_smithy_http_client::Builder::new()
+                .tls_provider(Provider::Rustls(CryptoMode::Ring))
+                .build_https()
+        })
+        .clone()
+}
+
 /// Loads the standard credential chain for `region` with our retry and timeout settings.
 pub async fn sdk_config(region: &str, settings: &AwsSettings) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(http_client())
         .region(Region::new(region.to_string()))
         .retry_config(
             RetryConfig::standard()

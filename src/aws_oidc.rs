@@ -107,6 +107,7 @@ impl GithubOidcCredentials {
     pub fn sts_client(region: &str, endpoint_url: Option<&str>) -> aws_sdk_sts::Client {
         let mut config = aws_sdk_sts::Config::builder()
             .behavior_version(aws_sdk_sts::config::BehaviorVersion::latest())
+            .http_client(crate::aws::http_client())
             .region(aws_sdk_sts::config::Region::new(region.to_string()))
             .retry_config(aws_sdk_sts::config::retry::RetryConfig::standard().with_max_attempts(5));
         config.set_endpoint_url(endpoint_url.map(str::to_string));

@@ -89,6 +89,7 @@ fn simulated(poll: Duration, trials: usize) -> Vec<f64> {
 
 async fn stand_in_clients(url: &str) -> RegionClients {
     let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(platform_deploy::aws::http_client())
         .region(aws_config::Region::new("us-east-1"))
         .endpoint_url(url)
         .credentials_provider(aws_credential_types::Credentials::new(

@@ -57,6 +57,7 @@ async fn the_role_is_assumed_with_an_id_token_for_the_sts_audience() {
     let sts = aws_sdk_sts::Client::from_conf(
         aws_sdk_sts::Config::builder()
             .behavior_version(aws_sdk_sts::config::BehaviorVersion::latest())
+            .http_client(platform_deploy::aws::http_client())
             .region(aws_sdk_sts::config::Region::new("us-east-1"))
             .endpoint_url(&url)
             .credentials_provider(creds)

@@ -6,6 +6,7 @@
 /// (e.g. a retry configuration) before `.load().await`.
 pub fn stand_in(url: &str, region: &str) -> aws_config::ConfigLoader {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(platform_deploy::aws::http_client())
         .region(aws_config::Region::new(region.to_string()))
         .endpoint_url(url)
         .credentials_provider(aws_credential_types::Credentials::new(
