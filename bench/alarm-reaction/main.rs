@@ -14,17 +14,20 @@
 //! The baseline each is compared with: the poll-bound expectation (an alarm lands uniformly
 //! within a poll interval, so the mean wait is half the mean interval).
 
+// The test suite's simulated regions and stand-in world, under the names the files expect (`super::sim`).
+#[path = "../../tests/it/rollout/moto_world.rs"]
+mod moto_world;
 #[path = "../../tests/it/rollout/sim.rs"]
 #[allow(unused_imports)]
-mod rollout_sim;
+mod sim;
 
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 
 use platform_deploy::aws::RegionClients;
 use platform_deploy::rollout::{self, ImageRef, Progress};
-use rollout_sim::{Behaviour, Sim, options, world};
 use serde_json::json;
+use sim::{Behaviour, Sim, options, world};
 use tokio_util::sync::CancellationToken;
 
 fn stats(mut v: Vec<f64>) -> (f64, f64, f64, f64) {
@@ -100,159 +103,16 @@ async fn stand_in_clients(url: &str) -> RegionClients {
     RegionClients::from_config(&config)
 }
 
-/// A service in the stand-in, with a 15-minute canary (15 s at the stand-in's default speed-up)
-/// and an alarm that only deploy_targets names (CodeDeploy itself does not watch it).
+/// The wire tests' service in the stand-in, with a 15-minute canary (15 s at the stand-in's default
+/// speed-up) and an alarm that only deploy_targets names (CodeDeploy itself does not watch it).
 async fn setup(c: &RegionClients, name: &str) -> (serde_json::Value, ImageRef, String) {
-    let repo = format!("{name}/api");
-    c.ecr
-        .create_repository()
-        .repository_name(&repo)
-        .send()
-        .await
-        .unwrap();
-    let manifest = json!({"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-        "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 2, "digest": format!("sha256:{}", "1".repeat(64))}, "layers": []});
-    let out = c
-        .ecr
-        .put_image()
-        .repository_name(&repo)
-        .image_manifest(manifest.to_string())
-        .send()
-        .await
-        .unwrap();
-    let digest = out
-        .image()
-        .unwrap()
-        .image_id()
-        .unwrap()
-        .image_digest()
-        .unwrap()
-        .to_string();
-    let td = c
-        .ecs
-        .register_task_definition()
-        .family(format!("{name}-api"))
-        .network_mode(aws_sdk_ecs::types::NetworkMode::Bridge)
-        .container_definitions(
-            aws_sdk_ecs::types::ContainerDefinition::builder()
-                .name("web")
-                .image("old:1")
-                .memory(128)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
-    let td = td
-        .task_definition()
-        .unwrap()
-        .task_definition_arn()
-        .unwrap()
-        .to_string();
-    c.ecs
-        .create_cluster()
-        .cluster_name(name)
-        .send()
-        .await
-        .unwrap();
-    c.ecs
-        .create_service()
-        .cluster(name)
-        .service_name("api")
-        .task_definition(td)
-        .desired_count(1)
-        .launch_type(aws_sdk_ecs::types::LaunchType::Ec2)
-        .deployment_controller(
-            aws_sdk_ecs::types::DeploymentController::builder()
-                .r#type(aws_sdk_ecs::types::DeploymentControllerType::CodeDeploy)
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
-    c.codedeploy
-        .create_application()
-        .application_name(name)
-        .compute_platform(aws_sdk_codedeploy::types::ComputePlatform::Ecs)
-        .send()
-        .await
-        .unwrap();
-    c.codedeploy
-        .create_deployment_group()
-        .application_name(name)
-        .deployment_group_name("api")
-        .service_role_arn("arn:aws:iam::123456789012:role/codedeploy")
-        .ecs_services(
-            aws_sdk_codedeploy::types::EcsService::builder()
-                .cluster_name(name)
-                .service_name("api")
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    let (mut service, image) = moto_world::platform_in_moto(c, name, true).await;
     let alarm = format!("{name}-5xx");
-    c.cloudwatch
-        .put_metric_alarm()
-        .alarm_name(&alarm)
-        .namespace("AWS/ApplicationELB")
-        .metric_name("HTTPCode_Target_5XX_Count")
-        .statistic(aws_sdk_cloudwatch::types::Statistic::Sum)
-        .period(60)
-        .evaluation_periods(1)
-        .threshold(5.0)
-        .comparison_operator(aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanThreshold)
-        .send()
-        .await
-        .unwrap();
-    set_alarm(c, &alarm, aws_sdk_cloudwatch::types::StateValue::Ok).await;
-    let targets = json!({"us-east-1": {"region": "us-east-1", "is_dr": false, "ecr_repository": repo, "services": {"api": {
-        "cluster_name": name, "service_name": "api", "container_name": "web", "container_port": 80,
-        "task_family": format!("{name}-api"), "desired_count": 1, "codedeploy_app": name, "deployment_group": "api",
-        "deployment_config": "CodeDeployDefault.ECSCanary10Percent15Minutes", "alarm_names": [alarm]}}}});
-    (
-        targets,
-        ImageRef::parse(&format!("{repo}@{digest}")).unwrap(),
-        alarm,
-    )
-}
-
-async fn set_alarm(c: &RegionClients, name: &str, state: aws_sdk_cloudwatch::types::StateValue) {
-    c.cloudwatch
-        .set_alarm_state()
-        .alarm_name(name)
-        .state_value(state)
-        .state_reason("bench")
-        .send()
-        .await
-        .unwrap();
-}
-
-async fn green_weight(c: &RegionClients, app: &str) -> Option<f64> {
-    let list = c
-        .codedeploy
-        .list_deployments()
-        .application_name(app)
-        .deployment_group_name("api")
-        .send()
-        .await
-        .ok()?;
-    let id = list.deployments().first()?;
-    let t = c
-        .codedeploy
-        .get_deployment_target()
-        .deployment_id(id)
-        .target_id(format!("{app}:api"))
-        .send()
-        .await
-        .ok()?;
-    t.deployment_target()?
-        .ecs_target()?
-        .task_sets_info()
-        .iter()
-        .find(|s| s.task_set_label() == Some(&aws_sdk_codedeploy::types::TargetLabel::Green))
-        .map(|s| s.traffic_weight())
+    moto_world::create_alarm(c, &alarm).await;
+    service["services"]["api"]["deployment_config"] =
+        json!("CodeDeployDefault.ECSCanary10Percent15Minutes");
+    service["services"]["api"]["alarm_names"] = json!([alarm]);
+    (json!({ moto_world::REGION: service }), image, alarm)
 }
 
 async fn wall_trial(url: &str, n: usize) -> f64 {
@@ -273,12 +133,12 @@ async fn wall_trial(url: &str, n: usize) -> f64 {
     let (progress, _) = Progress::buffer();
     let cancel = CancellationToken::new();
     let fire = async {
-        while green_weight(&c, &name).await != Some(10.0) {
+        while moto_world::green_weight(&c, &name).await.map(|(_, w)| w) != Some(10.0) {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         tokio::time::sleep(Duration::from_millis(fastrand::u64(0..5000))).await;
         let at = SystemTime::now();
-        set_alarm(&c, &alarm, aws_sdk_cloudwatch::types::StateValue::Alarm).await;
+        moto_world::set_alarm(&c, &alarm, aws_sdk_cloudwatch::types::StateValue::Alarm).await;
         at
     };
     let (report, fired_at) = tokio::join!(

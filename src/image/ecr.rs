@@ -45,18 +45,17 @@ where
     }
 }
 
-fn region_of(client: &Client) -> String {
-    client
-        .config()
+fn region_of(ecr: &Client) -> String {
+    ecr.config()
         .region()
         .map(|r| r.to_string())
         .unwrap_or_else(|| "the configured region".into())
 }
 
 /// The repository, or `None` when it does not exist.
-pub async fn repository(client: &Client, name: &str) -> Result<Option<Repository>, ImageError> {
-    let region = region_of(client);
-    match client
+pub async fn repository(ecr: &Client, name: &str) -> Result<Option<Repository>, ImageError> {
+    let region = region_of(ecr);
+    match ecr
         .describe_repositories()
         .repository_names(name)
         .send()
@@ -83,12 +82,12 @@ pub async fn repository(client: &Client, name: &str) -> Result<Option<Repository
 
 /// The DR regions the registry's replication configuration does not replicate `repository` to.
 pub async fn replication_gaps(
-    client: &Client,
+    ecr: &Client,
     repository: &str,
     dr_regions: &[String],
 ) -> Result<Vec<String>, ImageError> {
-    let region = region_of(client);
-    let out = client
+    let region = region_of(ecr);
+    let out = ecr
         .describe_registry()
         .send()
         .await
@@ -116,12 +115,12 @@ pub async fn replication_gaps(
 
 /// The digest `tag` points at in `repository`, or `None` when the tag does not exist.
 pub async fn tag_digest(
-    client: &Client,
+    ecr: &Client,
     repository: &str,
     tag: &str,
 ) -> Result<Option<String>, ImageError> {
     find_image(
-        client,
+        ecr,
         repository,
         ImageIdentifier::builder().image_tag(tag).build(),
     )
@@ -130,13 +129,9 @@ pub async fn tag_digest(
 
 /// Whether an image with `digest` exists in `repository` (a repository that does not exist yet, as
 /// before replication created it, has no image).
-pub async fn has_digest(
-    client: &Client,
-    repository: &str,
-    digest: &str,
-) -> Result<bool, ImageError> {
+pub async fn has_digest(ecr: &Client, repository: &str, digest: &str) -> Result<bool, ImageError> {
     Ok(find_image(
-        client,
+        ecr,
         repository,
         ImageIdentifier::builder().image_digest(digest).build(),
     )
@@ -145,12 +140,12 @@ pub async fn has_digest(
 }
 
 async fn find_image(
-    client: &Client,
+    ecr: &Client,
     repository: &str,
     id: ImageIdentifier,
 ) -> Result<Option<String>, ImageError> {
-    let region = region_of(client);
-    match client
+    let region = region_of(ecr);
+    match ecr
         .describe_images()
         .repository_name(repository)
         .image_ids(id)
@@ -217,7 +212,7 @@ impl TokenCache {
 
     pub async fn get(
         &self,
-        client: &Client,
+        ecr: &Client,
         workflow: &Workflow,
     ) -> Result<RegistryToken, ImageError> {
         let mut cached = self.cached.lock().await;
@@ -226,15 +221,15 @@ impl TokenCache {
         {
             return Ok(token.clone());
         }
-        let token = fetch_token(client, workflow).await?;
+        let token = fetch_token(ecr, workflow).await?;
         *cached = token.reusable_at(SystemTime::now()).then(|| token.clone());
         Ok(token)
     }
 }
 
-async fn fetch_token(client: &Client, workflow: &Workflow) -> Result<RegistryToken, ImageError> {
-    let region = region_of(client);
-    let out = client
+async fn fetch_token(ecr: &Client, workflow: &Workflow) -> Result<RegistryToken, ImageError> {
+    let region = region_of(ecr);
+    let out = ecr
         .get_authorization_token()
         .send()
         .await

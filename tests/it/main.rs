@@ -14,6 +14,7 @@ mod config;
 mod deploy;
 mod failover;
 mod image;
+mod roles;
 mod rollout;
 mod runner;
 mod terraform;

@@ -1,8 +1,52 @@
 locals {
+  # What each role's commands call (tests/it/roles keeps it true to src/ and terraform/).
+  inventory      = jsondecode(file("${path.module}/actions.json"))
+  apply_services = var.apply_services != null ? var.apply_services : local.inventory.apply.services
+
   ecr_push_arns = [for n in var.ecr_repository_names : "arn:${local.partition}:ecr:${var.primary_region}:${var.account_id}:repository/${n}"]
   ecr_all_arns = flatten([
     for r in var.regions : [for n in var.ecr_repository_names : "arn:${local.partition}:ecr:${r}:${var.account_id}:repository/${n}"]
   ])
+
+  # The deploy role's resources, by the groups of actions.json.
+  deploy_resources = {
+    any                     = ["*"]
+    ecr_repositories        = local.ecr_all_arns
+    ecr_push_repositories   = local.ecr_push_arns
+    ecs_services            = [for r in var.regions : "arn:${local.partition}:ecs:${r}:${var.account_id}:service/*"]
+    ecs_task_definitions    = [for r in var.regions : "arn:${local.partition}:ecs:${r}:${var.account_id}:task-definition/*"]
+    codedeploy_groups       = [for r in var.regions : "arn:${local.partition}:codedeploy:${r}:${var.account_id}:deploymentgroup:${local.cd_prefix}*/*"]
+    codedeploy_configs      = [for r in var.regions : "arn:${local.partition}:codedeploy:${r}:${var.account_id}:deploymentconfig:*"]
+    codedeploy_applications = [for r in var.regions : "arn:${local.partition}:codedeploy:${r}:${var.account_id}:application:${local.cd_prefix}*"]
+    cloudwatch_alarms       = [for r in var.regions : "arn:${local.partition}:cloudwatch:${r}:${var.account_id}:alarm:*"]
+    pass_task_roles         = var.ecs_pass_role_arns
+  }
+  deploy_sids = {
+    any                     = "AccountWide"
+    ecr_repositories        = "EcrDescribe"
+    ecr_push_repositories   = "EcrPush"
+    ecs_services            = "DescribeEcs"
+    ecs_task_definitions    = "TagTaskDefinitions"
+    codedeploy_groups       = "CodeDeployDeployments"
+    codedeploy_configs      = "CodeDeployConfigs"
+    codedeploy_applications = "CodeDeployRevisions"
+    cloudwatch_alarms       = "ReadAlarms"
+    pass_task_roles         = "PassTaskRoles"
+  }
+  deploy_actions = merge(
+    local.inventory.deploy.sdk,
+    { for group, implied in local.inventory.deploy.implied : group => implied.actions },
+  )
+  deploy_statements = [for group, actions in local.deploy_actions : merge(
+    {
+      Sid      = local.deploy_sids[group]
+      Effect   = "Allow"
+      Action   = sort(actions)
+      Resource = local.deploy_resources[group]
+    },
+    # PassRole only to ECS tasks.
+    { for k, v in { Condition = { StringEquals = { "iam:PassedToService" = "ecs-tasks.amazonaws.com" } } } : k => v if group == "pass_task_roles" },
+  )]
 
   state_statements = {
     # plan: read every state object, write only the S3-native lock files (<key>.tflock).
@@ -32,6 +76,27 @@ locals {
         Resource = var.state_kms_key_arn
       },
     ]
+    # deploy: read the stacks' outputs (deploy_targets), nothing else.
+    read = [
+      {
+        Sid      = "StateList"
+        Effect   = "Allow"
+        Action   = "s3:ListBucket"
+        Resource = local.state_bucket_arn
+      },
+      {
+        Sid      = "StateRead"
+        Effect   = "Allow"
+        Action   = "s3:GetObject"
+        Resource = "${local.state_bucket_arn}/*"
+      },
+      {
+        Sid      = "StateKey"
+        Effect   = "Allow"
+        Action   = "kms:Decrypt"
+        Resource = var.state_kms_key_arn
+      },
+    ]
     read_write = [
       {
         Sid      = "StateList"
@@ -57,16 +122,16 @@ locals {
   permission_policies = {
     plan = jsonencode({
       Version   = "2012-10-17"
-      Statement = local.state_statements.read_lock
+      Statement = local.state_statements[local.inventory.plan.state]
     })
 
     apply = jsonencode({
       Version = "2012-10-17"
-      Statement = concat(local.state_statements.read_write, [
+      Statement = concat(local.state_statements[local.inventory.apply.state], [
         {
           Sid      = "PlatformServices"
           Effect   = "Allow"
-          Action   = [for s in var.apply_services : "${s}:*"]
+          Action   = [for s in local.apply_services : "${s}:*"]
           Resource = "*"
         },
         {
@@ -112,78 +177,10 @@ locals {
       ])
     })
 
-    # deploy: ECR push, task definitions (+ PassRole on the task roles only), CodeDeploy deployments,
-    # describe ECS, read alarms. Nothing else.
+    # deploy: exactly the calls of push, rollout, rollback and status (actions.json), scoped below.
     deploy = jsonencode({
-      Version = "2012-10-17"
-      Statement = [
-        {
-          Sid      = "EcrLogin"
-          Effect   = "Allow"
-          Action   = "ecr:GetAuthorizationToken"
-          Resource = "*"
-        },
-        {
-          Sid    = "EcrPush"
-          Effect = "Allow"
-          Action = [
-            "ecr:BatchCheckLayerAvailability", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart",
-            "ecr:CompleteLayerUpload", "ecr:PutImage", "ecr:BatchGetImage", "ecr:DescribeImageReplicationStatus",
-          ]
-          Resource = local.ecr_push_arns
-        },
-        {
-          Sid      = "EcrDescribe"
-          Effect   = "Allow"
-          Action   = ["ecr:DescribeImages", "ecr:DescribeRepositories"]
-          Resource = local.ecr_all_arns
-        },
-        {
-          Sid      = "TaskDefinitions"
-          Effect   = "Allow"
-          Action   = ["ecs:RegisterTaskDefinition", "ecs:DescribeTaskDefinition"]
-          Resource = "*"
-        },
-        {
-          Sid      = "PassTaskRoles"
-          Effect   = "Allow"
-          Action   = "iam:PassRole"
-          Resource = var.ecs_pass_role_arns
-          Condition = {
-            StringEquals = { "iam:PassedToService" = "ecs-tasks.amazonaws.com" }
-          }
-        },
-        {
-          Sid      = "DescribeEcs"
-          Effect   = "Allow"
-          Action   = ["ecs:DescribeServices", "ecs:DescribeClusters", "ecs:DescribeTasks"]
-          Resource = [for r in var.regions : "arn:${local.partition}:ecs:${r}:${var.account_id}:*"]
-        },
-        {
-          Sid      = "CodeDeployDeployments"
-          Effect   = "Allow"
-          Action   = ["codedeploy:CreateDeployment", "codedeploy:GetDeployment", "codedeploy:StopDeployment"]
-          Resource = [for r in var.regions : "arn:${local.partition}:codedeploy:${r}:${var.account_id}:deploymentgroup:${local.cd_prefix}*/*"]
-        },
-        {
-          Sid      = "CodeDeployRevisions"
-          Effect   = "Allow"
-          Action   = ["codedeploy:RegisterApplicationRevision", "codedeploy:GetApplicationRevision"]
-          Resource = [for r in var.regions : "arn:${local.partition}:codedeploy:${r}:${var.account_id}:application:${local.cd_prefix}*"]
-        },
-        {
-          Sid      = "CodeDeployConfigs"
-          Effect   = "Allow"
-          Action   = "codedeploy:GetDeploymentConfig"
-          Resource = [for r in var.regions : "arn:${local.partition}:codedeploy:${r}:${var.account_id}:deploymentconfig:*"]
-        },
-        {
-          Sid      = "ReadAlarms"
-          Effect   = "Allow"
-          Action   = ["cloudwatch:DescribeAlarms", "cloudwatch:DescribeAlarmHistory"]
-          Resource = [for r in var.regions : "arn:${local.partition}:cloudwatch:${r}:${var.account_id}:alarm:*"]
-        },
-      ]
+      Version   = "2012-10-17"
+      Statement = concat(local.state_statements[local.inventory.deploy.state], local.deploy_statements)
     })
   }
 }

@@ -155,16 +155,12 @@ variable "codedeploy_name_prefix" {
 }
 
 variable "apply_services" {
-  description = "AWS service namespaces the apply role manages in full (IAM and S3 are separately limited to <name_prefix>-* resources)."
+  description = "AWS service namespaces the apply role manages in full (IAM and S3 are separately limited to <name_prefix>-* resources). Null: every namespace the bundled stacks use (actions.json)."
   type        = list(string)
-  default = [
-    "acm", "apigateway", "application-autoscaling", "backup", "backup-storage", "cloudfront", "cloudwatch", "codedeploy",
-    "ec2", "ecr", "ecs", "elasticloadbalancing", "events", "fis", "kms", "logs", "rds", "route53", "secretsmanager",
-    "servicediscovery", "shield", "sns", "sqs", "wafv2", "xray",
-  ]
+  default     = null
 
   validation {
-    condition     = alltrue([for s in var.apply_services : can(regex("^[a-z0-9-]+$", s)) && !contains(["iam", "sts", "organizations", "s3", "account"], s)])
+    condition     = alltrue([for s in var.apply_services == null ? [] : var.apply_services : can(regex("^[a-z0-9-]+$", s)) && !contains(["iam", "sts", "organizations", "s3", "account"], s)])
     error_message = "apply_services must be service namespaces; iam, sts, s3, organizations and account are not allowed in full."
   }
 }

@@ -3,6 +3,7 @@
 //! the sandbox's AWS stand-in.
 
 mod moto;
+mod moto_world;
 mod oidc_credentials;
 mod rollback_scenarios;
 mod scenarios;

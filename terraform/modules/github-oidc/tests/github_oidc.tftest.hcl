@@ -106,18 +106,29 @@ run "trust_policies_pinned" {
 run "deploy_least_privilege" {
   command = apply
 
+  # actions.json is the list tests/it/roles derives from the code; the policy grants it and nothing more.
   assert {
-    condition = toset(flatten([for s in jsondecode(output.permission_policies.deploy).Statement : s.Action])) == toset([
-      "ecr:GetAuthorizationToken",
-      "ecr:BatchCheckLayerAvailability", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload",
-      "ecr:PutImage", "ecr:BatchGetImage", "ecr:DescribeImageReplicationStatus", "ecr:DescribeImages", "ecr:DescribeRepositories",
-      "ecs:RegisterTaskDefinition", "ecs:DescribeTaskDefinition", "iam:PassRole",
-      "ecs:DescribeServices", "ecs:DescribeClusters", "ecs:DescribeTasks",
-      "codedeploy:CreateDeployment", "codedeploy:GetDeployment", "codedeploy:StopDeployment",
-      "codedeploy:RegisterApplicationRevision", "codedeploy:GetApplicationRevision", "codedeploy:GetDeploymentConfig",
-      "cloudwatch:DescribeAlarms", "cloudwatch:DescribeAlarmHistory",
-    ])
-    error_message = "The deploy role must hold exactly the ECR push, task definition, PassRole, CodeDeploy, ECS describe and alarm read actions."
+    condition = toset(flatten([for s in jsondecode(output.permission_policies.deploy).Statement : s.Action if !startswith(s.Sid, "State")])) == toset(concat(
+      flatten(values(jsondecode(file("actions.json")).deploy.sdk)),
+      flatten([for g in values(jsondecode(file("actions.json")).deploy.implied) : g.actions]),
+    ))
+    error_message = "The deploy role must hold exactly the actions of actions.json (deploy.sdk and deploy.implied)."
+  }
+
+  assert {
+    condition     = toset(flatten([for s in jsondecode(output.permission_policies.deploy).Statement : s.Action if startswith(s.Sid, "State")])) == toset(["s3:ListBucket", "s3:GetObject", "kms:Decrypt"])
+    error_message = "The deploy role reads state (the stacks' deploy_targets) and never writes or locks it."
+  }
+
+  assert {
+    condition = alltrue([for s in jsondecode(output.permission_policies.deploy).Statement :
+    s.Resource != "*" && s.Resource != ["*"] if s.Sid != "AccountWide"])
+    error_message = "Only the AccountWide statement (actions without resource-level permissions) may use Resource \"*\"."
+  }
+
+  assert {
+    condition     = toset(one([for s in jsondecode(output.permission_policies.deploy).Statement : s if s.Sid == "AccountWide"]).Action) == toset(["ecr:DescribeRegistry", "ecr:GetAuthorizationToken", "ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition"])
+    error_message = "Resource \"*\" is for the actions AWS cannot scope to a resource only."
   }
 
   assert {

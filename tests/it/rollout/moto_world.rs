@@ -1,0 +1,186 @@
+//! A service in the AWS stand-in as the bundled stacks leave it, and the alarm and traffic probes
+//! around it: shared by the wire-level rollout tests (moto.rs) and the alarm-reaction benchmark
+//! (bench/alarm-reaction includes this file next to sim.rs).
+
+use aws_sdk_cloudwatch::types::StateValue;
+use platform_deploy::aws::RegionClients;
+use platform_deploy::rollout::{ImageRef, taskdef};
+use serde_json::{Value, json};
+
+use super::sim::{GIT_SHA, fixture};
+
+/// The stand-in region the wire-level tests and the benchmark use.
+pub const REGION: &str = "us-east-1";
+
+/// A service in moto as the bundled stacks would leave it: an ECR repository holding the image,
+/// an ECS service on the CODE_DEPLOY controller running a real-world task definition, a
+/// CodeDeploy application and blue/green deployment group. Returns the deploy_targets value and
+/// the pushed image.
+pub async fn platform_in_moto(
+    c: &RegionClients,
+    name: &str,
+    push_image: bool,
+) -> (Value, ImageRef) {
+    let repo = format!("{name}/api");
+    c.ecr
+        .create_repository()
+        .repository_name(&repo)
+        .send()
+        .await
+        .unwrap();
+    let manifest = json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 2,
+                   "digest": format!("sha256:{}", "1".repeat(64))},
+        "layers": []
+    });
+    let digest = if push_image {
+        let out = c
+            .ecr
+            .put_image()
+            .repository_name(&repo)
+            .image_manifest(manifest.to_string())
+            .image_tag(GIT_SHA)
+            .send()
+            .await
+            .unwrap();
+        out.image()
+            .unwrap()
+            .image_id()
+            .unwrap()
+            .image_digest()
+            .unwrap()
+            .to_string()
+    } else {
+        format!("sha256:{}", "2".repeat(64))
+    };
+    let image = ImageRef::parse(&format!("{repo}@{digest}")).unwrap();
+
+    // The service's current revision: the EC2/bridge real-world fixture under this test's family.
+    let mut current = taskdef::registrable(&fixture("ec2-bridge-linux-parameters")).unwrap();
+    current["family"] = json!(format!("{name}-api"));
+    let first = taskdef::register_raw(&c.ecs, &current).await.unwrap();
+    c.ecs
+        .create_cluster()
+        .cluster_name(name)
+        .send()
+        .await
+        .unwrap();
+    c.ecs
+        .create_service()
+        .cluster(name)
+        .service_name("api")
+        .task_definition(&first)
+        .desired_count(2)
+        .launch_type(aws_sdk_ecs::types::LaunchType::Ec2)
+        .deployment_controller(
+            aws_sdk_ecs::types::DeploymentController::builder()
+                .r#type(aws_sdk_ecs::types::DeploymentControllerType::CodeDeploy)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    c.codedeploy
+        .create_application()
+        .application_name(name)
+        .compute_platform(aws_sdk_codedeploy::types::ComputePlatform::Ecs)
+        .send()
+        .await
+        .unwrap();
+    c.codedeploy
+        .create_deployment_group()
+        .application_name(name)
+        .deployment_group_name("api")
+        .service_role_arn("arn:aws:iam::123456789012:role/codedeploy")
+        .deployment_config_name("CodeDeployDefault.ECSAllAtOnce")
+        .deployment_style(
+            aws_sdk_codedeploy::types::DeploymentStyle::builder()
+                .deployment_type(aws_sdk_codedeploy::types::DeploymentType::BlueGreen)
+                .deployment_option(aws_sdk_codedeploy::types::DeploymentOption::WithTrafficControl)
+                .build(),
+        )
+        .ecs_services(
+            aws_sdk_codedeploy::types::EcsService::builder()
+                .cluster_name(name)
+                .service_name("api")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let targets = json!({
+        "region": REGION,
+        "is_dr": false,
+        "ecr_repository": repo,
+        "services": {"api": {
+            "cluster_name": name, "service_name": "api", "container_name": "web", "container_port": 80,
+            "task_family": format!("{name}-api"), "desired_count": 2,
+            "codedeploy_app": name, "deployment_group": "api",
+            "deployment_config": "CodeDeployDefault.ECSCanary10Percent5Minutes",
+            "target_groups": ["blue", "green"], "prod_listener_arn": "", "test_listener_arn": "",
+            "alarm_names": [], "subnets": [], "security_groups": []
+        }}
+    });
+    (targets, image)
+}
+
+/// A 5xx alarm on the ALB metric, in OK.
+pub async fn create_alarm(c: &RegionClients, name: &str) {
+    c.cloudwatch
+        .put_metric_alarm()
+        .alarm_name(name)
+        .namespace("AWS/ApplicationELB")
+        .metric_name("HTTPCode_Target_5XX_Count")
+        .statistic(aws_sdk_cloudwatch::types::Statistic::Sum)
+        .period(60)
+        .evaluation_periods(1)
+        .threshold(5.0)
+        .comparison_operator(aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanThreshold)
+        .send()
+        .await
+        .unwrap();
+    set_alarm(c, name, StateValue::Ok).await;
+}
+
+pub async fn set_alarm(c: &RegionClients, name: &str, state: StateValue) {
+    c.cloudwatch
+        .set_alarm_state()
+        .alarm_name(name)
+        .state_value(state)
+        .state_reason("Threshold Crossed: 1 datapoint [12.0] was greater than the threshold (5.0).")
+        .send()
+        .await
+        .unwrap();
+}
+
+/// The green task set's share of production traffic, once the deployment exists.
+pub async fn green_weight(c: &RegionClients, app: &str) -> Option<(String, f64)> {
+    let running = c
+        .codedeploy
+        .list_deployments()
+        .application_name(app)
+        .deployment_group_name("api")
+        .send()
+        .await
+        .ok()?;
+    let id = running.deployments().first()?.clone();
+    let target = c
+        .codedeploy
+        .get_deployment_target()
+        .deployment_id(&id)
+        .target_id(format!("{app}:api"))
+        .send()
+        .await
+        .ok()?;
+    let weight = target
+        .deployment_target()?
+        .ecs_target()?
+        .task_sets_info()
+        .iter()
+        .find(|s| s.task_set_label() == Some(&aws_sdk_codedeploy::types::TargetLabel::Green))?
+        .traffic_weight();
+    Some((id, weight))
+}
