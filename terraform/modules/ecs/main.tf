@@ -210,23 +210,28 @@ resource "aws_appautoscaling_policy" "cpu" {
   }
 }
 
+# One request-count policy per target group: CodeDeploy moves production traffic from blue to green and
+# back, and target tracking scales out when any policy asks and in only when all agree, so the group
+# that serves drives the scaling and the idle one (0 requests per target) always agrees to scale in.
 resource "aws_appautoscaling_policy" "requests" {
-  for_each = { for k, s in var.services : k => s if s.scale_on_requests }
+  for_each = merge([
+    for k, s in var.services : { for group, label in s.request_count_resource_labels : "${k}/${group}" => { service = k, group = group, label = label, target = s.requests_per_target } } if s.scale_on_requests
+  ]...)
 
-  name               = "${var.cluster_name}-${each.key}-requests"
+  name               = "${var.cluster_name}-${each.value.service}-requests-${each.value.group}"
   policy_type        = "TargetTrackingScaling"
-  service_namespace  = aws_appautoscaling_target.this[each.key].service_namespace
-  scalable_dimension = aws_appautoscaling_target.this[each.key].scalable_dimension
-  resource_id        = aws_appautoscaling_target.this[each.key].resource_id
+  service_namespace  = aws_appautoscaling_target.this[each.value.service].service_namespace
+  scalable_dimension = aws_appautoscaling_target.this[each.value.service].scalable_dimension
+  resource_id        = aws_appautoscaling_target.this[each.value.service].resource_id
 
   target_tracking_scaling_policy_configuration {
-    target_value       = each.value.requests_per_target
+    target_value       = each.value.target
     scale_in_cooldown  = 300
     scale_out_cooldown = 60
 
     predefined_metric_specification {
       predefined_metric_type = "ALBRequestCountPerTarget"
-      resource_label         = each.value.request_count_resource_label
+      resource_label         = each.value.label
     }
   }
 }

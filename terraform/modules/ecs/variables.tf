@@ -39,8 +39,10 @@ variable "services" {
     Fargate services, keyed by service name (also the container name). image is the initial task definition's
     image only: later revisions are registered by the deployment tool and rolled out by CodeDeploy.
     desired_count and min_capacity are 0 in a DR region. secrets maps an environment variable name to a
-    Secrets Manager secret ARN. With scale_on_requests, request_count_resource_label
-    ("app/<alb>/<id>/targetgroup/<tg>/<id>") drives ALBRequestCountPerTarget scaling next to CPU.
+    Secrets Manager secret ARN. With scale_on_requests, request_count_resource_labels (one
+    "app/<alb>/<id>/targetgroup/<tg>/<id>" per target group, keyed e.g. blue and green) drive one
+    ALBRequestCountPerTarget policy each next to CPU: whichever group serves after a CodeDeploy swap
+    scales the service, and the idle one (no requests) never holds it up.
   EOT
   type = map(object({
     image                             = string
@@ -55,7 +57,7 @@ variable "services" {
     requests_per_target               = optional(number, 1000)
     target_group_arn                  = string
     scale_on_requests                 = optional(bool, true)
-    request_count_resource_label      = optional(string)
+    request_count_resource_labels     = optional(map(string), {})
     load_balancer_security_group_id   = string
     log_group_name                    = string
     environment                       = optional(map(string), {})
@@ -86,8 +88,8 @@ variable "services" {
   }
 
   validation {
-    condition     = alltrue([for s in values(var.services) : !s.scale_on_requests || s.request_count_resource_label != null])
-    error_message = "request_count_resource_label is required when scale_on_requests is true."
+    condition     = alltrue([for s in values(var.services) : !s.scale_on_requests || length(s.request_count_resource_labels) > 0])
+    error_message = "request_count_resource_labels needs a label per target group (blue and green) when scale_on_requests is true."
   }
 
   validation {

@@ -24,11 +24,14 @@ resource "aws_cloudwatch_log_group" "service" {
 
 ################################################################################
 # SLO alarms that gate rollouts (CodeDeploy stops and rolls back when one fires).
-# Target group metrics add the blue and the green group: the live one changes
-# with every rollout.
+# Target group metrics cover the blue and the green group: the live one changes
+# with every rollout, and during a canary both serve.
 ################################################################################
 
-# Error rate SLO (< 0.1%): 100 * target 5xx / requests.
+# Error rate SLO (< 0.1%): 100 * target 5xx / requests of each target group, the worse of the two. Summing
+# the groups would dilute a 10% canary's errors about tenfold in the primary's traffic; each group's own
+# rate shows the canary as it is. A group below error_rate_min_requests in a period counts as 0 % (a
+# single failed request of two is not an SLO breach).
 resource "aws_cloudwatch_metric_alarm" "error_rate" {
   for_each = var.services
 
@@ -44,19 +47,18 @@ resource "aws_cloudwatch_metric_alarm" "error_rate" {
 
   metric_query {
     id          = "rate"
-    expression  = "IF(requests > 0, 100 * errors / requests, 0)"
-    label       = "5xx rate (%)"
+    expression  = "MAX([rate_blue, rate_green])"
+    label       = "5xx rate (%), the worse target group"
     return_data = true
   }
 
-  metric_query {
-    id         = "errors"
-    expression = "FILL(e_blue, 0) + FILL(e_green, 0)"
-  }
+  dynamic "metric_query" {
+    for_each = toset(["blue", "green"])
 
-  metric_query {
-    id         = "requests"
-    expression = "FILL(r_blue, 0) + FILL(r_green, 0)"
+    content {
+      id         = "rate_${metric_query.key}"
+      expression = "IF(FILL(r_${metric_query.key}, 0) >= ${var.error_rate_min_requests}, 100 * FILL(e_${metric_query.key}, 0) / FILL(r_${metric_query.key}, 0), 0)"
+    }
   }
 
   dynamic "metric_query" {

@@ -27,6 +27,17 @@ variable "services" {
   }
 }
 
+variable "error_rate_min_requests" {
+  description = "Requests a target group needs in an alarm period before its 5xx rate counts (below: 0 %)."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.error_rate_min_requests >= 1 && floor(var.error_rate_min_requests) == var.error_rate_min_requests
+    error_message = "error_rate_min_requests must be a whole number of at least 1."
+  }
+}
+
 variable "error_rate_threshold_percent" {
   description = "SLO error rate: alarm when target 5xx / requests exceeds this percentage (SLO: < 0.1%)."
   type        = number

@@ -19,10 +19,13 @@ module "ecs" {
       min_capacity  = local.dr_standby ? 0 : s.min_capacity
       max_capacity  = s.max_capacity
 
-      cpu_target_percent           = s.cpu_target_percent
-      requests_per_target          = s.requests_per_target
-      scale_on_requests            = true
-      request_count_resource_label = "${local.service_alb[k].arn_suffix}/${local.service_alb[k].target_groups.blue_arn_suffix}"
+      cpu_target_percent  = s.cpu_target_percent
+      requests_per_target = s.requests_per_target
+      scale_on_requests   = true
+      request_count_resource_labels = {
+        blue  = "${local.service_alb[k].arn_suffix}/${local.service_alb[k].target_groups.blue_arn_suffix}"
+        green = "${local.service_alb[k].arn_suffix}/${local.service_alb[k].target_groups.green_arn_suffix}"
+      }
 
       target_group_arn                = local.service_alb[k].target_groups.blue_arn
       load_balancer_security_group_id = local.service_alb[k].security_group_id

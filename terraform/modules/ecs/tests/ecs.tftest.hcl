@@ -25,13 +25,16 @@ variables {
   secrets_kms_key_arns = ["arn:aws:kms:us-east-1:111122223333:key/00000000-0000-0000-0000-000000000000"]
   services = {
     api = {
-      image                           = "111122223333.dkr.ecr.us-east-1.amazonaws.com/platform/app:bootstrap"
-      container_port                  = 8080
-      desired_count                   = 2
-      min_capacity                    = 2
-      max_capacity                    = 10
-      target_group_arn                = "arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/platform-api-blue/0123456789abcdef"
-      request_count_resource_label    = "app/platform-public/0123456789abcdef/targetgroup/platform-api-blue/0123456789abcdef"
+      image            = "111122223333.dkr.ecr.us-east-1.amazonaws.com/platform/app:bootstrap"
+      container_port   = 8080
+      desired_count    = 2
+      min_capacity     = 2
+      max_capacity     = 10
+      target_group_arn = "arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/platform-api-blue/0123456789abcdef"
+      request_count_resource_labels = {
+        blue  = "app/platform-public/0123456789abcdef/targetgroup/platform-api-blue/0123456789abcdef"
+        green = "app/platform-public/0123456789abcdef/targetgroup/platform-api-green/fedcba9876543210"
+      }
       load_balancer_security_group_id = "sg-0aaaaaaaaaaaaaaaa"
       log_group_name                  = "/ecs/platform/api"
       environment                     = { LOG_LEVEL = "info" }
@@ -119,8 +122,20 @@ run "autoscaling_tracks_cpu_and_requests" {
   }
 
   assert {
-    condition     = aws_appautoscaling_policy.requests["api"].target_tracking_scaling_policy_configuration[0].predefined_metric_specification[0].predefined_metric_type == "ALBRequestCountPerTarget"
-    error_message = "request count target tracking must exist"
+    condition = alltrue([for g in ["blue", "green"] :
+    aws_appautoscaling_policy.requests["api/${g}"].target_tracking_scaling_policy_configuration[0].predefined_metric_specification[0].predefined_metric_type == "ALBRequestCountPerTarget"])
+    error_message = "request count target tracking must exist for each target group"
+  }
+
+  # After a CodeDeploy swap green serves: its own policy must follow its requests, not blue's.
+  assert {
+    condition = {
+      for g in ["blue", "green"] : g => aws_appautoscaling_policy.requests["api/${g}"].target_tracking_scaling_policy_configuration[0].predefined_metric_specification[0].resource_label
+      } == {
+      blue  = "app/platform-public/0123456789abcdef/targetgroup/platform-api-blue/0123456789abcdef"
+      green = "app/platform-public/0123456789abcdef/targetgroup/platform-api-green/fedcba9876543210"
+    }
+    error_message = "each target group must have the request-count policy of its own label"
   }
 
   assert {

@@ -40,8 +40,17 @@ run "slo_alarms" {
   }
 
   assert {
-    condition     = one([for q in aws_cloudwatch_metric_alarm.error_rate["api"].metric_query : q if q.return_data == true]).expression == "IF(requests > 0, 100 * errors / requests, 0)"
-    error_message = "the error rate must be metric math 5xx / requests"
+    condition     = one([for q in aws_cloudwatch_metric_alarm.error_rate["api"].metric_query : q if q.return_data == true]).expression == "MAX([rate_blue, rate_green])"
+    error_message = "the alarm must take the worse of the two target groups' rates"
+  }
+
+  # A 10 % canary on green: its 5xx are divided by green's requests, not by both groups' (no dilution).
+  assert {
+    condition = { for q in aws_cloudwatch_metric_alarm.error_rate["api"].metric_query : q.id => q.expression if startswith(q.id, "rate_") } == {
+      rate_blue  = "IF(FILL(r_blue, 0) >= 10, 100 * FILL(e_blue, 0) / FILL(r_blue, 0), 0)"
+      rate_green = "IF(FILL(r_green, 0) >= 10, 100 * FILL(e_green, 0) / FILL(r_green, 0), 0)"
+    }
+    error_message = "each target group's rate must be its own 5xx over its own requests, from error_rate_min_requests on"
   }
 
   assert {
@@ -53,7 +62,7 @@ run "slo_alarms" {
       "RequestCount:targetgroup/platform-api-blue/0123456789abcdef",
       "RequestCount:targetgroup/platform-api-green/fedcba9876543210",
     ])
-    error_message = "the error rate must add up both target groups' 5xx and requests"
+    error_message = "the error rate must read both target groups' 5xx and requests"
   }
 
   assert {
