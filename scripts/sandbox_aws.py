@@ -37,6 +37,15 @@ backends) behind a thin WSGI middleware that intercepts only what moto 5.2.5 lac
    the log group ARN without ":*"; a CloudFront default behaviour may target an origin group; S3 lifecycle
    answers carry x-amz-transition-default-minimum-object-size.
 
+5. IAM, as AWS enforces it, for role sessions: keys from STS AssumeRole / AssumeRoleWithWebIdentity may do
+   only what the role's inline and attached policies allow on the request's resources (repository, service,
+   deployment group, alarm, parameter and S3 object ARNs; "*" where AWS has no resource-level permission),
+   including what AWS authorises alongside (ecs:TagResource for tags on RegisterTaskDefinition, iam:PassRole
+   to ecs-tasks.amazonaws.com for the task roles). A refusal is AWS's AccessDenied naming the session, the
+   action and the resource. STS refuses to assume a role that does not exist. The account's static keys act
+   as its root user and are not restricted (moto itself checks every non-S3 request against resource "*",
+   so it could never allow a scoped statement).
+
 Control endpoints (JSON in, JSON out), for tests:
   GET  /_sandbox/health
   POST /_sandbox/reset                        moto reset + this front's state (POST /moto-api/reset does both too)
@@ -226,6 +235,7 @@ class SandboxFront:
         self.codedeploy = CodeDeploySim(self)
         self.ecr = EcrReplication(self)
         self.gaps = TerraformGaps(self)
+        self.iam = IamGate(self)
         patch_moto_sqs()
         patch_moto_rds()
         patch_moto_route53()
@@ -288,6 +298,14 @@ class SandboxFront:
                 status, headers, out = self.call_moto(environ, body)
                 self.reset_own_state()
                 return Response(status, out, list(headers.items()))(environ, start_response)
+            if not path.startswith("/moto-api/"):
+                body = read_body(environ)
+                environ["wsgi.input"] = io.BytesIO(body)
+                environ["CONTENT_LENGTH"] = str(len(body))
+                environ.pop("HTTP_TRANSFER_ENCODING", None)
+                refused = self.iam.check(environ, body)
+                if refused is not None:
+                    return refused(environ, start_response)
             if method == "POST" and path.startswith("/service/") and "/operation/" in path:
                 if "rpc-v2-cbor" in environ.get("HTTP_SMITHY_PROTOCOL", "") or "cbor" in environ.get(
                     "CONTENT_TYPE", ""
@@ -2421,6 +2439,289 @@ class TerraformGaps:
 
 
 # ---------------------------------------------------------------------------------------------------------
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 5. IAM for role sessions
+
+# IAM prefix by SigV4 signing name, where they differ.
+IAM_PREFIX = {"monitoring": "cloudwatch"}
+
+# JSON-protocol target prefixes (X-Amz-Target) by IAM prefix are not needed: the operation is the part
+# after the dot, the service comes from the signature's credential scope.
+
+
+def _glob(pattern: str, value: str, ignore_case: bool = False) -> bool:
+    regex = "^" + re.escape(pattern).replace(r"\*", ".*").replace(r"\?", ".") + "$"
+    return re.match(regex, value, re.IGNORECASE if ignore_case else 0) is not None
+
+
+def _as_list(value: Any) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+class IamGate:
+    """Identity-based policies enforced on role sessions, against the resource each request acts on.
+
+    moto does not enforce IAM by default, and when it does it checks every non-S3 request against the
+    resource "*", so a statement scoped to ARNs never matches there. Here: keys that are not a session of an
+    assumed role (the account's static `test` keys) act as the account root, unrestricted as root is in AWS;
+    a session from STS AssumeRole / AssumeRoleWithWebIdentity may do only what the role's inline and attached
+    policies allow for the request's action and resource ARNs (explicit Deny wins; conditions on keys this
+    gate supplies are evaluated, others never hold). Requests AWS authorises more than once are checked as
+    AWS does: RegisterTaskDefinition with tags also needs ecs:TagResource, naming a task or execution role
+    also needs iam:PassRole to ecs-tasks.amazonaws.com. A refusal is AWS's AccessDenied, naming the session,
+    the action and the resource. STS refuses to assume a role that does not exist.
+    """
+
+    def __init__(self, front: "SandboxFront") -> None:
+        self.front = front
+
+    # -- who and what ---------------------------------------------------------------------------------------
+
+    @staticmethod
+    def signing(environ: dict) -> tuple[str, str, str] | None:
+        """(access key id, region, signing name) of a SigV4-signed request."""
+        m = re.search(r"Credential=([^/]+)/\d{8}/([^/]+)/([^/]+)/", environ.get("HTTP_AUTHORIZATION", ""))
+        return (m.group(1), m.group(2), m.group(3)) if m else None
+
+    @staticmethod
+    def session(account: str, access_key: str) -> Any:
+        from moto.sts.models import sts_backends
+
+        return sts_backends[account]["aws"].get_assumed_role_from_access_key(access_key)
+
+    @staticmethod
+    def operation(environ: dict, body: bytes) -> tuple[str | None, dict]:
+        """The operation name and its parameters, for the JSON, query and CBOR protocols."""
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        if target:
+            try:
+                params = json.loads(body) if body.strip() else {}
+            except ValueError:
+                params = {}
+            return target.split(".", 1)[-1], params
+        path = environ.get("PATH_INFO", "")
+        if path.startswith("/service/") and "/operation/" in path:
+            try:
+                params = cbor2.loads(body) if body else {}
+            except Exception:
+                params = {}
+            return path.rsplit("/", 1)[-1], params if isinstance(params, dict) else {}
+        form = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
+        if "form-urlencoded" in environ.get("CONTENT_TYPE", ""):
+            form.update(urllib.parse.parse_qs(body.decode("utf-8", "replace")))
+        if "Action" in form:
+            return form["Action"][0], {k: v[0] for k, v in form.items()}
+        return None, {}
+
+    @staticmethod
+    def s3_action(environ: dict) -> tuple[str, str]:
+        """S3's action and resource from the method and path (path-style addressing)."""
+        method = environ.get("REQUEST_METHOD", "GET")
+        parts = environ.get("PATH_INFO", "/").lstrip("/").split("/", 1)
+        bucket, key = parts[0], (parts[1] if len(parts) > 1 else "")
+        query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+        if key:
+            action = {"GET": "GetObject", "HEAD": "GetObject", "PUT": "PutObject", "DELETE": "DeleteObject"}.get(
+                method, "PutObject"
+            )
+            return f"s3:{action}", f"arn:aws:s3:::{bucket}/{key}"
+        if method in ("GET", "HEAD") and not set(query) - {"list-type", "prefix", "delimiter", "max-keys",
+                                                           "continuation-token", "encoding-type", "marker"}:
+            return "s3:ListBucket", f"arn:aws:s3:::{bucket}"
+        sub = next(iter(query), "")
+        return f"s3:{method.title()}Bucket{sub.title()}", f"arn:aws:s3:::{bucket}"
+
+    def resources(self, prefix: str, op: str, params: dict, account: str, region: str) -> list[str]:
+        """The ARNs the action is authorised on (["*"] for actions without resource-level permissions)."""
+        arn = f"arn:aws:{prefix}:{region}:{account}"
+        if prefix == "ecr":
+            names = params.get("repositoryNames") or ([params["repositoryName"]] if params.get("repositoryName") else [])
+            return [f"{arn}:repository/{n}" for n in names] or ["*"]
+        if prefix == "ecs" and op in ("DescribeServices", "UpdateService"):
+            cluster = params.get("cluster", "default").split("/")[-1]
+            services = params.get("services") or [params.get("service", "")]
+            return [s if s.startswith("arn:") else f"{arn}:service/{cluster}/{s}" for s in services]
+        if prefix == "codedeploy":
+            if op == "GetDeploymentConfig":
+                return [f"{arn}:deploymentconfig:{params.get('deploymentConfigName', '')}"]
+            if params.get("applicationName") and params.get("deploymentGroupName"):
+                return [f"{arn}:deploymentgroup:{params['applicationName']}/{params['deploymentGroupName']}"]
+            ids = params.get("deploymentIds") or ([params["deploymentId"]] if params.get("deploymentId") else [])
+            if ids:
+                return [self.deployment_group_arn(account, region, i) for i in ids]
+            if params.get("applicationName"):
+                return [f"{arn}:application:{params['applicationName']}"]
+        if prefix == "cloudwatch":
+            # A list in CBOR (the Rust SDK), AlarmNames.member.N in the query protocol (boto3).
+            names = params.get("AlarmNames") or [
+                v for k, v in sorted(params.items(), key=lambda kv: kv[0]) if k.startswith("AlarmNames.member.")
+            ]
+            return [f"{arn}:alarm:{n}" for n in names] or ["*"]
+        if prefix == "ssm" and params.get("Name"):
+            name = params["Name"]
+            return [f"{arn}:parameter{name if name.startswith('/') else '/' + name}"]
+        return ["*"]
+
+    def deployment_group_arn(self, account: str, region: str, deployment_id: str) -> str:
+        backend = self.front.codedeploy.backend(account, region)
+        deployment = getattr(backend, "deployments", {}).get(deployment_id)
+        app = getattr(deployment, "application_name", "unknown")
+        group = getattr(deployment, "deployment_group_name", "unknown")
+        return f"arn:aws:codedeploy:{region}:{account}:deploymentgroup:{app}/{group}"
+
+    @staticmethod
+    def implied(prefix: str, op: str, params: dict, account: str, region: str) -> list[tuple[str, str, dict]]:
+        """Further (action, resource, condition context) AWS authorises for this request."""
+        out: list[tuple[str, str, dict]] = []
+        if prefix == "ecs" and op == "RegisterTaskDefinition":
+            family = params.get("family", "")
+            if params.get("tags"):
+                out.append(("ecs:TagResource", f"arn:aws:ecs:{region}:{account}:task-definition/{family}:*", {}))
+            for key in ("taskRoleArn", "executionRoleArn"):
+                if params.get(key):
+                    out.append(("iam:PassRole", params[key], {"iam:PassedToService": "ecs-tasks.amazonaws.com"}))
+        return out
+
+    # -- policies -------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def role_policies(account: str, role_name: str) -> list[dict]:
+        from moto.iam.models import iam_backends
+
+        iam = iam_backends[account]["aws"]
+        docs: list[dict] = []
+        role = iam.get_role(role_name)
+        for doc in role.policies.values():
+            docs.append(json.loads(doc) if isinstance(doc, str) else doc)
+        for policy in role.managed_policies.values():
+            default = getattr(policy, "default_version_id", None)
+            version = next((v for v in getattr(policy, "versions", []) if v.version_id == default), None)
+            document = version.document if version else policy.document
+            docs.append(json.loads(document) if isinstance(document, str) else document)
+        return docs
+
+    @staticmethod
+    def condition_holds(condition: dict | None, context: dict) -> bool:
+        for operator, pairs in (condition or {}).items():
+            for key, expected in pairs.items():
+                actual = context.get(key)
+                if actual is None:
+                    return False
+                wanted = [str(e) for e in _as_list(expected)]
+                if operator in ("StringEquals", "ArnEquals"):
+                    ok = actual in wanted
+                elif operator in ("StringLike", "ArnLike"):
+                    ok = any(_glob(w, actual) for w in wanted)
+                elif operator == "Bool":
+                    ok = actual.lower() in [w.lower() for w in wanted]
+                else:
+                    return False
+                if not ok:
+                    return False
+        return True
+
+    @classmethod
+    def decide(cls, docs: list[dict], action: str, resource: str, context: dict) -> str:
+        """"deny" (explicit), "allow", or "implicit" (nothing allows it)."""
+        allowed = False
+        for doc in docs:
+            for st in _as_list(doc.get("Statement", [])):
+                if "Action" in st and not any(_glob(a, action, True) for a in _as_list(st["Action"])):
+                    continue
+                if "NotAction" in st and any(_glob(a, action, True) for a in _as_list(st["NotAction"])):
+                    continue
+                if "Resource" in st and not any(_glob(r, resource) for r in _as_list(st["Resource"])):
+                    continue
+                if "NotResource" in st and any(_glob(r, resource) for r in _as_list(st["NotResource"])):
+                    continue
+                if not cls.condition_holds(st.get("Condition"), context):
+                    continue
+                if st.get("Effect") == "Deny":
+                    return "deny"
+                allowed = True
+        return "allow" if allowed else "implicit"
+
+    # -- the gate -------------------------------------------------------------------------------------------
+
+    def check(self, environ: dict, body: bytes) -> Response | None:
+        """None when the request may go on; AccessDenied otherwise."""
+        signed = self.signing(environ)
+        if signed is None:
+            return self.check_unsigned(environ, body)
+        access_key, region, service = signed
+        account = account_from_environ(environ)
+        assumed = self.session(account, access_key)
+        if assumed is None:
+            return None  # the account's own keys: root
+        prefix = IAM_PREFIX.get(service, service)
+        if prefix == "s3":
+            action, resource = self.s3_action(environ)
+            checks = [(action, resource, {})]
+        else:
+            op, params = self.operation(environ, body)
+            if op is None:
+                checks = [(f"{prefix}:*", "*", {})]
+            elif f"{prefix}:{op}" == "sts:GetCallerIdentity":
+                return None  # AWS needs no permission for it
+            else:
+                checks = [(f"{prefix}:{op}", r, {}) for r in self.resources(prefix, op, params, account, region)]
+                checks += self.implied(prefix, op, params, account, region)
+        role_name = assumed.role_arn.split("/")[-1]
+        try:
+            docs = self.role_policies(account, role_name)
+        except Exception:
+            docs = []
+        session_arn = f"arn:aws:sts::{account}:assumed-role/{role_name}/{assumed.session_name}"
+        for action, resource, context in checks:
+            decision = self.decide(docs, action, resource, context)
+            if decision != "allow":
+                why = "with an explicit deny in an identity-based policy" if decision == "deny" else (
+                    f"because no identity-based policy allows the {action} action"
+                )
+                message = f"User: {session_arn} is not authorized to perform: {action} on resource: {resource} {why}"
+                log(f"iam: denied {action} on {resource} to {session_arn}")
+                return self.denied(environ, prefix, message)
+        return None
+
+    def check_unsigned(self, environ: dict, body: bytes) -> Response | None:
+        """STS AssumeRoleWithWebIdentity: the role must exist (AWS refuses to assume one that does not)."""
+        op, params = self.operation(environ, body)
+        if op not in ("AssumeRoleWithWebIdentity", "AssumeRole") or not params.get("RoleArn"):
+            return None
+        from moto.iam.models import iam_backends
+
+        arn = params["RoleArn"]
+        account = arn.split(":")[4] if arn.count(":") >= 5 else default_account()
+        try:
+            iam_backends[account]["aws"].get_role_by_arn(arn)
+            return None
+        except Exception:
+            message = f"Not authorized to perform sts:{op}: the role {arn} does not exist"
+            log(f"iam: {message}")
+            return self.denied(environ, "sts", message)
+
+    @staticmethod
+    def denied(environ: dict, prefix: str, message: str) -> Response:
+        if environ.get("HTTP_X_AMZ_TARGET"):
+            return Response(
+                400,
+                json.dumps({"__type": "AccessDeniedException", "message": message}).encode(),
+                [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-RequestId", str(uuid.uuid4()))],
+            )
+        path = environ.get("PATH_INFO", "")
+        if path.startswith("/service/") and "/operation/" in path:
+            return CloudWatchCbor.error("AccessDenied", message, 403)
+        if prefix == "s3":
+            xml = f"<Error><Code>AccessDenied</Code><Message>{message}</Message></Error>"
+            return Response(403, xml.encode(), [("Content-Type", "application/xml")])
+        xml = (
+            "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code>"
+            f"<Message>{message}</Message></Error><RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>"
+        )
+        return Response(403, xml.encode(), [("Content-Type", "text/xml")])
+
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -11,6 +11,8 @@ use aws_config::timeout::TimeoutConfig;
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use aws_types::SdkConfig;
 use aws_types::region::Region;
 
@@ -53,6 +55,32 @@ pub fn http_client() -> SharedHttpClient {
                 .build_https()
         })
         .clone()
+}
+
+/// An SDK error in one line: `Code: message` when AWS answered with an error (what a user acts on, e.g.
+/// an AccessDenied naming the action and the resource), the error's whole chain otherwise (timeouts,
+/// connection and TLS errors, where the cause is deep in it).
+pub fn error_message<E>(err: &E) -> String
+where
+    E: std::error::Error + ProvideErrorMetadata,
+{
+    match (err.code(), err.message()) {
+        (Some(code), Some(message)) => format!("{code}: {message}"),
+        (Some(code), None) => code.to_string(),
+        _ => DisplayErrorContext(err).to_string(),
+    }
+}
+
+/// Whether an [`error_message`] is AWS refusing the caller the action: retrying does not help, the
+/// role's policy has to change.
+pub fn is_access_denied(message: &str) -> bool {
+    [
+        "AccessDenied:",
+        "AccessDeniedException:",
+        "UnauthorizedOperation:",
+    ]
+    .iter()
+    .any(|code| message.starts_with(code))
 }
 
 /// Loads the standard credential chain for `region` with our retry and timeout settings.

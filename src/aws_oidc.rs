@@ -171,7 +171,7 @@ impl GithubOidcCredentials {
             .await
             .map_err(|e| OidcError::AssumeRole {
                 role: self.role_arn.clone(),
-                message: aws_smithy_types::error::display::DisplayErrorContext(e).to_string(),
+                message: crate::aws::error_message(&e),
             })?;
         let creds = out.credentials().ok_or_else(|| OidcError::AssumeRole {
             role: self.role_arn.clone(),

@@ -109,7 +109,7 @@ async fn cluster_status(aws: &RegionAws, arn: &str) -> Result<String, String> {
         .db_cluster_identifier(arn)
         .send()
         .await
-        .map_err(|e| aws_smithy_types::error::display::DisplayErrorContext(e).to_string())?;
+        .map_err(|e| crate::aws::error_message(&e))?;
     Ok(out
         .db_clusters()
         .first()

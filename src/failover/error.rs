@@ -68,12 +68,12 @@ impl FailoverError {
 
     pub fn aws<E>(operation: &'static str, region: &str, err: E) -> Self
     where
-        E: std::error::Error + 'static,
+        E: std::error::Error + aws_smithy_types::error::metadata::ProvideErrorMetadata + 'static,
     {
         FailoverError::Aws {
             operation,
             region: region.to_string(),
-            message: aws_smithy_types::error::display::DisplayErrorContext(err).to_string(),
+            message: crate::aws::error_message(&err),
         }
     }
 }

@@ -4,7 +4,6 @@
 use std::time::{Duration, SystemTime};
 
 use aws_sdk_ecr::Client;
-use aws_sdk_ecr::error::DisplayErrorContext;
 use aws_sdk_ecr::operation::describe_images::DescribeImagesError;
 use aws_sdk_ecr::operation::describe_repositories::DescribeRepositoriesError;
 use aws_sdk_ecr::types::{ImageIdentifier, ImageTagMutability, RepositoryFilterType};
@@ -36,12 +35,12 @@ impl Repository {
 
 fn aws_error<E>(action: &str, region: &str, e: &aws_sdk_ecr::error::SdkError<E>) -> ImageError
 where
-    E: std::error::Error + 'static,
+    E: std::error::Error + aws_sdk_ecr::error::ProvideErrorMetadata + 'static,
 {
     ImageError::Aws {
         action: action.to_string(),
         region: region.to_string(),
-        message: DisplayErrorContext(e).to_string(),
+        message: crate::aws::error_message(e),
     }
 }
 

@@ -18,11 +18,14 @@ pub struct AwsError {
 }
 
 impl AwsError {
-    pub fn new<E: std::error::Error + 'static>(region: &str, operation: &str, e: E) -> Self {
+    pub fn new<E>(region: &str, operation: &str, e: E) -> Self
+    where
+        E: std::error::Error + aws_smithy_types::error::metadata::ProvideErrorMetadata + 'static,
+    {
         AwsError {
             region: region.to_string(),
             operation: operation.to_string(),
-            message: aws_smithy_types::error::display::DisplayErrorContext(e).to_string(),
+            message: crate::aws::error_message(&e),
         }
     }
 }

@@ -107,6 +107,9 @@ pub enum Cause {
     WaveFailed { failed: String },
     /// `platform-deploy rollback` stopped it (`by alice: why`).
     Requested { by: String },
+    /// AWS refused a read the watch depends on (the deployment or its alarms): rolling on unwatched is
+    /// not safe, and waiting does not give the role the permission.
+    Unwatchable { message: String },
 }
 
 impl fmt::Display for Cause {
@@ -143,6 +146,10 @@ impl fmt::Display for Cause {
                 write!(f, "stopped because {failed} failed in the same wave")
             }
             Cause::Requested { by } => write!(f, "rollback requested {by}"),
+            Cause::Unwatchable { message } => write!(
+                f,
+                "the deployment cannot be watched ({message}); fix: grant the action to the role this runs as"
+            ),
         }
     }
 }
@@ -385,7 +392,7 @@ pub(crate) async fn get_deployment(
         .deployment_id(id)
         .send()
         .await
-        .map_err(|e| aws_smithy_types::error::display::DisplayErrorContext(e).to_string())?;
+        .map_err(|e| crate::aws::error_message(&e))?;
     out.deployment_info()
         .map(DeploymentState::from_sdk)
         .ok_or_else(|| "GetDeployment returned no deploymentInfo".to_string())
@@ -395,7 +402,7 @@ pub(crate) async fn get_target(
     w: &Watched<'_>,
     target_id: &mut Option<String>,
 ) -> Result<Option<TargetState>, String> {
-    let display = |e| aws_smithy_types::error::display::DisplayErrorContext(e).to_string();
+    let display = |e| crate::aws::error_message(&e);
     if target_id.is_none() {
         let out = w
             .codedeploy
@@ -416,7 +423,7 @@ pub(crate) async fn get_target(
         .target_id(id)
         .send()
         .await
-        .map_err(|e| aws_smithy_types::error::display::DisplayErrorContext(e).to_string())?;
+        .map_err(|e| crate::aws::error_message(&e))?;
     Ok(out
         .deployment_target()
         .and_then(|t| t.ecs_target())
@@ -443,9 +450,7 @@ async fn stop(w: &Watched<'_>) -> StopResult {
             Some(StopDeploymentError::DeploymentAlreadyCompletedException(_)) => {
                 StopResult::AlreadyCompleted
             }
-            _ => StopResult::Failed(
-                aws_smithy_types::error::display::DisplayErrorContext(e).to_string(),
-            ),
+            _ => StopResult::Failed(crate::aws::error_message(&e)),
         },
     }
 }
@@ -527,6 +532,15 @@ async fn watch_inner(
             ),
         }
 
+        let refused = dep
+            .as_ref()
+            .err()
+            .filter(|e| crate::aws::is_access_denied(e))
+            .cloned()
+            .or_else(|| {
+                let e = alarm_states.as_ref().err()?;
+                crate::aws::is_access_denied(&e.message).then(|| e.to_string())
+            });
         let firing: Option<AlarmState> = match alarm_states {
             Ok(states) => {
                 alarm_errors = 0;
@@ -553,6 +567,12 @@ async fn watch_inner(
                 return follow_rollback(w, s, cancel, progress, cause, until).await;
             }
             _ => {}
+        }
+
+        // A refused read stops the deployment now rather than at the timeout, with alarms unread.
+        if let Some(message) = refused {
+            let cause = Cause::Unwatchable { message };
+            return stop_and_follow(w, s, cancel, progress, cause).await;
         }
 
         if let Some(alarm) = firing {

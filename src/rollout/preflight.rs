@@ -407,7 +407,7 @@ pub async fn prepare(
                         tracing::warn!(
                             "{key}: cannot read deployment config {} ({}); progress will show percentages without steps",
                             config.name,
-                            aws_smithy_types::error::display::DisplayErrorContext(e)
+                            crate::aws::error_message(&e)
                         );
                     }
                     None

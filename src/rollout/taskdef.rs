@@ -351,10 +351,13 @@ pub struct EcsCallError {
     pub message: String,
 }
 
-fn call_error<E: std::error::Error + 'static>(operation: &'static str, e: E) -> EcsCallError {
+fn call_error<E>(operation: &'static str, e: E) -> EcsCallError
+where
+    E: std::error::Error + aws_smithy_types::error::metadata::ProvideErrorMetadata + 'static,
+{
     EcsCallError {
         operation,
-        message: aws_smithy_types::error::display::DisplayErrorContext(e).to_string(),
+        message: crate::aws::error_message(&e),
     }
 }
 

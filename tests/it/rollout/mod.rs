@@ -2,6 +2,7 @@
 //! clock), task definitions, credentials for long rollouts, and the rollout on the wire against
 //! the sandbox's AWS stand-in.
 
+mod as_deploy_role;
 mod moto;
 mod moto_world;
 mod oidc_credentials;

@@ -320,7 +320,7 @@ async fn an_alarm_mid_canary_is_stopped_by_the_rollout_itself_on_the_wire() {
 }
 
 /// The platform.toml, targets file and environment for running the binary against moto.
-fn cli_setup(targets_json: &Value) -> tempfile::TempDir {
+pub(super) fn cli_setup(targets_json: &Value) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("stack")).unwrap();
     std::fs::write(dir.path().join("stack/main.tf"), "").unwrap();
@@ -356,14 +356,14 @@ poll_interval = "1s"
 }
 
 /// The binary in `dir`, against the stand-in at `url`.
-fn binary(dir: &tempfile::TempDir, url: &str) -> std::process::Command {
+pub(super) fn binary(dir: &tempfile::TempDir, url: &str) -> std::process::Command {
     let mut cmd = platform_deploy();
     sandbox::aws_env(&mut cmd, url).current_dir(dir.path());
     cmd
 }
 
 /// `rollout` of `image` to the targets of [`cli_setup`].
-fn rollout_args(image: &str) -> [&str; 7] {
+pub(super) fn rollout_args(image: &str) -> [&str; 7] {
     [
         "rollout",
         "--targets",

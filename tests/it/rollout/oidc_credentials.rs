@@ -15,6 +15,8 @@ use crate::support::sandbox;
 
 const ROLE: &str = "arn:aws:iam::123456789012:role/platform-deploy-release";
 fn provider(server: &MockServer, sts_url: &str) -> GithubOidcCredentials {
+    // STS (and the stand-in) assume only roles that exist.
+    crate::support::aws::role(sts_url, "platform-deploy-release", None);
     GithubOidcCredentials::new(
         TokenEndpoint {
             request_url: oidc::request_url(server),

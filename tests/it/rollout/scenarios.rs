@@ -492,6 +492,41 @@ async fn wait_for_inflight_waits_for_the_running_deployment_then_releases() {
     );
 }
 
+/// A refused alarm read is not a poll to retry until the timeout: the canary would run unwatched.
+#[tokio::test(start_paused = true)]
+async fn alarms_refused_mid_canary_stop_it_with_rollback_naming_the_denied_action() {
+    let use1 = Sim::new(
+        "us-east-1",
+        Behaviour {
+            // Preflight's read passes, the watch's reads are refused.
+            alarms_denied_from: Some(1),
+            ..Behaviour::default()
+        },
+    );
+    let opts = options(Some("us-east-1"), &[]);
+    let (report, log) = run_ok(&opts, &[&use1]).await;
+
+    assert_eq!(report.outcome, OutcomeKind::RolledBack, "{log}");
+    assert!(
+        report
+            .message
+            .contains("cannot be watched (us-east-1: CloudWatch DescribeAlarms failed: AccessDeniedException: ")
+            && report.message.contains("cloudwatch:DescribeAlarms")
+            && report.message.contains("fix: grant the action to the role"),
+        "{}",
+        report.message
+    );
+    let st = use1.state.lock().unwrap();
+    assert_eq!(st.stops.len(), 1, "one StopDeployment, with rollback");
+    assert!(st.stops[0].1, "StopDeployment asks for the rollback");
+    // At the first poll, not at the rollout timeout.
+    assert!(
+        st.stops[0].2 - st.created_at.unwrap() <= opts.settings.poll_interval.mul_f64(1.5),
+        "stopped {:?} after the deployment was created",
+        st.stops[0].2 - st.created_at.unwrap()
+    );
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_primary_wave_failure_leaves_the_dr_region_untouched() {
     let use1 = Sim::new(

@@ -87,6 +87,9 @@ pub struct Behaviour {
     /// The n-th GetDeployment (0-based) is answered by a throttling error, then a 500, then the
     /// real answer (the SDK retries within the one call); one DescribeAlarms gets a 503 first.
     pub flaky_poll: Option<usize>,
+    /// DescribeAlarms is refused with AccessDeniedException from the n-th call (0-based) on: the role
+    /// lost cloudwatch:DescribeAlarms (or never had it for these alarms) mid-rollout.
+    pub alarms_denied_from: Option<usize>,
     /// The service's live task definition revision (shop-api:N).
     pub live_revision: u32,
     /// Revisions of shop-api DescribeTaskDefinition knows besides the fixture:
@@ -115,6 +118,7 @@ impl Default for Behaviour {
             desired_count: 3,
             is_dr: false,
             flaky_poll: None,
+            alarms_denied_from: None,
             live_revision: 41,
             revisions: BTreeMap::new(),
             history: Vec::new(),
@@ -882,6 +886,23 @@ impl Sim {
                             .build()
                     })
                     .build(),
+            );
+        }
+        if let Some(from) = b.alarms_denied_from {
+            let seen = Arc::new(AtomicUsize::new(0));
+            let c = ctx.clone();
+            cw_rules.push(
+                mock!(aws_sdk_cloudwatch::Client::describe_alarms)
+                    .match_requests(move |_| seen.fetch_add(1, Ordering::SeqCst) >= from)
+                    .then_error(move || {
+                        c.log("DescribeAlarms (denied)");
+                        aws_sdk_cloudwatch::operation::describe_alarms::DescribeAlarmsError::generic(
+                            aws_smithy_types::error::ErrorMetadata::builder()
+                                .code("AccessDeniedException")
+                                .message("User: arn:aws:sts::123456789012:assumed-role/shop-github-deploy/run is not authorized to perform: cloudwatch:DescribeAlarms")
+                                .build(),
+                        )
+                    }),
             );
         }
         cw_rules.push(describe_alarms);

@@ -13,3 +13,129 @@ pub fn stand_in(url: &str, region: &str) -> aws_config::ConfigLoader {
             "test", "test", None, None, "stand-in",
         ))
 }
+
+/// Query-string encoding of one form value.
+fn form_value(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// One IAM query call as the account's root keys (the stand-in restricts role sessions only).
+fn iam_call(url: &str, params: &[(&str, &str)]) -> (u16, String) {
+    let addr = url.trim_start_matches("http://").trim_end_matches('/');
+    let mut body = vec!["Version=2010-05-08".to_string()];
+    body.extend(params.iter().map(|(k, v)| format!("{k}={}", form_value(v))));
+    let auth = "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0";
+    super::http::post_form(addr, "/", &[("Authorization", auth)], &body.join("&"))
+        .unwrap_or_else(|e| panic!("IAM at {url}: {e}"))
+}
+
+/// Creates IAM role `name` in the stand-in, trusting GitHub's OIDC provider (as the bundled roles do),
+/// with `policy` inline when given; an existing role is kept and gets the policy. Returns its ARN.
+/// The stand-in refuses to assume a role that does not exist, as STS does.
+pub fn role(url: &str, name: &str, policy: Option<&serde_json::Value>) -> String {
+    let trust = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Federated": "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},
+            "Action": "sts:AssumeRoleWithWebIdentity"
+        }]
+    })
+    .to_string();
+    let (status, text) = iam_call(
+        url,
+        &[
+            ("Action", "CreateRole"),
+            ("RoleName", name),
+            ("AssumeRolePolicyDocument", &trust),
+        ],
+    );
+    assert!(
+        status == 200 || text.contains("EntityAlreadyExists"),
+        "CreateRole {name}: {status} {text}"
+    );
+    if let Some(policy) = policy {
+        let document = policy.to_string();
+        let (status, text) = iam_call(
+            url,
+            &[
+                ("Action", "PutRolePolicy"),
+                ("RoleName", name),
+                ("PolicyName", "test"),
+                ("PolicyDocument", &document),
+            ],
+        );
+        assert_eq!(status, 200, "PutRolePolicy {name}: {text}");
+    }
+    format!("arn:aws:iam::123456789012:role/{name}")
+}
+
+/// The text of the first `<tag>` element of an XML answer.
+fn xml_text<'a>(xml: &'a str, tag: &str) -> Option<&'a str> {
+    let start = xml.find(&format!("<{tag}>"))? + tag.len() + 2;
+    let end = start + xml[start..].find(&format!("</{tag}>"))?;
+    Some(&xml[start..end])
+}
+
+/// Percent-decoding (IAM answers policy documents URL-encoded).
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Ok(b) = u8::from_str_radix(&text[i + 1..i + 3], 16)
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8(out).unwrap()
+}
+
+/// The default version's document of managed policy `arn`.
+pub fn default_policy_document(url: &str, arn: &str) -> serde_json::Value {
+    let (status, text) = iam_call(url, &[("Action", "GetPolicy"), ("PolicyArn", arn)]);
+    assert_eq!(status, 200, "GetPolicy {arn}: {text}");
+    let version = xml_text(&text, "DefaultVersionId")
+        .unwrap_or_else(|| panic!("{text}"))
+        .to_string();
+    let (status, text) = iam_call(
+        url,
+        &[
+            ("Action", "GetPolicyVersion"),
+            ("PolicyArn", arn),
+            ("VersionId", &version),
+        ],
+    );
+    assert_eq!(status, 200, "GetPolicyVersion {arn}: {text}");
+    let document = xml_text(&text, "Document").unwrap_or_else(|| panic!("{text}"));
+    serde_json::from_str(&percent_decode(document)).unwrap()
+}
+
+/// Makes `document` the default version of managed policy `arn`.
+pub fn set_default_policy_document(url: &str, arn: &str, document: &serde_json::Value) {
+    let text = document.to_string();
+    let (status, answer) = iam_call(
+        url,
+        &[
+            ("Action", "CreatePolicyVersion"),
+            ("PolicyArn", arn),
+            ("PolicyDocument", &text),
+            ("SetAsDefault", "true"),
+        ],
+    );
+    assert_eq!(status, 200, "CreatePolicyVersion {arn}: {answer}");
+}

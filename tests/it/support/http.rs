@@ -31,6 +31,27 @@ pub fn post_json(addr: &str, path: &str, body: &serde_json::Value) -> io::Result
     )
 }
 
+/// POST a form (`application/x-www-form-urlencoded`, already encoded) with extra header lines.
+pub fn post_form(
+    addr: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> io::Result<(u16, String)> {
+    let extra: String = headers
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}\r\n"))
+        .collect();
+    exchange(
+        addr,
+        format!(
+            "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .as_bytes(),
+    )
+}
+
 fn exchange(addr: &str, request: &[u8]) -> io::Result<(u16, String)> {
     let socket = addr.to_socket_addrs()?.next().ok_or_else(|| {
         io::Error::new(io::ErrorKind::InvalidInput, format!("no address: {addr}"))

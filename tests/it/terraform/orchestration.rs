@@ -621,7 +621,7 @@ async fn with_a_role_terraform_runs_as_the_assumed_role_and_not_as_the_ambient_k
     let endpoint = crate::support::oidc::token_endpoint().await;
     let toml = "[project]\nname = \"f\"\n[regions]\nprimary = \"us-east-1\"\n[[stacks]]\nname = \"whoami\"\ndir = \"stacks/whoami\"\n";
     let dir = project("moto-stacks", &["whoami"], toml);
-    let role = "arn:aws:iam::123456789012:role/platform-deploy-plan";
+    let role = crate::support::aws::role(&moto, "platform-deploy-plan", None);
     let mut cmd = platform_deploy();
     sandbox::aws_env(&mut cmd, &moto)
         .current_dir(dir.path())
@@ -639,7 +639,7 @@ async fn with_a_role_terraform_runs_as_the_assumed_role_and_not_as_the_ambient_k
             crate::support::oidc::REQUEST_TOKEN,
         )
         .env("GITHUB_RUN_ID", "4242")
-        .args(["--output", "json", "--role-to-assume", role, "plan"]);
+        .args(["--output", "json", "--role-to-assume", &role, "plan"]);
     let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
         .await
         .unwrap();
