@@ -2444,11 +2444,9 @@ class TerraformGaps:
 # ---------------------------------------------------------------------------------------------------------
 # 5. IAM for role sessions
 
-# IAM prefix by SigV4 signing name, where they differ.
+# IAM prefix by SigV4 signing name, where they differ (the service comes from the credential scope, the
+# operation from X-Amz-Target, the CBOR path or the query Action).
 IAM_PREFIX = {"monitoring": "cloudwatch"}
-
-# JSON-protocol target prefixes (X-Amz-Target) by IAM prefix are not needed: the operation is the part
-# after the dot, the service comes from the signature's credential scope.
 
 
 def _glob(pattern: str, value: str, ignore_case: bool = False) -> bool:

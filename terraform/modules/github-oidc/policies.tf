@@ -8,30 +8,18 @@ locals {
     for r in var.regions : [for n in var.ecr_repository_names : "arn:${local.partition}:ecr:${r}:${var.account_id}:repository/${n}"]
   ])
 
-  # The deploy role's resources, by the groups of actions.json.
-  deploy_resources = {
-    any                     = ["*"]
-    ecr_repositories        = local.ecr_all_arns
-    ecr_push_repositories   = local.ecr_push_arns
-    ecs_services            = [for r in var.regions : "arn:${local.partition}:ecs:${r}:${var.account_id}:service/*"]
-    ecs_task_definitions    = [for r in var.regions : "arn:${local.partition}:ecs:${r}:${var.account_id}:task-definition/*"]
-    codedeploy_groups       = [for r in var.regions : "arn:${local.partition}:codedeploy:${r}:${var.account_id}:deploymentgroup:${local.cd_prefix}*/*"]
-    codedeploy_configs      = [for r in var.regions : "arn:${local.partition}:codedeploy:${r}:${var.account_id}:deploymentconfig:*"]
-    codedeploy_applications = [for r in var.regions : "arn:${local.partition}:codedeploy:${r}:${var.account_id}:application:${local.cd_prefix}*"]
-    cloudwatch_alarms       = [for r in var.regions : "arn:${local.partition}:cloudwatch:${r}:${var.account_id}:alarm:*"]
-    pass_task_roles         = var.ecs_pass_role_arns
-  }
-  deploy_sids = {
-    any                     = "AccountWide"
-    ecr_repositories        = "EcrDescribe"
-    ecr_push_repositories   = "EcrPush"
-    ecs_services            = "DescribeEcs"
-    ecs_task_definitions    = "TagTaskDefinitions"
-    codedeploy_groups       = "CodeDeployDeployments"
-    codedeploy_configs      = "CodeDeployConfigs"
-    codedeploy_applications = "CodeDeployRevisions"
-    cloudwatch_alarms       = "ReadAlarms"
-    pass_task_roles         = "PassTaskRoles"
+  # The deploy role's statement for each group of actions.json: its Sid and the resources it is scoped to.
+  deploy_scopes = {
+    any                     = { sid = "AccountWide", resources = ["*"] }
+    ecr_repositories        = { sid = "EcrDescribe", resources = local.ecr_all_arns }
+    ecr_push_repositories   = { sid = "EcrPush", resources = local.ecr_push_arns }
+    ecs_services            = { sid = "DescribeEcs", resources = [for r in var.regions : "arn:${local.partition}:ecs:${r}:${var.account_id}:service/*"] }
+    ecs_task_definitions    = { sid = "TagTaskDefinitions", resources = [for r in var.regions : "arn:${local.partition}:ecs:${r}:${var.account_id}:task-definition/*"] }
+    codedeploy_groups       = { sid = "CodeDeployDeployments", resources = [for r in var.regions : "arn:${local.partition}:codedeploy:${r}:${var.account_id}:deploymentgroup:${local.cd_prefix}*/*"] }
+    codedeploy_configs      = { sid = "CodeDeployConfigs", resources = [for r in var.regions : "arn:${local.partition}:codedeploy:${r}:${var.account_id}:deploymentconfig:*"] }
+    codedeploy_applications = { sid = "CodeDeployRevisions", resources = [for r in var.regions : "arn:${local.partition}:codedeploy:${r}:${var.account_id}:application:${local.cd_prefix}*"] }
+    cloudwatch_alarms       = { sid = "ReadAlarms", resources = [for r in var.regions : "arn:${local.partition}:cloudwatch:${r}:${var.account_id}:alarm:*"] }
+    pass_task_roles         = { sid = "PassTaskRoles", resources = var.ecs_pass_role_arns }
   }
   deploy_actions = merge(
     local.inventory.deploy.sdk,
@@ -39,30 +27,34 @@ locals {
   )
   deploy_statements = [for group, actions in local.deploy_actions : merge(
     {
-      Sid      = local.deploy_sids[group]
+      Sid      = local.deploy_scopes[group].sid
       Effect   = "Allow"
       Action   = sort(actions)
-      Resource = local.deploy_resources[group]
+      Resource = local.deploy_scopes[group].resources
     },
     # PassRole only to ECS tasks.
     { for k, v in { Condition = { StringEquals = { "iam:PassedToService" = "ecs-tasks.amazonaws.com" } } } : k => v if group == "pass_task_roles" },
   )]
 
+  # Every role that touches state lists the bucket and reads its objects.
+  state_list_read = [
+    {
+      Sid      = "StateList"
+      Effect   = "Allow"
+      Action   = "s3:ListBucket"
+      Resource = local.state_bucket_arn
+    },
+    {
+      Sid      = "StateRead"
+      Effect   = "Allow"
+      Action   = "s3:GetObject"
+      Resource = "${local.state_bucket_arn}/*"
+    },
+  ]
+
   state_statements = {
     # plan: read every state object, write only the S3-native lock files (<key>.tflock).
-    read_lock = [
-      {
-        Sid      = "StateList"
-        Effect   = "Allow"
-        Action   = "s3:ListBucket"
-        Resource = local.state_bucket_arn
-      },
-      {
-        Sid      = "StateRead"
-        Effect   = "Allow"
-        Action   = "s3:GetObject"
-        Resource = "${local.state_bucket_arn}/*"
-      },
+    read_lock = concat(local.state_list_read, [
       {
         Sid      = "StateLock"
         Effect   = "Allow"
@@ -75,28 +67,16 @@ locals {
         Action   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
         Resource = var.state_kms_key_arn
       },
-    ]
+    ])
     # deploy: read the stacks' outputs (deploy_targets), nothing else.
-    read = [
-      {
-        Sid      = "StateList"
-        Effect   = "Allow"
-        Action   = "s3:ListBucket"
-        Resource = local.state_bucket_arn
-      },
-      {
-        Sid      = "StateRead"
-        Effect   = "Allow"
-        Action   = "s3:GetObject"
-        Resource = "${local.state_bucket_arn}/*"
-      },
+    read = concat(local.state_list_read, [
       {
         Sid      = "StateKey"
         Effect   = "Allow"
         Action   = "kms:Decrypt"
         Resource = var.state_kms_key_arn
       },
-    ]
+    ])
     read_write = [
       {
         Sid      = "StateList"

@@ -14,26 +14,15 @@ pub fn stand_in(url: &str, region: &str) -> aws_config::ConfigLoader {
         ))
 }
 
-/// Query-string encoding of one form value.
-fn form_value(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 /// One IAM query call as the account's root keys (the stand-in restricts role sessions only).
 fn iam_call(url: &str, params: &[(&str, &str)]) -> (u16, String) {
     let addr = url.trim_start_matches("http://").trim_end_matches('/');
-    let mut body = vec!["Version=2010-05-08".to_string()];
-    body.extend(params.iter().map(|(k, v)| format!("{k}={}", form_value(v))));
+    let body = form_urlencoded::Serializer::new(String::new())
+        .append_pair("Version", "2010-05-08")
+        .extend_pairs(params)
+        .finish();
     let auth = "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0";
-    super::http::post_form(addr, "/", &[("Authorization", auth)], &body.join("&"))
+    super::http::post_form(addr, "/", &[("Authorization", auth)], &body)
         .unwrap_or_else(|e| panic!("IAM at {url}: {e}"))
 }
 
@@ -85,26 +74,6 @@ fn xml_text<'a>(xml: &'a str, tag: &str) -> Option<&'a str> {
     Some(&xml[start..end])
 }
 
-/// Percent-decoding (IAM answers policy documents URL-encoded).
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let Ok(b) = u8::from_str_radix(&text[i + 1..i + 3], 16)
-        {
-            out.push(b);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8(out).unwrap()
-}
-
 /// The default version's document of managed policy `arn`.
 pub fn default_policy_document(url: &str, arn: &str) -> serde_json::Value {
     let (status, text) = iam_call(url, &[("Action", "GetPolicy"), ("PolicyArn", arn)]);
@@ -121,8 +90,12 @@ pub fn default_policy_document(url: &str, arn: &str) -> serde_json::Value {
         ],
     );
     assert_eq!(status, 200, "GetPolicyVersion {arn}: {text}");
+    // IAM answers the document URL-encoded.
     let document = xml_text(&text, "Document").unwrap_or_else(|| panic!("{text}"));
-    serde_json::from_str(&percent_decode(document)).unwrap()
+    let document = percent_encoding::percent_decode_str(document)
+        .decode_utf8()
+        .unwrap();
+    serde_json::from_str(&document).unwrap()
 }
 
 /// Makes `document` the default version of managed policy `arn`.
