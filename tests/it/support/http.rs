@@ -42,22 +42,31 @@ pub fn post_form(
         .iter()
         .map(|(k, v)| format!("{k}: {v}\r\n"))
         .collect();
-    exchange(
+    exchange_within(
         addr,
         format!(
             "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
             body.len()
         )
         .as_bytes(),
+        Duration::from_secs(60),
     )
 }
 
 fn exchange(addr: &str, request: &[u8]) -> io::Result<(u16, String)> {
+    exchange_within(addr, request, Duration::from_secs(5))
+}
+
+fn exchange_within(
+    addr: &str,
+    request: &[u8],
+    read_timeout: Duration,
+) -> io::Result<(u16, String)> {
     let socket = addr.to_socket_addrs()?.next().ok_or_else(|| {
         io::Error::new(io::ErrorKind::InvalidInput, format!("no address: {addr}"))
     })?;
     let mut stream = TcpStream::connect_timeout(&socket, Duration::from_secs(2))?;
-    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+    stream.set_read_timeout(Some(read_timeout))?;
     stream.write_all(request)?;
     let mut raw = Vec::new();
     let mut chunk = [0u8; 8192];
