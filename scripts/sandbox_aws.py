@@ -35,16 +35,35 @@ backends) behind a thin WSGI middleware that intercepts only what moto 5.2.5 lac
    origin request and response headers policies (ETag/If-Match). Small patches of moto's models: SQS returns
    RedriveAllowPolicy; new RDS instances get AWS's default CA rds-ca-rsa2048-g1; Route53 query logging takes
    the log group ARN without ":*"; a CloudFront default behaviour may target an origin group; S3 lifecycle
-   answers carry x-amz-transition-default-minimum-object-size.
+   answers carry x-amz-transition-default-minimum-object-size. Fields moto accepts and never answers back
+   (ECS enableFaultInjection, healthCheckGracePeriodSeconds, ...) are kept and put back into the answers, so
+   a re-plan after an apply is clean, as it is on AWS. For the same reason, answers moto gives unlike AWS are
+   corrected: security group rules that reference a group or a prefix list carry their Description; RDS global
+   clusters answer DatabaseName and TagList (tagged by ARN, described by identifier); only Serverless v1
+   clusters answer ScalingConfigurationInfo; DB instances answer their Performance Insights settings; SQS
+   answers RedrivePolicy as compact JSON; Lambda functions answer LoggingConfig; Backup ListTags finds the ARN
+   without a trailing slash; API Gateway v2 stages answer their DeploymentId (and take UpdateStage);
+   CloudFront behaviours with a cache policy carry no ForwardedValues, and an ACM or IAM viewer certificate
+   is not CloudFrontDefaultCertificate.
 
 5. IAM, as AWS enforces it, for role sessions: keys from STS AssumeRole / AssumeRoleWithWebIdentity may do
    only what the role's inline and attached policies allow on the request's resources (repository, service,
    deployment group, alarm, parameter and S3 object ARNs; "*" where AWS has no resource-level permission),
    including what AWS authorises alongside (ecs:TagResource for tags on RegisterTaskDefinition, iam:PassRole
-   to ecs-tasks.amazonaws.com for the task roles). A refusal is AWS's AccessDenied naming the session, the
-   action and the resource. STS refuses to assume a role that does not exist. The account's static keys act
+   to ecs-tasks.amazonaws.com for the task roles, kms:Decrypt / kms:GenerateDataKey on the key of an SSE-KMS
+   object, kms:Decrypt via Secrets Manager on the key of a secret read with GetSecretValue). REST requests
+   are named by botocore's model of the service (method + requestUri), API Gateway's by method and path
+   (apigateway:GET on arn:aws:apigateway:<region>::/v2/apis/...). A refusal is AWS's
+   AccessDenied naming the session, the action and the resource. STS refuses to assume a role that does not
+   exist, and AssumeRoleWithWebIdentity unless the role's trust policy admits the token's claims
+   (`token.actions.githubusercontent.com:sub` and `:aud` conditions). The account's static keys act
    as its root user and are not restricted (moto itself checks every non-S3 request against resource "*",
    so it could never allow a scoped statement).
+
+6. FIS experiments that run: StartExperiment / GetExperiment / ListExperiments / StopExperiment on moto's
+   templates, time-driven (PD_SANDBOX_FIS_SPEED, default 60): pending -> initiating -> running for the longest
+   action's duration -> completed; stopped by a stop-condition alarm in ALARM or by StopExperiment; failed when
+   an ECS task target's service runs no task and the template fails on empty targets.
 
 Control endpoints (JSON in, JSON out), for tests:
   GET  /_sandbox/health
@@ -235,11 +254,22 @@ class SandboxFront:
         self.codedeploy = CodeDeploySim(self)
         self.ecr = EcrReplication(self)
         self.gaps = TerraformGaps(self)
+        self.dropped = DroppedFields(self)
+        self.fis = FisExperiments(self)
         self.iam = IamGate(self)
         patch_moto_sqs()
         patch_moto_rds()
         patch_moto_route53()
         patch_moto_cloudfront()
+        patch_moto_ec2_rule_descriptions()
+        patch_moto_rds_global_cluster()
+        patch_moto_rds_scaling_configuration()
+        patch_moto_rds_performance_insights()
+        patch_moto_sqs_redrive_policy()
+        patch_moto_lambda_logging_config()
+        patch_moto_backup_list_tags()
+        patch_moto_apigatewayv2_stage_deployment()
+        patch_moto_cloudfront_distribution_answers()
 
     # -- calling moto in-process ---------------------------------------------------------------------------
 
@@ -284,6 +314,8 @@ class SandboxFront:
             self.codedeploy.reset()
             self.ecr.reset()
             self.gaps.reset()
+            self.dropped.reset()
+            self.fis.reset()
 
     # -- WSGI ----------------------------------------------------------------------------------------------
 
@@ -320,7 +352,9 @@ class SandboxFront:
                 op = target.split(".", 1)[1]
                 if op in self.ecr.handlers:
                     return self.ecr.handle(op, environ)(environ, start_response)
-            gap = self.gaps.route(environ)
+            if self.dropped.handles(target):
+                return self.dropped.handle(environ, read_body(environ))(environ, start_response)
+            gap = self.gaps.route(environ) or self.fis.route(environ)
             if gap is not None:
                 return gap()(environ, start_response)
         except Exception as exc:  # a bug here must not look like an AWS answer the SDK retries forever
@@ -1836,6 +1870,108 @@ def patch_moto_sqs() -> None:
     Queue.attributes = property(attributes)  # type: ignore[method-assign,assignment]
 
 
+def patch_moto_sqs_redrive_policy() -> None:
+    """SQS answers RedrivePolicy as compact JSON, {"deadLetterTargetArn":"...","maxReceiveCount":5}; moto 5.2.5
+    answers json.dumps' spaced form, which the provider keeps as is, so every re-plan of an aws_sqs_queue whose
+    redrive_policy is a jsonencode(...) shows a (whitespace) change."""
+    from moto.sqs.models import Queue
+
+    moto_attributes = Queue.attributes.fget  # type: ignore[attr-defined]
+    if getattr(moto_attributes, "_sandbox_redrive_policy", False):
+        return
+
+    def attributes(self: Any) -> dict[str, Any]:
+        result = moto_attributes(self)
+        if self.redrive_policy and "RedrivePolicy" in result:
+            policy = {k: self.redrive_policy[k] for k in ("deadLetterTargetArn", "maxReceiveCount") if k in self.redrive_policy}
+            policy.update(self.redrive_policy)
+            result["RedrivePolicy"] = json.dumps(policy, separators=(",", ":"))
+        return result
+
+    attributes._sandbox_redrive_policy = True  # type: ignore[attr-defined]
+    Queue.attributes = property(attributes)  # type: ignore[method-assign,assignment]
+
+
+def patch_moto_lambda_logging_config() -> None:
+    """Lambda functions' LoggingConfig, as AWS answers it: LogFormat (Text unless given), LogGroup
+    (/aws/lambda/<name> unless given) and, for JSON, ApplicationLogLevel / SystemLogLevel (INFO unless given).
+    moto 5.2.5 drops it from CreateFunction / UpdateFunctionConfiguration and never answers it, so every
+    re-plan of an aws_lambda_function with a logging_config block wants to add it."""
+    from moto.awslambda.models import LambdaFunction
+
+    if getattr(LambdaFunction.__init__, "_sandbox_logging_config", False):
+        return
+    moto_init = LambdaFunction.__init__
+    moto_configuration = LambdaFunction.get_configuration
+    moto_update = LambdaFunction.update_configuration
+
+    def logging_config(function_name: str, given: dict[str, Any] | None) -> dict[str, Any]:
+        config = {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{function_name}"}
+        config.update({k: v for k, v in (given or {}).items() if v})
+        if config["LogFormat"] == "JSON":
+            config.setdefault("ApplicationLogLevel", "INFO")
+            config.setdefault("SystemLogLevel", "INFO")
+        return config
+
+    @functools.wraps(moto_init)
+    def init(self: Any, account_id: str, spec: dict[str, Any], *args: Any, **kwargs: Any) -> None:
+        moto_init(self, account_id, spec, *args, **kwargs)
+        self.logging_config = logging_config(self.function_name, spec.get("LoggingConfig"))
+
+    def configuration(self: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        config = moto_configuration(self, *args, **kwargs)
+        config["LoggingConfig"] = dict(getattr(self, "logging_config", None) or logging_config(self.function_name, None))
+        return config
+
+    def update(self: Any, config_updates: dict[str, Any]) -> dict[str, Any]:
+        if "LoggingConfig" in config_updates:
+            self.logging_config = logging_config(self.function_name, config_updates["LoggingConfig"])
+        return moto_update(self, config_updates)
+
+    init._sandbox_logging_config = True  # type: ignore[attr-defined]
+    LambdaFunction.__init__ = init  # type: ignore[method-assign]
+    LambdaFunction.get_configuration = configuration  # type: ignore[method-assign]
+    LambdaFunction.update_configuration = update  # type: ignore[method-assign]
+
+
+def patch_moto_apigatewayv2_stage_deployment() -> None:
+    """An API Gateway v2 stage answers the deployment it serves (DeploymentId); moto 5.2.5 keeps the one given to
+    CreateStage but never answers it, so every re-plan of an aws_apigatewayv2_stage wants to set it again.
+    (UpdateStage, which moto lacks, is TerraformGaps.update_apigw_stage.)"""
+    from moto.apigatewayv2.models import Stage
+
+    if getattr(Stage.to_json, "_sandbox", False):
+        return
+    moto_to_json = Stage.to_json
+
+    def to_json(self: Any) -> dict[str, Any]:
+        dct = moto_to_json(self)
+        if self.config.get("deploymentId"):
+            dct["deploymentId"] = self.config["deploymentId"]
+        return dct
+
+    to_json._sandbox = True  # type: ignore[attr-defined]
+    Stage.to_json = to_json  # type: ignore[method-assign]
+
+
+def patch_moto_backup_list_tags() -> None:
+    """AWS Backup ListTags at GET /tags/<arn> (the Go SDK, hence the provider, sends no trailing slash): moto
+    5.2.5 takes the ARN from the second-to-last path segment, so without the slash it looks up "tags" and answers
+    no tags; every re-plan of a tagged vault, plan or restore testing plan then wants to add them all again."""
+    from moto.backup.responses import BackupResponse
+
+    if getattr(BackupResponse.list_tags, "_sandbox", False):
+        return
+
+    def list_tags(self: Any) -> str:
+        path = urllib.parse.urlparse(self.path).path
+        resource_arn = urllib.parse.unquote(path.split("/tags/", 1)[1].rstrip("/"))
+        return json.dumps({"Tags": self.backup_backend.list_tags(resource_arn=resource_arn)})
+
+    list_tags._sandbox = True  # type: ignore[attr-defined]
+    BackupResponse.list_tags = list_tags  # type: ignore[method-assign]
+
+
 def patch_moto_rds() -> None:
     """New RDS instances get AWS's current default CA, rds-ca-rsa2048-g1; moto 5.2.5 still hands out the retired
     rds-ca-default, so an instance with ca_cert_identifier = "rds-ca-rsa2048-g1" is modified and rebooted right
@@ -1853,6 +1989,121 @@ def patch_moto_rds() -> None:
 
     init._sandbox_default_ca = True  # type: ignore[attr-defined]
     DBInstance.__init__ = init  # type: ignore[method-assign]
+
+
+def patch_moto_rds_global_cluster() -> None:
+    """CreateGlobalCluster's DatabaseName and Tags, answered back in the GlobalCluster (DatabaseName, TagList) as
+    AWS does; moto 5.2.5 drops both, and the provider reads both from DescribeGlobalClusters, so every re-plan
+    wants to replace aws_rds_global_cluster (database_name forces a new resource). Tag changes address the
+    global cluster's ARN (arn:aws:rds::<account>:global-cluster:<id>), which moto refuses as an invalid name.
+    DescribeGlobalClusters answers only the GlobalClusterIdentifier asked for (GlobalClusterNotFoundFault if
+    there is none); moto answers every global cluster, and the provider's waiter then never finds its own once
+    there are two."""
+    from moto.core.responses import ActionResult
+    from moto.rds.exceptions import RDSClientError
+    from moto.rds.models import RDSBackend, rds_backends
+    from moto.rds.responses import RDSResponse
+
+    if getattr(RDSResponse.create_global_cluster, "_sandbox", False):
+        return
+    moto_create = RDSResponse.create_global_cluster
+    moto_describe = RDSResponse.describe_global_clusters
+    moto_resource_for_tagging = RDSBackend._get_resource_for_tagging
+
+    def describe(self: Any) -> Any:
+        wanted = self.params.get("GlobalClusterIdentifier")
+        if not wanted:
+            return moto_describe(self)
+        cluster = self.global_backend.global_clusters.get(wanted)
+        if cluster is None:
+            raise RDSClientError("GlobalClusterNotFoundFault", f"Global cluster {wanted} not found.")
+        return ActionResult({"GlobalClusters": [cluster]})
+
+    def create(self: Any) -> Any:
+        result = moto_create(self)
+        params = self.params
+        cluster = self.global_backend.global_clusters[params["GlobalClusterIdentifier"]]
+        source = cluster.members[0] if cluster.members else None
+        cluster.database_name = params.get("DatabaseName") or (source.database_name if source else None)
+        cluster.tags = params.get("Tags") or []
+        return result
+
+    def resource_for_tagging(self: Any, arn: str) -> Any:
+        m = re.match(r"arn:[^:]+:rds::(\d+):global-cluster:(.+)$", arn)
+        if m:  # global clusters live in us-east-1's backend (moto's RDSResponse.global_backend)
+            return rds_backends[m.group(1)]["us-east-1"].global_clusters.get(m.group(2))
+        return moto_resource_for_tagging(self, arn)
+
+    create._sandbox = True  # type: ignore[attr-defined]
+    RDSResponse.create_global_cluster = create  # type: ignore[method-assign]
+    RDSResponse.describe_global_clusters = describe  # type: ignore[method-assign]
+    RDSBackend._get_resource_for_tagging = resource_for_tagging  # type: ignore[method-assign]
+
+
+def patch_moto_rds_scaling_configuration() -> None:
+    """ScalingConfigurationInfo belongs to Aurora Serverless v1 clusters (EngineMode "serverless") only; moto
+    5.2.5 answers one of nulls for every cluster, which the provider reads as a scaling_configuration block of
+    zeros on a provisioned aws_rds_cluster, so every re-plan wants to change it."""
+    from moto.rds.models import DBCluster
+
+    moto_info = DBCluster.scaling_configuration_info
+    if getattr(moto_info.fget, "_sandbox", False):  # type: ignore[union-attr]
+        return
+
+    def info(self: Any) -> dict[str, Any] | None:
+        if self.engine_mode != "serverless":
+            return None
+        return moto_info.fget(self)  # type: ignore[misc]
+
+    info._sandbox = True  # type: ignore[attr-defined]
+    DBCluster.scaling_configuration_info = property(info)  # type: ignore[method-assign,assignment]
+
+
+def patch_moto_rds_performance_insights() -> None:
+    """A DB instance's Performance Insights settings (CreateDBInstance / ModifyDBInstance
+    EnablePerformanceInsights, PerformanceInsightsKMSKeyId, PerformanceInsightsRetentionPeriod), answered as AWS
+    does: PerformanceInsightsEnabled always, the key ARN and the retention period (7 days unless given) while it
+    is enabled. moto 5.2.5 drops them, so every re-plan of an aws_rds_cluster_instance with
+    performance_insights_enabled wants to turn it on again."""
+    from moto.rds.models import DBInstance
+
+    if getattr(DBInstance.__init__, "_sandbox_performance_insights", False):
+        return
+    moto_init = DBInstance.__init__
+
+    @functools.wraps(moto_init)  # keeps the other patches' guards
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        moto_init(self, *args, **kwargs)
+        self.enable_performance_insights = bool(kwargs.get("enable_performance_insights"))
+        self.performance_insights_kms_key_id = kwargs.get("performance_insights_kms_key_id")
+        self.performance_insights_retention_period = kwargs.get("performance_insights_retention_period")
+
+    def kms_key_arn(self: Any, key_id: str | None) -> str | None:
+        if not key_id or (key_id.startswith("arn:") and ":key/" in key_id):
+            return key_id
+        try:  # AWS answers the key's ARN for a key id, alias or alias ARN
+            return self.backend.kms.describe_key(key_id).arn
+        except Exception:
+            return key_id
+
+    def stored(name: str, answer: Callable[[Any, Any], Any]) -> property:
+        def get(self: Any) -> Any:
+            return answer(self, self.__dict__.get(name)) if self.__dict__.get("enable_performance_insights") else None
+
+        def put(self: Any, value: Any) -> None:
+            self.__dict__[name] = value
+
+        return property(get, put)
+
+    init._sandbox_performance_insights = True  # type: ignore[attr-defined]
+    DBInstance.__init__ = init  # type: ignore[method-assign]
+    DBInstance.performance_insights_enabled = property(  # type: ignore[attr-defined]
+        lambda self: bool(self.__dict__.get("enable_performance_insights"))
+    )
+    DBInstance.performance_insights_kms_key_id = stored("_pi_kms_key_id", kms_key_arn)  # type: ignore[attr-defined]
+    DBInstance.performance_insights_retention_period = stored(  # type: ignore[attr-defined]
+        "_pi_retention_period", lambda self, days: days or 7
+    )
 
 
 def patch_moto_cloudfront() -> None:
@@ -1878,6 +2129,137 @@ def patch_moto_cloudfront() -> None:
 
     init._sandbox = True  # type: ignore[attr-defined]
     DistributionConfig.__init__ = init  # type: ignore[method-assign]
+
+
+def patch_moto_ec2_rule_descriptions() -> None:
+    """A security group rule's Description, as DescribeSecurityGroupRules answers it: moto 5.2.5 reads it only from
+    the rule's IP range, so a rule that references a security group (aws_vpc_security_group_ingress_rule with
+    referenced_security_group_id) or a prefix list loses the description given in its UserIdGroupPair /
+    PrefixListId, and ModifySecurityGroupRules files a new one under the IP range. Every re-plan then wants to
+    put the description back."""
+    from moto.ec2.models.security_groups import SecurityGroupBackend, SecurityGroupRule
+
+    if getattr(SecurityGroupRule.__init__, "_sandbox", False):
+        return
+    moto_init = SecurityGroupRule.__init__
+    moto_modify = SecurityGroupBackend.modify_security_group_rules
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        prefix_list = kwargs.get("prefix_list_id", args[7] if len(args) > 7 else None)
+        moto_init(self, *args, **kwargs)
+        self.prefix_list_description = (prefix_list or {}).get("Description")
+
+    def description(self: Any) -> str | None:
+        if self.source_group:
+            return self.source_group.get("Description")
+        if self.prefix_list_id:
+            return getattr(self, "prefix_list_description", None)
+        return self.ip_range.get("Description")
+
+    def modify(self: Any, group_id: str, rules: dict[str, dict[str, Any]]) -> None:
+        moto_modify(self, group_id, rules)
+        group = self.get_security_group_by_name_or_id(group_id)
+        for rule_id, new_rule in rules.items():
+            rule = group.get_rule(rule_id)
+            if rule is None or "Description" not in new_rule or not (rule.source_group or rule.prefix_list_id):
+                continue
+            rule.ip_range.pop("Description", None)  # moto filed it there
+            if rule.source_group:
+                rule.source_group["Description"] = new_rule["Description"]
+            else:
+                rule.prefix_list_description = new_rule["Description"]
+
+    init._sandbox = True  # type: ignore[attr-defined]
+    SecurityGroupRule.__init__ = init  # type: ignore[method-assign]
+    SecurityGroupRule.description = property(description)  # type: ignore[method-assign,assignment]
+    SecurityGroupBackend.modify_security_group_rules = modify  # type: ignore[method-assign]
+
+
+def patch_moto_cloudfront_distribution_answers() -> None:
+    """Two fields of a distribution's config that moto 5.2.5 answers unlike CloudFront, so every re-plan of the
+    bundled aws_cloudfront_distribution wants to change it: a cache behaviour that uses a cache policy
+    (CachePolicyId) and sends no legacy ForwardedValues gets none back (moto makes up a default one); a viewer
+    certificate from ACM or IAM is answered with CloudFrontDefaultCertificate false and its CertificateSource
+    (acm / iam) and Certificate (moto answers CloudFrontDefaultCertificate true unless it is sent)."""
+    from moto.cloudfront.models import DefaultCacheBehaviour, ViewerCertificate
+
+    if getattr(DefaultCacheBehaviour.__init__, "_sandbox", False):
+        return
+    moto_behaviour_init = DefaultCacheBehaviour.__init__
+    moto_certificate_init = ViewerCertificate.__init__
+
+    def behaviour_init(self: Any, config: dict[str, Any]) -> None:
+        given = "ForwardedValues" in config
+        moto_behaviour_init(self, config)
+        if config.get("CachePolicyId") and not given:
+            self.forwarded_values = None
+
+    def certificate_init(self: Any, config: dict[str, Any]) -> None:
+        moto_certificate_init(self, config)
+        own = self.acm_certificate_arn or self.iam_certificate_id
+        if "CloudFrontDefaultCertificate" not in config:
+            self.cloud_front_default_certificate = not own
+        if self.acm_certificate_arn:
+            self.certificate_source, self.certificate = "acm", self.acm_certificate_arn
+        elif self.iam_certificate_id:
+            self.certificate_source, self.certificate = "iam", self.iam_certificate_id
+
+    behaviour_init._sandbox = True  # type: ignore[attr-defined]
+    DefaultCacheBehaviour.__init__ = behaviour_init  # type: ignore[method-assign]
+    ViewerCertificate.__init__ = certificate_init  # type: ignore[method-assign]
+
+
+class DroppedFields:
+    """Request fields moto 5.2.5 accepts and never answers back, kept here and put back into the answers that
+    describe the resource, so the provider's refresh after an apply sees what it set (a re-plan of the bundled
+    stacks is clean, as it is on AWS): ECS task definitions' enableFaultInjection; ECS services'
+    healthCheckGracePeriodSeconds, enableECSManagedTags and availabilityZoneRebalancing (AWS answers
+    ENABLED for a new service that does not set it)."""
+
+    ECS = "AmazonEC2ContainerServiceV20141113."
+    TASK_DEFINITION_FIELDS = ("enableFaultInjection",)
+    SERVICE_FIELDS = ("healthCheckGracePeriodSeconds", "enableECSManagedTags", "availabilityZoneRebalancing")
+    SERVICE_DEFAULTS = {"availabilityZoneRebalancing": "ENABLED", "enableECSManagedTags": False}
+
+    def __init__(self, front: "SandboxFront") -> None:
+        self.front = front
+        self.kept: dict[str, dict[str, Any]] = {}  # resource ARN -> fields
+
+    def reset(self) -> None:
+        self.kept.clear()
+
+    def handles(self, target: str) -> bool:
+        return target.removeprefix(self.ECS) in (
+            "RegisterTaskDefinition", "DescribeTaskDefinition", "CreateService", "UpdateService", "DescribeServices"
+        ) and target.startswith(self.ECS)
+
+    def handle(self, environ: dict, body: bytes) -> Response:
+        op = environ.get("HTTP_X_AMZ_TARGET", "").removeprefix(self.ECS)
+        status, headers, out = self.front.call_moto(environ, body)
+        if status != 200:
+            return Response(status, out, list(headers.items()))
+        request = json.loads(body or b"{}")
+        answer = json.loads(out or b"{}")
+        with self.front.lock:
+            if op == "RegisterTaskDefinition":
+                self.keep(answer.get("taskDefinition"), "taskDefinitionArn", request, self.TASK_DEFINITION_FIELDS, {})
+            elif op in ("CreateService", "UpdateService"):
+                defaults = self.SERVICE_DEFAULTS if op == "CreateService" else {}
+                self.keep(answer.get("service"), "serviceArn", request, self.SERVICE_FIELDS, defaults)
+            self.put_back(answer.get("taskDefinition"), "taskDefinitionArn")
+            for service in [answer.get("service"), *(answer.get("services") or [])]:
+                self.put_back(service, "serviceArn")
+        return Response(200, json.dumps(answer, default=json_default).encode(), list(headers.items()))
+
+    def put_back(self, item: dict | None, arn_key: str) -> None:
+        if item and item.get(arn_key) in self.kept:
+            item.update(self.kept[item[arn_key]])
+
+    def keep(self, item: dict | None, arn_key: str, request: dict, fields: tuple, defaults: dict) -> None:
+        if not item or not item.get(arn_key):
+            return
+        kept = self.kept.setdefault(item[arn_key], dict(defaults))
+        kept.update({f: request[f] for f in fields if f in request})
 
 
 class TerraformGaps:
@@ -1923,6 +2305,7 @@ class TerraformGaps:
             ("apigateway", "GET", r"/v2/apis/%s/deployments" % (P % "api"), self.list_apigw_deployments),
             ("apigateway", "GET", r"/v2/apis/%s/deployments/%s" % (P % "api", P % "dep"), self.get_apigw_deployment),
             ("apigateway", "PATCH", r"/v2/apis/%s/deployments/%s" % (P % "api", P % "dep"), self.update_apigw_deployment),
+            ("apigateway", "PATCH", r"/v2/apis/%s/stages/%s" % (P % "api", P % "stage"), self.update_apigw_stage),
             ("apigateway", "DELETE", r"/v2/apis/%s/deployments/%s" % (P % "api", P % "dep"), self.delete_apigw_deployment),
         ]
         for kind in CLOUDFRONT_POLICIES:
@@ -2432,6 +2815,24 @@ class TerraformGaps:
             record["description"] = body["description"]
         return rest_json(record)
 
+    # -- API Gateway v2 stages: UpdateStage (a new deployment of a WebSocket API is put live with it) --------
+
+    def update_apigw_stage(self, key: tuple, body: dict, api: str, stage: str, **_: Any) -> Response:
+        from moto.apigatewayv2.models import apigatewayv2_backends
+
+        try:
+            record = apigatewayv2_backends[key[0]][key[1]].get_stage(api, stage)
+        except Exception:
+            raise AwsError("NotFoundException", f"Invalid stage identifier specified: {stage}", 404)
+        record.config.update(body)
+        for field, attr in (("description", "description"), ("autoDeploy", "auto_deploy"),
+                            ("stageVariables", "stage_variables"), ("accessLogSettings", "access_log_settings"),
+                            ("defaultRouteSettings", "default_route_settings"), ("routeSettings", "route_settings")):
+            if field in body:
+                setattr(record, attr, body[field])
+        record.updated = dt.datetime.now()
+        return rest_json(record.to_json())
+
     def delete_apigw_deployment(self, key: tuple, body: dict, api: str, dep: str, **_: Any) -> Response:
         self.apigw_deployment(key, api, dep)
         del self.apigw_deployments[key][api][dep]
@@ -2442,11 +2843,264 @@ class TerraformGaps:
 
 
 # ---------------------------------------------------------------------------------------------------------
+# 6. FIS experiments that run
+
+
+def iso_seconds(duration: str) -> float:
+    """PT1H2M3S -> 3723."""
+    m = re.fullmatch(r"PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?", duration or "")
+    if not m:
+        return 60.0
+    h, mi, se = (int(g or 0) for g in m.groups())
+    return h * 3600.0 + mi * 60.0 + se
+
+
+class FisExperiments:
+    """StartExperiment, GetExperiment, ListExperiments and StopExperiment on moto's experiment templates.
+
+    Time-driven, sped up by PD_SANDBOX_FIS_SPEED (default 60, as CodeDeploy's): pending -> initiating ->
+    running for the longest action's `duration` -> completed. A stop condition alarm in ALARM while the
+    experiment runs stops it (`stopped`, naming the alarm); StopExperiment stops it; a target that resolves to
+    nothing fails it when the template's emptyTargetResolutionMode is `fail` (an ECS task target of a service
+    at 0 tasks, as a standby DR service is).
+    """
+
+    STEP = 0.5  # seconds spent in pending and in initiating
+
+    def __init__(self, front: "SandboxFront") -> None:
+        self.front = front
+        self.speed = max(0.001, env_float("PD_SANDBOX_FIS_SPEED", 60.0))
+        self.experiments: dict[tuple, dict[str, dict]] = {}
+        P = r"(?P<id>[^/]+)"
+        self.routes = [
+            ("POST", re.compile(r"^/experiments/?$"), self.start),
+            ("GET", re.compile(r"^/experiments/?$"), self.list),
+            ("GET", re.compile(r"^/experiments/%s/?$" % P), self.get),
+            ("DELETE", re.compile(r"^/experiments/%s/?$" % P), self.stop),
+        ]
+
+    def reset(self) -> None:
+        self.experiments.clear()
+
+    def route(self, environ: dict) -> Callable[[], Response] | None:
+        if signing_service(environ) != "fis":
+            return None
+        method, path = environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", "")
+        for m, rx, fn in self.routes:
+            match = rx.match(path)
+            if m == method and match:
+                return lambda fn=fn, match=match: self.call(fn, environ, match.groupdict())
+        return None
+
+    def call(self, fn: Callable[..., Response], environ: dict, args: dict) -> Response:
+        raw = read_body(environ)
+        try:
+            body = json.loads(raw) if raw.strip() else {}
+        except ValueError:
+            return rest_error("ValidationException", "request body is not JSON")
+        key = (account_from_environ(environ), region_from_environ(environ))
+        try:
+            with self.front.lock:
+                return fn(key, body, **args)
+        except AwsError as err:
+            return rest_error(err.code, err.message, err.status)
+
+    # -- the API -------------------------------------------------------------------------------------------
+
+    def start(self, key: tuple, body: dict) -> Response:
+        from moto.fis.models import fis_backends
+
+        template_id = body.get("experimentTemplateId", "")
+        template = fis_backends[key[0]][key[1]].experiment_templates.get(template_id)
+        if template is None:
+            raise AwsError("ResourceNotFoundException", f"Experiment template {template_id} not found.", 404)
+        experiment_id = "EXP" + uuid.uuid4().hex[:17].upper()
+        actions = {
+            name: {**a, "state": {"status": "pending", "reason": "Experiment has not started."}}
+            for name, a in (template.actions or {}).items()
+        }
+        duration = max([iso_seconds((a.get("parameters") or {}).get("duration", "PT1M")) for a in actions.values()] or [60])
+        now = time.time()
+        experiment = {
+            "id": experiment_id,
+            "arn": f"arn:aws:fis:{key[1]}:{key[0]}:experiment/{experiment_id}",
+            "experimentTemplateId": template_id,
+            "roleArn": template.role_arn,
+            "targets": template.targets or {},
+            "actions": actions,
+            "stopConditions": template.stop_conditions or [],
+            "creationTime": now,
+            "startTime": now,
+            "tags": body.get("tags") or {},
+            "logConfiguration": template.log_configuration,
+            "experimentOptions": template.experiment_options or {"emptyTargetResolutionMode": "fail"},
+            "state": {"status": "pending", "reason": "Experiment is pending."},
+            "_running_seconds": duration / self.speed,
+            "_empty_target": self.empty_target(key, template.targets or {}),
+        }
+        self.experiments.setdefault(key, {})[experiment_id] = experiment
+        return rest_json({"experiment": self.view(key, experiment)})
+
+    def get(self, key: tuple, body: dict, id: str) -> Response:
+        return rest_json({"experiment": self.view(key, self.find(key, id))})
+
+    def list(self, key: tuple, body: dict) -> Response:
+        summaries = []
+        for experiment in self.experiments.get(key, {}).values():
+            view = self.view(key, experiment)
+            summaries.append({k: view[k] for k in ("id", "arn", "experimentTemplateId", "state", "creationTime", "tags")})
+        return rest_json({"experiments": summaries})
+
+    def stop(self, key: tuple, body: dict, id: str) -> Response:
+        experiment = self.find(key, id)
+        view = self.view(key, experiment)
+        if view["state"]["status"] in ("pending", "initiating", "running"):
+            self.finish(experiment, "stopping", "Experiment is stopping.", time.time())
+            experiment["_stopped_by_user"] = time.time()
+        return rest_json({"experiment": self.view(key, experiment)})
+
+    # -- the state machine ---------------------------------------------------------------------------------
+
+    def find(self, key: tuple, experiment_id: str) -> dict:
+        experiment = self.experiments.get(key, {}).get(experiment_id)
+        if experiment is None:
+            raise AwsError("ResourceNotFoundException", f"Experiment {experiment_id} not found.", 404)
+        return experiment
+
+    def view(self, key: tuple, experiment: dict) -> dict:
+        self.advance(key, experiment)
+        return {k: v for k, v in experiment.items() if not k.startswith("_") and v is not None}
+
+    def advance(self, key: tuple, experiment: dict) -> None:
+        now = time.time()
+        status = experiment["state"]["status"]
+        if status in ("completed", "stopped", "failed"):
+            return
+        if status == "stopping":
+            if now - experiment.get("_stopped_by_user", now) >= self.STEP:
+                self.finish(experiment, "stopped", "Experiment stopped by user.", now)
+            return
+        elapsed = now - experiment["creationTime"]
+        if elapsed < self.STEP:
+            return
+        if elapsed < 2 * self.STEP:
+            experiment["state"] = {"status": "initiating", "reason": "Experiment is initiating."}
+            return
+        if experiment["_empty_target"]:
+            self.finish(experiment, "failed", f"Target resolution returned empty set for target {experiment['_empty_target']}.", now)
+            return
+        alarm = self.alarm_in_alarm(key, experiment["stopConditions"])
+        if alarm:
+            self.finish(experiment, "stopped", f"Experiment stopped by a stop condition: {alarm} is in ALARM.", now)
+            return
+        if elapsed < 2 * self.STEP + experiment["_running_seconds"]:
+            experiment["state"] = {"status": "running", "reason": "Experiment is running."}
+            for action in experiment["actions"].values():
+                action["state"] = {"status": "running", "reason": "Action is running."}
+            return
+        self.finish(experiment, "completed", "Experiment completed.", now)
+
+    @staticmethod
+    def finish(experiment: dict, status: str, reason: str, now: float) -> None:
+        experiment["state"] = {"status": status, "reason": reason}
+        if status != "stopping":
+            experiment["endTime"] = now
+        action_status = {"completed": "completed", "failed": "cancelled"}.get(status, status)
+        for action in experiment["actions"].values():
+            action["state"] = {"status": action_status, "reason": reason}
+
+    @staticmethod
+    def alarm_in_alarm(key: tuple, stop_conditions: list[dict]) -> str | None:
+        from moto.cloudwatch.models import cloudwatch_backends
+
+        alarms = cloudwatch_backends[key[0]][key[1]].alarms
+        for condition in stop_conditions:
+            if condition.get("source") != "aws:cloudwatch:alarm":
+                continue
+            arn = condition.get("value", "")
+            alarm = next((a for a in alarms.values() if a.alarm_arn == arn), None)
+            if alarm is not None and alarm.state_value == "ALARM":
+                return arn
+        return None
+
+    @staticmethod
+    def empty_target(key: tuple, targets: dict) -> str | None:
+        """The name of an ECS task target whose service runs no task (moto runs none: its desired count)."""
+        from moto.ecs.models import ecs_backends
+
+        ecs = ecs_backends[key[0]][key[1]]
+        for name, target in targets.items():
+            if target.get("resourceType") != "aws:ecs:task":
+                continue
+            params = target.get("parameters") or {}
+            cluster, service_name = params.get("cluster"), params.get("service")
+            if not cluster or not service_name:
+                continue
+            service = ecs.services.get(f"{cluster.split('/')[-1]}:{service_name}")  # keyed "<cluster>:<service>"
+            if service is None or service.desired_count == 0:
+                return name
+        return None
+
+
+# ---------------------------------------------------------------------------------------------------------
 # 5. IAM for role sessions
 
 # IAM prefix by SigV4 signing name, where they differ (the service comes from the credential scope, the
-# operation from X-Amz-Target, the CBOR path or the query Action).
+# operation from X-Amz-Target, the CBOR path, the query Action or, for REST services, the method and path
+# matched against botocore's model of the service).
 IAM_PREFIX = {"monitoring": "cloudwatch"}
+# botocore service models by SigV4 signing name, for the REST services whose model name differs.
+REST_MODELS = {"apigateway": ["apigatewayv2", "apigateway"]}
+
+
+class RestOperations:
+    """The operation of a REST (rest-json / rest-xml) request, from botocore's model of the service: the
+    operation whose method and requestUri (path template plus required query keys) match, the most literal
+    one when several do (`/2015-03-31/functions/{FunctionName}/policy` over `/functions/{FunctionName}`)."""
+
+    def __init__(self) -> None:
+        self.session = botocore.session.get_session()
+        self.by_signing: dict[str, list[tuple[str, re.Pattern, set[str], int, str]]] = {}
+
+    def routes(self, signing_name: str) -> list[tuple[str, re.Pattern, set[str], int, str]]:
+        if signing_name not in self.by_signing:
+            routes = []
+            for name in REST_MODELS.get(signing_name, [signing_name]):
+                try:
+                    model = self.session.get_service_model(name)
+                except Exception:
+                    continue
+                if model.protocol not in ("rest-json", "rest-xml"):
+                    continue
+                for op_name in model.operation_names:
+                    http = model.operation_model(op_name).http
+                    path, _, query = http.get("requestUri", "/").partition("?")
+                    literal = len(re.sub(r"\{[^}]+\}", "", path))
+                    pattern = re.sub(
+                        r"\\\{([^}]+?)(\\\+)?\\\}",
+                        lambda m: ".+" if m.group(2) else "[^/]+",
+                        re.escape(path.rstrip("/") or "/"),
+                    )
+                    keys = {q.split("=", 1)[0] for q in query.split("&") if q}
+                    routes.append((http.get("method", "GET"), re.compile(f"^{pattern}/?$"), keys, literal, op_name))
+            routes.sort(key=lambda r: (-len(r[2]), -r[3]))
+            self.by_signing[signing_name] = routes
+        return self.by_signing[signing_name]
+
+    def speaks_rest_json(self, signing_name: str) -> bool:
+        for name in REST_MODELS.get(signing_name, [signing_name]):
+            try:
+                return self.session.get_service_model(name).protocol == "rest-json"
+            except Exception:
+                continue
+        return False
+
+    def operation(self, signing_name: str, method: str, path: str, query: str) -> str | None:
+        present = set(urllib.parse.parse_qs(query, keep_blank_values=True))
+        for route_method, pattern, keys, _, op_name in self.routes(signing_name):
+            if route_method == method and keys <= present and pattern.match(path):
+                return op_name
+        return None
 
 
 def _glob(pattern: str, value: str, ignore_case: bool = False) -> bool:
@@ -2474,6 +3128,7 @@ class IamGate:
 
     def __init__(self, front: "SandboxFront") -> None:
         self.front = front
+        self.rest = RestOperations()
 
     # -- who and what ---------------------------------------------------------------------------------------
 
@@ -2531,6 +3186,61 @@ class IamGate:
         sub = next(iter(query), "")
         return f"s3:{method.title()}Bucket{sub.title()}", f"arn:aws:s3:::{bucket}"
 
+    def rest_check(self, environ: dict, service: str, prefix: str, region: str) -> tuple[str, str, dict]:
+        """A REST request's action: API Gateway authorises by HTTP method on the resource path
+        (apigateway:GET on arn:aws:apigateway:<region>::/v2/apis/<id>), the others by operation name."""
+        method, path = environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", "/")
+        if prefix == "apigateway":
+            return (f"apigateway:{method}", f"arn:aws:apigateway:{region}::{path}", {})
+        op = self.rest.operation(service, method, path, environ.get("QUERY_STRING", ""))
+        return (f"{prefix}:{op or '*'}", "*", {})
+
+    @staticmethod
+    def s3_kms(environ: dict, account: str, action: str, resource: str) -> list[tuple[str, str, dict]]:
+        """SSE-KMS objects: reading one also needs kms:Decrypt on its key, writing one kms:GenerateDataKey
+        (the object's own key, or the request's or the bucket default's for a new object)."""
+        from moto.s3.models import s3_backends
+
+        if action not in ("s3:GetObject", "s3:PutObject"):
+            return []
+        bucket_name, _, key_name = resource.removeprefix("arn:aws:s3:::").partition("/")
+        backend = s3_backends[account]["aws"]
+        try:
+            bucket = backend.get_bucket(bucket_name)
+        except Exception:
+            return []
+        if action == "s3:GetObject":
+            key = bucket.keys.get(key_name)
+            if key is None or key.encryption != "aws:kms":
+                return []
+            key_id, needs = key.kms_key_id, "kms:Decrypt"
+        else:
+            default = ((bucket.encryption or {}).get("Rule") or {}).get("ApplyServerSideEncryptionByDefault") or {}
+            algorithm = environ.get("HTTP_X_AMZ_SERVER_SIDE_ENCRYPTION") or default.get("SSEAlgorithm")
+            if algorithm != "aws:kms":
+                return []
+            key_id = environ.get("HTTP_X_AMZ_SERVER_SIDE_ENCRYPTION_AWS_KMS_KEY_ID") or default.get("KMSMasterKeyID")
+            needs = "kms:GenerateDataKey"
+        region = getattr(bucket, "region_name", "us-east-1")
+        return [(needs, IamGate.kms_key_arn(account, region, key_id), {})]
+
+    @staticmethod
+    def kms_key_arn(account: str, region: str, key_id: str | None) -> str:
+        """The key ARN of a key id, key ARN or alias (AWS authorises KMS calls on the key, not the alias)."""
+        from moto.kms.models import kms_backends
+
+        if not key_id:
+            return f"arn:aws:kms:{region}:{account}:alias/aws/s3"  # the AWS managed key
+        if key_id.startswith("arn:") and ":key/" in key_id:
+            return key_id
+        if key_id.startswith("arn:"):
+            region = key_id.split(":")[3]
+        try:
+            key = kms_backends[account][region].describe_key(key_id)
+            return key.arn
+        except Exception:
+            return f"arn:aws:kms:{region}:{account}:key/{key_id}"
+
     def resources(self, prefix: str, op: str, params: dict, account: str, region: str) -> list[str]:
         """The ARNs the action is authorised on (["*"] for actions without resource-level permissions)."""
         arn = f"arn:aws:{prefix}:{region}:{account}"
@@ -2557,10 +3267,19 @@ class IamGate:
                 v for k, v in sorted(params.items(), key=lambda kv: kv[0]) if k.startswith("AlarmNames.member.")
             ]
             return [f"{arn}:alarm:{n}" for n in names] or ["*"]
+        if prefix == "secretsmanager" and params.get("SecretId"):
+            secret = self.secret(account, region, params["SecretId"])
+            return [getattr(secret, "arn", None) or params["SecretId"]]
         if prefix == "ssm" and params.get("Name"):
             name = params["Name"]
             return [f"{arn}:parameter{name if name.startswith('/') else '/' + name}"]
         return ["*"]
+
+    @staticmethod
+    def secret(account: str, region: str, secret_id: str) -> Any:
+        from moto.secretsmanager.models import secretsmanager_backends
+
+        return secretsmanager_backends[account][region].secrets.get(secret_id)
 
     def deployment_group_arn(self, account: str, region: str, deployment_id: str) -> str:
         backend = self.front.codedeploy.backend(account, region)
@@ -2569,10 +3288,16 @@ class IamGate:
         group = getattr(deployment, "deployment_group_name", "unknown")
         return f"arn:aws:codedeploy:{region}:{account}:deploymentgroup:{app}/{group}"
 
-    @staticmethod
-    def implied(prefix: str, op: str, params: dict, account: str, region: str) -> list[tuple[str, str, dict]]:
+    @classmethod
+    def implied(cls, prefix: str, op: str, params: dict, account: str, region: str) -> list[tuple[str, str, dict]]:
         """Further (action, resource, condition context) AWS authorises for this request."""
         out: list[tuple[str, str, dict]] = []
+        if prefix == "secretsmanager" and op == "GetSecretValue":
+            # The caller decrypts a secret under a customer managed key, through Secrets Manager.
+            key_id = getattr(cls.secret(account, region, params.get("SecretId", "")), "kms_key_id", None)
+            if key_id and not str(key_id).startswith("alias/aws/"):
+                context = {"kms:ViaService": f"secretsmanager.{region}.amazonaws.com"}
+                out.append(("kms:Decrypt", cls.kms_key_arn(account, region, key_id), context))
         if prefix == "ecs" and op == "RegisterTaskDefinition":
             family = params.get("family", "")
             if params.get("tags"):
@@ -2656,11 +3381,11 @@ class IamGate:
         prefix = IAM_PREFIX.get(service, service)
         if prefix == "s3":
             action, resource = self.s3_action(environ)
-            checks = [(action, resource, {})]
+            checks = [(action, resource, {})] + self.s3_kms(environ, account, action, resource)
         else:
             op, params = self.operation(environ, body)
             if op is None:
-                checks = [(f"{prefix}:*", "*", {})]
+                checks = [self.rest_check(environ, service, prefix, region)]
             elif f"{prefix}:{op}" == "sts:GetCallerIdentity":
                 return None  # AWS needs no permission for it
             else:
@@ -2684,7 +3409,9 @@ class IamGate:
         return None
 
     def check_unsigned(self, environ: dict, body: bytes) -> Response | None:
-        """STS AssumeRoleWithWebIdentity: the role must exist (AWS refuses to assume one that does not)."""
+        """STS AssumeRoleWithWebIdentity: the role must exist (AWS refuses to assume one that does not), and
+        its trust policy must let the token's identity provider in, with the conditions on the token's claims
+        (`<provider host>:sub`, `:aud`) holding."""
         op, params = self.operation(environ, body)
         if op not in ("AssumeRoleWithWebIdentity", "AssumeRole") or not params.get("RoleArn"):
             return None
@@ -2693,15 +3420,51 @@ class IamGate:
         arn = params["RoleArn"]
         account = arn.split(":")[4] if arn.count(":") >= 5 else default_account()
         try:
-            iam_backends[account]["aws"].get_role_by_arn(arn)
-            return None
+            role = iam_backends[account]["aws"].get_role_by_arn(arn)
         except Exception:
             message = f"Not authorized to perform sts:{op}: the role {arn} does not exist"
             log(f"iam: {message}")
             return self.denied(environ, "sts", message)
+        if op != "AssumeRoleWithWebIdentity":
+            return None
+        claims = self.token_claims(params.get("WebIdentityToken", ""))
+        if self.trusts(role.assume_role_policy_document, claims):
+            return None
+        message = "Not authorized to perform sts:AssumeRoleWithWebIdentity"
+        log(f"iam: {message}: {arn} does not trust the token's claims {claims}")
+        return self.denied(environ, "sts", message)
 
     @staticmethod
-    def denied(environ: dict, prefix: str, message: str) -> Response:
+    def token_claims(token: str) -> dict:
+        """The payload of a JWT (the signature is not checked: the stand-in has no provider keys)."""
+        parts = token.split(".")
+        if len(parts) != 3:
+            return {}
+        try:
+            payload = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+        except ValueError:
+            return {}
+        return payload if isinstance(payload, dict) else {}
+
+    @classmethod
+    def trusts(cls, document: Any, claims: dict) -> bool:
+        doc = json.loads(document) if isinstance(document, str) else (document or {})
+        for st in _as_list(doc.get("Statement", [])):
+            if st.get("Effect") != "Allow":
+                continue
+            if not any(_glob(a, "sts:AssumeRoleWithWebIdentity", True) for a in _as_list(st.get("Action", []))):
+                continue
+            for federated in _as_list((st.get("Principal") or {}).get("Federated", [])):
+                host = federated.split("oidc-provider/", 1)[-1]
+                context = {f"{host}:{k}": str(v) for k, v in claims.items() if isinstance(v, (str, int))}
+                if cls.condition_holds(st.get("Condition"), context):
+                    return True
+        return False
+
+    def denied(self, environ: dict, prefix: str, message: str) -> Response:
+        signed = self.signing(environ)
+        if signed and self.rest.speaks_rest_json(signed[2]):
+            return rest_error("AccessDeniedException", message, 403)
         if environ.get("HTTP_X_AMZ_TARGET"):
             return Response(
                 400,

@@ -138,6 +138,87 @@ impl RegionClients {
     }
 }
 
+/// What DescribeServices says of one ECS service.
+#[derive(Debug, Clone)]
+pub enum LiveService {
+    /// The service that runs (ECS reports it ACTIVE).
+    Found(Box<aws_sdk_ecs::types::Service>),
+    /// None is: ECS's reason (a failure such as MISSING), or the status of what is left of it.
+    Missing(String),
+}
+
+/// The live ECS service `name` of `cluster`. A deleted service lingers in DescribeServices as
+/// INACTIVE, one being deleted as DRAINING: neither runs a release, so neither is the live service.
+/// This is the one definition every reader (pre-flight, rollback, status, failover health) uses.
+pub async fn live_service(
+    ecs: &aws_sdk_ecs::Client,
+    cluster: &str,
+    name: &str,
+) -> Result<
+    LiveService,
+    aws_sdk_ecs::error::SdkError<aws_sdk_ecs::operation::describe_services::DescribeServicesError>,
+> {
+    let out = ecs
+        .describe_services()
+        .cluster(cluster)
+        .services(name)
+        .send()
+        .await?;
+    let gone =
+        |s: &aws_sdk_ecs::types::Service| matches!(s.status(), Some("INACTIVE" | "DRAINING"));
+    if let Some(service) = out.services().iter().find(|s| !gone(s)) {
+        return Ok(LiveService::Found(Box::new(service.clone())));
+    }
+    let reason = out
+        .failures()
+        .first()
+        .and_then(|f| f.reason())
+        .map(str::to_string)
+        .or_else(|| {
+            out.services()
+                .first()
+                .and_then(|s| s.status())
+                .map(|status| format!("it is {status}"))
+        })
+        .unwrap_or_else(|| "not found".into());
+    Ok(LiveService::Missing(reason))
+}
+
+/// The ids of a deployment group's deployments with one of `statuses` (any status when empty), as
+/// CodeDeploy lists them (newest first), following its pages until `at_least` ids are in hand (every
+/// page when `None`).
+pub async fn deployment_ids(
+    codedeploy: &aws_sdk_codedeploy::Client,
+    app: &str,
+    group: &str,
+    statuses: &[aws_sdk_codedeploy::types::DeploymentStatus],
+    at_least: Option<usize>,
+) -> Result<
+    Vec<String>,
+    aws_sdk_codedeploy::error::SdkError<
+        aws_sdk_codedeploy::operation::list_deployments::ListDeploymentsError,
+    >,
+> {
+    let mut ids: Vec<String> = Vec::new();
+    let mut next: Option<String> = None;
+    loop {
+        let out = codedeploy
+            .list_deployments()
+            .application_name(app)
+            .deployment_group_name(group)
+            .set_include_only_statuses((!statuses.is_empty()).then(|| statuses.to_vec()))
+            .set_next_token(next.take())
+            .send()
+            .await?;
+        ids.extend(out.deployments().iter().cloned());
+        let enough = at_least.is_some_and(|n| ids.len() >= n);
+        match out.next_token() {
+            Some(t) if !t.is_empty() && !enough => next = Some(t.to_string()),
+            _ => return Ok(ids),
+        }
+    }
+}
+
 /// Clients for every region of the platform, keyed by region code.
 pub async fn clients_for(
     regions: &[&str],

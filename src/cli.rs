@@ -191,6 +191,25 @@ Exit codes: 0 done (or the drill found every step can run), 1 a step failed (rer
 7 interrupted (rerun to continue), 8 refused before changing anything (e.g. the writer is down
 and --allow-data-loss was not given).")]
     Failover(FailoverArgs),
+    /// Run one of the platform's chaos experiments (AWS FIS) and watch it until it ends.
+    ///
+    /// EXPERIMENT names a template of the regional stack's chaos module (its deploy_targets output
+    /// lists them): az-outage, aurora-failover, and per service <service>-stop-tasks,
+    /// -service-outage, -latency and -dependency-blackhole. Before it starts, the region must serve
+    /// traffic (a standby DR region runs 0 tasks: FIS would find no target) and the template must
+    /// stop on CloudWatch alarms (the SLO alarms). FIS halts the experiment and reverts its faults
+    /// as soon as one of those alarms goes to ALARM; Ctrl-C or --timeout stop it from here.
+    #[command(after_help = "Examples:
+  platform-deploy chaos --list                          # the experiments of the primary region
+  platform-deploy chaos api-latency --dry-run           # checks, template and stop conditions
+  platform-deploy chaos api-latency
+  platform-deploy chaos aurora-failover --region us-east-1 --timeout 30m
+
+Exit codes: 0 completed (the platform kept its SLOs), 1 FIS failed the experiment, 2 bad input,
+4 halted by a stop-condition alarm (an SLO broke; FIS reverted the faults), 6 timed out (stopped),
+7 interrupted (stopped), 8 refused before starting (a standby region, a template without alarms).
+Step output in GitHub Actions: experiment-id.")]
+    Chaos(ChaosArgs),
     /// Run the whole release: Terraform stacks, image, rollout, region by region.
     ///
     /// With --dry-run it prints every step it would take and sends nothing that changes anything;
@@ -643,6 +662,38 @@ impl Command {
     pub fn is_plumbing(&self) -> bool {
         matches!(self, Command::AwsCredentials(_))
     }
+}
+
+#[derive(Debug, Args)]
+pub struct ChaosArgs {
+    /// The experiment to run (see --list).
+    #[arg(value_name = "EXPERIMENT", required_unless_present = "list")]
+    pub experiment: Option<String>,
+
+    /// List the region's experiments and their FIS template ids; start nothing.
+    #[arg(long, conflicts_with = "experiment")]
+    pub list: bool,
+
+    /// The region to run in. Default: the primary region.
+    #[arg(long, env = "PLATFORM_DEPLOY_CHAOS_REGION", value_name = "REGION")]
+    pub region: Option<String>,
+
+    /// JSON file mapping each region to its stack's `deploy_targets` output. Default: read the
+    /// output of each regional stack of platform.toml with `terraform output`.
+    #[arg(long, env = "PLATFORM_DEPLOY_TARGETS", value_name = "FILE")]
+    pub targets: Option<PathBuf>,
+
+    /// Run the checks and show the template and its stop conditions; start nothing.
+    #[arg(long, env = "PLATFORM_DEPLOY_DRY_RUN")]
+    pub dry_run: bool,
+
+    /// Stop the experiment if it has not ended after this long, e.g. 30m.
+    #[arg(long, default_value = "1h", value_name = "DURATION")]
+    pub timeout: String,
+
+    /// How often to read the experiment's state.
+    #[arg(long, default_value = "5s", value_name = "DURATION")]
+    pub poll_interval: String,
 }
 
 #[derive(Debug, Args)]

@@ -4,10 +4,10 @@ use crate::config::ConfigError;
 use crate::git::GitError;
 use crate::github::comment::CommentError;
 use crate::github::pr::PrError;
-use crate::github::workflow::Workflow;
 use crate::image::ImageError;
 use crate::outcome::{Outcome, OutcomeKind};
 use crate::rollout::RolloutError;
+use crate::runner::Workflow;
 use crate::terraform::TerraformError;
 
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +36,8 @@ pub enum Error {
     Oidc(#[from] crate::aws_oidc::OidcError),
     #[error(transparent)]
     Lock(#[from] crate::work_lock::LockError),
+    #[error(transparent)]
+    Chaos(#[from] crate::chaos::ChaosError),
     #[error("cannot write output: {0}")]
     Output(#[from] std::io::Error),
 }
@@ -52,6 +54,7 @@ impl Error {
             Error::Failover(e) => e.kind(),
             Error::Oidc(_) => OutcomeKind::BadInput,
             Error::Lock(e) => e.kind(),
+            Error::Chaos(e) => e.kind(),
             Error::Output(_) => OutcomeKind::Failed,
             Error::Image(e) => e.kind(),
         }

@@ -5,6 +5,7 @@
 
 pub mod aws;
 pub mod aws_oidc;
+pub mod chaos;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -17,6 +18,7 @@ pub mod logging;
 pub mod outcome;
 pub mod pipeline;
 pub mod rollout;
+pub mod runner;
 pub mod secrets;
 pub mod settings;
 pub mod signals;
@@ -27,7 +29,7 @@ pub use error::Error;
 pub use outcome::{Outcome, OutcomeKind};
 
 use cli::Cli;
-use github::workflow::Workflow;
+use runner::Workflow;
 
 /// Runs one command to its outcome. Errors are turned into outcomes here, in one place.
 pub async fn run(cli: Cli, workflow: &Workflow) -> Outcome {

@@ -2,7 +2,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use platform_deploy::cli::{Cli, OutputFormat};
-use platform_deploy::github::workflow::Workflow;
+use platform_deploy::runner::Workflow;
 use platform_deploy::{logging, run};
 
 #[tokio::main]

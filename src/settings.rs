@@ -12,7 +12,7 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 
 use crate::aws::AwsSettings;
 use crate::aws_oidc::{GithubOidcCredentials, OidcError, TokenEndpoint};
-use crate::github::workflow::Workflow;
+use crate::runner::Workflow;
 
 /// The role session's duration: the longest a role allows by default.
 pub const SESSION: std::time::Duration = std::time::Duration::from_secs(3600);

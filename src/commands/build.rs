@@ -4,13 +4,13 @@ use crate::cli::{BuildArgs, Cli, EngineArgs, OutputFormat};
 use crate::config::{Config, ImageSettings};
 use crate::error::Error;
 use crate::git;
-use crate::github::workflow::Workflow;
 use crate::image::context::Context;
 use crate::image::engine::BuildSettings;
 use crate::image::progress::Progress;
 use crate::image::release::{self, Engine, human_bytes};
 use crate::image::{ImageError, release_tags};
 use crate::outcome::Outcome;
+use crate::runner::Workflow;
 
 /// The build settings from platform.toml and the flags; `repository` prefixes the local tags.
 pub(super) fn build_settings(

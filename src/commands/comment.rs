@@ -8,8 +8,8 @@ use crate::github::comment::{
     StackPlan, github_client, load_plan_dir,
 };
 use crate::github::pr::{self, PrSources, PullRequest};
-use crate::github::workflow::Workflow;
 use crate::outcome::Outcome;
+use crate::runner::Workflow;
 use crate::terraform::plan_json::change_set_hash;
 
 /// How a command wants the plan comment posted (from `comment`'s flags, or `plan --comment`).

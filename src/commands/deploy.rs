@@ -12,9 +12,9 @@ use crate::cli::{
 use crate::config::Config;
 use crate::error::Error;
 use crate::git;
-use crate::github::workflow::Workflow;
 use crate::outcome::{Outcome, OutcomeKind};
 use crate::pipeline::DeployPlan;
+use crate::runner::Workflow;
 use crate::terraform::run::{ApplyMode, Orchestrator};
 use crate::terraform::summary::PlanSummary;
 // Where a deploy keeps its plans and the deploy targets it handed to the rollout.

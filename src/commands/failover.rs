@@ -10,9 +10,9 @@ use crate::cli::{Cli, FailoverArgs, OutputFormat};
 use crate::config::Config;
 use crate::error::Error;
 use crate::failover::{Direction, Failover, FailoverOptions, RegionAws, Waits};
-use crate::github::workflow::Workflow;
 use crate::outcome::Outcome;
 use crate::rollout::Progress;
+use crate::runner::Workflow;
 
 /// Aurora switchovers and task start-up take minutes; half an hour means something is wrong.
 const DEFAULT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30 * 60);

@@ -2,6 +2,7 @@
 
 mod aws_credentials;
 mod build;
+mod chaos;
 mod comment;
 mod config_check;
 mod deploy;
@@ -18,8 +19,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::cli::{Cli, Command, ConfigCommand};
 use crate::error::Error;
-use crate::github::workflow::Workflow;
 use crate::outcome::Outcome;
+use crate::runner::Workflow;
 use crate::signals;
 use crate::work_lock::{self, WhenHeld, WorkLock};
 
@@ -58,6 +59,7 @@ pub async fn dispatch(cli: &Cli, workflow: &Workflow) -> Result<Outcome, Error> 
             failover::run(cli, args, workflow, cancel).await
         }
         Command::Status(args) => status::run(cli, args, workflow).await,
+        Command::Chaos(args) => chaos::run(cli, args, workflow, signals::cancel_on_signals()).await,
         Command::AwsCredentials(args) => aws_credentials::run(cli, args).await,
     }
 }

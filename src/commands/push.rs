@@ -5,7 +5,6 @@ use crate::cli::{Cli, OutputFormat, PushArgs};
 use crate::config::Config;
 use crate::error::Error;
 use crate::git;
-use crate::github::workflow::Workflow;
 use crate::image::context::Context;
 use crate::image::ecr::TokenCache;
 use crate::image::progress::Progress;
@@ -15,6 +14,7 @@ use crate::image::release::{
 use crate::image::replication::Backoff;
 use crate::image::{ImageError, release_tags};
 use crate::outcome::Outcome;
+use crate::runner::Workflow;
 
 use super::build::{build_settings, image_settings};
 

@@ -5,10 +5,10 @@ use tokio_util::sync::CancellationToken;
 use crate::cli::{Cli, OutputFormat, RollbackArgs};
 use crate::config::Config;
 use crate::error::Error;
-use crate::github::workflow::Workflow;
 use crate::outcome::Outcome;
 use crate::rollout::rollback::{self, Attribution, RollbackOptions, RollbackTo};
 use crate::rollout::{ImageRef, Progress};
+use crate::runner::Workflow;
 
 use super::rollout::{Selection, clients, options};
 

@@ -8,9 +8,9 @@ use crate::cli::{Cli, OutputFormat, RolloutArgs};
 use crate::config::Config;
 use crate::error::Error;
 use crate::git;
-use crate::github::workflow::Workflow;
 use crate::outcome::Outcome;
 use crate::rollout::{self, ImageRef, Progress, RolloutError, RolloutOptions};
+use crate::runner::Workflow;
 
 /// `cancel` is cancelled by SIGINT/SIGTERM (see `signals`): every in-flight deployment is then
 /// stopped with rollback.

@@ -3,9 +3,9 @@
 use crate::cli::{Cli, OutputFormat, StatusArgs};
 use crate::config::Config;
 use crate::error::Error;
-use crate::github::workflow::Workflow;
 use crate::outcome::Outcome;
 use crate::rollout::{ImageRef, RolloutError, status};
+use crate::runner::Workflow;
 
 use super::rollout::{Selection, clients, options};
 

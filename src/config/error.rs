@@ -3,7 +3,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crate::github::workflow::Location;
+use crate::runner::Location;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {

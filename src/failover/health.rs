@@ -39,19 +39,13 @@ async fn service_health(
     aws: &RegionAws,
     target: &ServiceTarget,
 ) -> Result<ServiceHealth, FailoverError> {
-    let out = aws
-        .ecs
-        .describe_services()
-        .cluster(&target.cluster_name)
-        .services(&target.service_name)
-        .send()
+    let live = crate::aws::live_service(&aws.ecs, &target.cluster_name, &target.service_name)
         .await
         .map_err(|e| FailoverError::aws("DescribeServices", &aws.region, e))?;
-    let (desired, running) = out
-        .services()
-        .first()
-        .map(|s| (s.desired_count(), s.running_count()))
-        .unwrap_or((0, 0));
+    let (desired, running) = match live {
+        crate::aws::LiveService::Found(s) => (s.desired_count(), s.running_count()),
+        crate::aws::LiveService::Missing(_) => (0, 0),
+    };
     if target.target_groups.is_empty() {
         return Ok(ServiceHealth {
             desired,

@@ -13,7 +13,7 @@ use tokio::sync::Mutex;
 
 use super::ImageError;
 use super::engine::Credentials;
-use crate::github::workflow::Workflow;
+use crate::runner::Workflow;
 
 /// A token this close to its expiry is fetched again.
 const EXPIRY_MARGIN: Duration = Duration::from_secs(5 * 60);
@@ -313,7 +313,7 @@ mod tests {
 
     fn workflow() -> (Workflow, Arc<StdMutex<Vec<u8>>>) {
         let sink = Arc::new(StdMutex::new(Vec::new()));
-        let env = crate::github::workflow::RunnerEnv {
+        let env = crate::runner::RunnerEnv {
             in_actions: true,
             ..Default::default()
         };

@@ -17,7 +17,7 @@ use super::context::{Context, ContextError, ContextSummary};
 use super::dockerfile;
 use super::progress::Progress;
 use super::{ImageError, display_path};
-use crate::github::workflow::Location;
+use crate::runner::Location;
 
 /// How long one Engine API request may take before bollard gives up (a push of a large image).
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60 * 60);

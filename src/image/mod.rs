@@ -21,8 +21,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::config::{ImageSettings, TagStyle};
-use crate::github::workflow::Location;
 use crate::outcome::OutcomeKind;
+use crate::runner::Location;
 
 pub use context::{Context, ContextError, ContextSummary};
 

@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 use std::io::{IsTerminal, Write};
 
-use crate::github::workflow::Workflow;
+use crate::runner::Workflow;
 use crate::secrets;
 
 /// How many output lines are kept to show with a failure.

@@ -15,7 +15,7 @@ use super::ecr::{self, TokenCache};
 use super::engine::{self, BuildSettings, Built, Credentials};
 use super::progress::Progress;
 use super::replication::{self, Backoff, Replicated};
-use crate::github::workflow::Workflow;
+use crate::runner::Workflow;
 
 /// The Docker daemon, connected on first use (a push that reuses an existing tag needs none).
 #[derive(Default)]

@@ -187,37 +187,26 @@ pub async fn prepare(
     };
 
     // The live service.
-    let described = clients
-        .ecs
-        .describe_services()
-        .cluster(&target.cluster_name)
-        .services(&target.service_name)
-        .send()
+    let live = crate::aws::live_service(&clients.ecs, &target.cluster_name, &target.service_name)
         .await
         .map_err(|e| AwsError::new(region, "ECS DescribeServices", e))?;
-    let service = described
-        .services()
-        .iter()
-        .find(|s| s.status() != Some("INACTIVE") && s.status() != Some("DRAINING"));
-    let Some(service) = service else {
-        let why = described
-            .failures()
-            .first()
-            .and_then(|f| f.reason())
-            .unwrap_or("not found");
-        refuse(
-            &mut refusals,
-            format!(
-                "ECS service {} in cluster {} cannot be used: {why}",
-                target.service_name, target.cluster_name
-            ),
-            format!(
-                "apply the {region} stack, or correct cluster_name/service_name in its deploy_targets output"
-            ),
-        );
-        return Ok((None, refusals));
+    let service = match live {
+        crate::aws::LiveService::Found(service) => service,
+        crate::aws::LiveService::Missing(why) => {
+            refuse(
+                &mut refusals,
+                format!(
+                    "ECS service {} in cluster {} cannot be used: {why}",
+                    target.service_name, target.cluster_name
+                ),
+                format!(
+                    "apply the {region} stack, or correct cluster_name/service_name in its deploy_targets output"
+                ),
+            );
+            return Ok((None, refusals));
+        }
     };
-    let snapshot = ServiceSnapshot::from_sdk(service);
+    let snapshot = ServiceSnapshot::from_sdk(&service);
     if snapshot.deployment_controller.as_deref() != Some("CODE_DEPLOY") {
         refuse(
             &mut refusals,
@@ -446,25 +435,15 @@ pub async fn in_flight_deployments(
     clients: &RegionClients,
     target: &ServiceTarget,
 ) -> Result<Vec<String>, AwsError> {
-    let mut ids = Vec::new();
-    let mut next: Option<String> = None;
-    loop {
-        let out = clients
-            .codedeploy
-            .list_deployments()
-            .application_name(&target.codedeploy_app)
-            .deployment_group_name(&target.deployment_group)
-            .set_include_only_statuses(Some(IN_FLIGHT.to_vec()))
-            .set_next_token(next.take())
-            .send()
-            .await
-            .map_err(|e| AwsError::new(&clients.region, "CodeDeploy ListDeployments", e))?;
-        ids.extend(out.deployments().iter().cloned());
-        match out.next_token() {
-            Some(t) if !t.is_empty() => next = Some(t.to_string()),
-            _ => return Ok(ids),
-        }
-    }
+    crate::aws::deployment_ids(
+        &clients.codedeploy,
+        &target.codedeploy_app,
+        &target.deployment_group,
+        IN_FLIGHT,
+        None,
+    )
+    .await
+    .map_err(|e| AwsError::new(&clients.region, "CodeDeploy ListDeployments", e))
 }
 
 /// The checks that can change between waves: alarms and running deployments.

@@ -369,25 +369,16 @@ pub async fn history(
     depth: usize,
 ) -> Result<Vec<PastDeployment>, AwsError> {
     let region = &clients.region;
-    let mut ids: Vec<String> = Vec::new();
-    let mut next: Option<String> = None;
-    loop {
-        let out = clients
-            .codedeploy
-            .list_deployments()
-            .application_name(&target.codedeploy_app)
-            .deployment_group_name(&target.deployment_group)
-            .set_include_only_statuses((!statuses.is_empty()).then(|| statuses.to_vec()))
-            .set_next_token(next.take())
-            .send()
-            .await
-            .map_err(|e| AwsError::new(region, "CodeDeploy ListDeployments", e))?;
-        ids.extend(out.deployments().iter().cloned());
-        match out.next_token() {
-            Some(t) if !t.is_empty() && ids.len() < depth * 4 => next = Some(t.to_string()),
-            _ => break,
-        }
-    }
+    // More ids than asked for: some turn out to be rollbacks' own deployments, or to lack a revision.
+    let ids = crate::aws::deployment_ids(
+        &clients.codedeploy,
+        &target.codedeploy_app,
+        &target.deployment_group,
+        statuses,
+        Some(depth * 4),
+    )
+    .await
+    .map_err(|e| AwsError::new(region, "CodeDeploy ListDeployments", e))?;
     let mut found = Vec::new();
     for chunk in ids.chunks(25) {
         let out = clients
@@ -409,19 +400,14 @@ pub async fn live_release(
     clients: &RegionClients,
     target: &ServiceTarget,
 ) -> Result<(Release, Option<aws_sdk_ecs::types::Service>), AwsError> {
-    let out = clients
-        .ecs
-        .describe_services()
-        .cluster(&target.cluster_name)
-        .services(&target.service_name)
-        .send()
-        .await
-        .map_err(|e| AwsError::new(&clients.region, "ECS DescribeServices", e))?;
-    let service = out
-        .services()
-        .iter()
-        .find(|s| s.status() != Some("INACTIVE"))
-        .cloned();
+    let service =
+        match crate::aws::live_service(&clients.ecs, &target.cluster_name, &target.service_name)
+            .await
+            .map_err(|e| AwsError::new(&clients.region, "ECS DescribeServices", e))?
+        {
+            crate::aws::LiveService::Found(service) => Some(*service),
+            crate::aws::LiveService::Missing(_) => None,
+        };
     let Some(td) = service.as_ref().and_then(|s| s.task_definition()) else {
         return Ok((
             Release {

@@ -13,6 +13,13 @@ use serde::{Deserialize, Serialize};
 pub struct DeployTargets {
     pub region: String,
     pub is_dr: bool,
+    /// "active" in the primary; a DR region's "standby", "active" or "draining".
+    #[serde(default)]
+    pub traffic_role: Option<String>,
+    /// The region's chaos experiment templates (FIS template id by experiment name); empty where
+    /// chaos is off.
+    #[serde(default)]
+    pub chaos_experiments: BTreeMap<String, String>,
     /// Repository NAME the services run (replicated from the primary region).
     pub ecr_repository: String,
     /// Keyed by service name (the names `[[services]]` in platform.toml refer to).

@@ -76,12 +76,12 @@ pub trait LineSink: Send + Sync {
 /// In GitHub Actions: each stack's lines are held and printed as one collapsible group when the
 /// stack's step ends, so stacks running in parallel do not interleave inside groups.
 pub struct GroupedLines {
-    workflow: crate::github::workflow::Workflow,
+    workflow: crate::runner::Workflow,
     held: Mutex<BTreeMap<String, Vec<String>>>,
 }
 
 impl GroupedLines {
-    pub fn new(workflow: crate::github::workflow::Workflow) -> Self {
+    pub fn new(workflow: crate::runner::Workflow) -> Self {
         GroupedLines {
             workflow,
             held: Mutex::new(BTreeMap::new()),

@@ -9,6 +9,7 @@
 mod support;
 
 mod action;
+mod chaos;
 mod comment;
 mod config;
 mod deploy;

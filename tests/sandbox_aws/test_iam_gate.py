@@ -6,6 +6,7 @@ sends requests with the session's keys; the account's static keys stay unrestric
 
 from __future__ import annotations
 
+import base64
 import json
 import unittest
 import uuid
@@ -153,6 +154,102 @@ class IamGateTest(unittest.TestCase):
             )
         self.assertIn("does not exist", caught.exception.response["Error"]["Message"])
         self.assertEqual(denied(lambda: front.client("ecs").list_clusters()), "")
+
+    def test_rest_requests_are_checked_by_their_operation(self) -> None:
+        session = role_session(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "lambda:GetFunction", "Resource": "*"}]}
+        )
+        lam = session.client("lambda", endpoint_url=front.url)
+        self.assertEqual(denied(lambda: lam.get_function(FunctionName="absent")), "")
+        self.assertIn("lambda:ListFunctions on resource: *", denied(lambda: lam.list_functions()))
+        self.assertIn("lambda:GetPolicy", denied(lambda: lam.get_policy(FunctionName="absent")))
+
+        apigw = role_session(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "apigateway:GET", "Resource": "*"}]}
+        ).client("apigatewayv2", endpoint_url=front.url)
+        self.assertEqual(denied(lambda: apigw.get_apis()), "")
+        message = denied(lambda: apigw.create_api(Name="ws", ProtocolType="WEBSOCKET", RouteSelectionExpression="$request.body.action"))
+        self.assertIn("apigateway:POST on resource: arn:aws:apigateway:us-east-1::/v2/apis", message)
+
+    def test_an_sse_kms_object_needs_its_key_to_be_read_and_written(self) -> None:
+        key_arn = front.client("kms").create_key()["KeyMetadata"]["Arn"]
+        bucket = f"state-{uuid.uuid4().hex[:8]}"
+        s3 = front.client("s3")
+        s3.create_bucket(Bucket=bucket)
+        s3.put_bucket_encryption(
+            Bucket=bucket,
+            ServerSideEncryptionConfiguration={
+                "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key_arn}}]
+            },
+        )
+        s3.put_object(Bucket=bucket, Key="global.tfstate", Body=b"{}")
+        objects = {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": f"arn:aws:s3:::{bucket}/*"}
+
+        def client(statements: list[dict]):
+            return role_session({"Version": "2012-10-17", "Statement": statements}).client("s3", endpoint_url=front.url)
+
+        without_key = client([objects])
+        message = denied(lambda: without_key.get_object(Bucket=bucket, Key="global.tfstate"))
+        self.assertIn(f"kms:Decrypt on resource: {key_arn}", message)
+        message = denied(lambda: without_key.put_object(Bucket=bucket, Key="new.tfstate", Body=b"{}"))
+        self.assertIn(f"kms:GenerateDataKey on resource: {key_arn}", message)
+
+        key = {"Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": key_arn}
+        with_key = client([objects, key])
+        self.assertEqual(with_key.get_object(Bucket=bucket, Key="global.tfstate")["Body"].read(), b"{}")
+        self.assertEqual(denied(lambda: with_key.put_object(Bucket=bucket, Key="new.tfstate", Body=b"{}")), "")
+
+    def test_a_secret_value_needs_the_secret_and_its_key_through_secrets_manager(self) -> None:
+        key_arn = front.client("kms").create_key()["KeyMetadata"]["Arn"]
+        name = f"platform-primary/master-{uuid.uuid4().hex[:6]}"
+        secret_arn = front.client("secretsmanager").create_secret(Name=name, KmsKeyId=key_arn, SecretString="{}")["ARN"]
+        read = {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": "arn:aws:secretsmanager:us-east-1:*:secret:platform-*/master-*"}
+        via = {
+            "Effect": "Allow",
+            "Action": "kms:Decrypt",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"kms:ViaService": "secretsmanager.us-east-1.amazonaws.com"}},
+        }
+
+        def client(statements: list[dict]):
+            return role_session({"Version": "2012-10-17", "Statement": statements}).client("secretsmanager", endpoint_url=front.url)
+
+        self.assertIn(f"kms:Decrypt on resource: {key_arn}", denied(lambda: client([read]).get_secret_value(SecretId=secret_arn)))
+        self.assertEqual(client([read, via]).get_secret_value(SecretId=secret_arn)["SecretString"], "{}")
+        other = front.client("secretsmanager").create_secret(Name=f"other-{uuid.uuid4().hex[:6]}", SecretString="{}")["ARN"]
+        self.assertIn(f"secretsmanager:GetSecretValue on resource: {other}", denied(lambda: client([read, via]).get_secret_value(SecretId=other)))
+
+    def test_a_web_identity_is_admitted_only_with_the_claims_the_trust_policy_names(self) -> None:
+        host = "token.actions.githubusercontent.com"
+        trust = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Federated": f"arn:aws:iam::{ACCOUNT}:oidc-provider/{host}"},
+                    "Action": "sts:AssumeRoleWithWebIdentity",
+                    "Condition": {
+                        "StringEquals": {f"{host}:aud": "sts.amazonaws.com", f"{host}:sub": ["repo:org/shop:pull_request"]}
+                    },
+                }
+            ],
+        }
+        name = f"gate-{uuid.uuid4().hex[:8]}"
+        arn = front.client("iam").create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+        sts = boto3.client("sts", endpoint_url=front.url, region_name="us-east-1")
+
+        def token(sub: str) -> str:
+            claims = {"iss": f"https://{host}", "aud": "sts.amazonaws.com", "sub": sub}
+            payload = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
+            return f"eyJhbGciOiJSUzI1NiJ9.{payload}.c2ln"
+
+        def assume(web_identity: str):
+            return lambda: sts.assume_role_with_web_identity(RoleArn=arn, RoleSessionName="trust", WebIdentityToken=web_identity)
+
+        self.assertEqual(denied(assume(token("repo:org/shop:pull_request"))), "")
+        refused = "Not authorized to perform sts:AssumeRoleWithWebIdentity"
+        self.assertEqual(denied(assume(token("repo:org/shop:ref:refs/heads/main"))), refused)
+        self.assertEqual(denied(assume("not-a-jwt")), refused)
 
     def test_the_caller_identity_needs_no_permission(self) -> None:
         session = role_session({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}]})

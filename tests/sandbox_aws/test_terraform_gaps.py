@@ -1,11 +1,16 @@
 """What sandbox_aws adds so that `terraform apply` of the bundled stacks (terraform/) finishes against moto:
 the APIs below are answered with 404/500 by moto 5.2.5, or (SQS RedriveAllowPolicy) stored but never returned,
-and the AWS provider then waits on them until its create timeout."""
+and the AWS provider then waits on them until its create timeout. And so that a `terraform plan` right after
+the apply is clean, as it is on AWS: the fields moto 5.2.5 answers unlike AWS (the tests from
+SecurityGroupRuleDescriptionTest on)."""
 
 from __future__ import annotations
 
+import io
 import json
 import unittest
+import urllib.parse
+import zipfile
 
 from botocore.exceptions import ClientError
 
@@ -189,6 +194,15 @@ class ApiGatewayV2DeploymentsTest(unittest.TestCase):
         with self.assertRaises(ClientError) as ctx:
             self.apigw.get_deployment(ApiId=self.api, DeploymentId=dep["DeploymentId"])
         self.assertEqual(error_code(ctx), "NotFoundException")
+
+    def test_a_stage_answers_the_deployment_it_serves_and_takes_a_new_one(self) -> None:
+        first = self.apigw.create_deployment(ApiId=self.api)["DeploymentId"]
+        self.apigw.create_stage(ApiId=self.api, StageName="live", DeploymentId=first)
+        self.assertEqual(self.apigw.get_stage(ApiId=self.api, StageName="live")["DeploymentId"], first)
+        second = self.apigw.create_deployment(ApiId=self.api)["DeploymentId"]
+        updated = self.apigw.update_stage(ApiId=self.api, StageName="live", DeploymentId=second, Description="v2")
+        self.assertEqual((updated["DeploymentId"], updated["Description"]), (second, "v2"))
+        self.assertEqual(self.apigw.get_stage(ApiId=self.api, StageName="live")["DeploymentId"], second)
 
     def test_a_deployment_of_an_unknown_api_is_not_found(self) -> None:
         with self.assertRaises(ClientError) as ctx:
@@ -418,6 +432,279 @@ class S3LifecycleTest(unittest.TestCase):
         )
         got = self.s3.get_bucket_lifecycle_configuration(Bucket="logs")
         self.assertEqual(got["TransitionDefaultMinimumObjectSize"], "varies_by_storage_class")
+
+
+class SecurityGroupRuleDescriptionTest(unittest.TestCase):
+    """aws_vpc_security_group_ingress_rule / _egress_rule read their description from DescribeSecurityGroupRules."""
+
+    def setUp(self) -> None:
+        front.reset()
+        self.ec2 = front.client("ec2", REGION)
+        vpc = self.ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+        self.tasks = self.ec2.create_security_group(GroupName="tasks", Description="tasks", VpcId=vpc)["GroupId"]
+        self.db = self.ec2.create_security_group(GroupName="db", Description="db", VpcId=vpc)["GroupId"]
+
+    def rules(self, group: str) -> dict[str, dict]:
+        rules = self.ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [group]}])["SecurityGroupRules"]
+        return {r["SecurityGroupRuleId"]: r for r in rules}
+
+    def test_a_rule_that_references_a_group_or_a_prefix_list_answers_its_description(self) -> None:
+        pl = self.ec2.create_managed_prefix_list(PrefixListName="cf", AddressFamily="IPv4", MaxEntries=5)["PrefixList"]["PrefixListId"]
+        self.ec2.authorize_security_group_ingress(
+            GroupId=self.db,
+            IpPermissions=[
+                {"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432,
+                 "UserIdGroupPairs": [{"GroupId": self.tasks, "Description": "PostgreSQL from the tasks of api"}]},
+                {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
+                 "PrefixListIds": [{"PrefixListId": pl, "Description": "HTTPS from prefix list"}]},
+                {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
+                 "IpRanges": [{"CidrIp": "10.0.0.0/16", "Description": "HTTPS from the VPC"}]},
+            ],
+        )
+        egress = self.ec2.authorize_security_group_egress(
+            GroupId=self.tasks,
+            IpPermissions=[{"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432,
+                            "UserIdGroupPairs": [{"GroupId": self.db, "Description": "PostgreSQL to the Aurora cluster"}]}],
+        )["SecurityGroupRules"][0]
+
+        described = self.rules(self.db)
+        by_reference = next(r for r in described.values() if r.get("ReferencedGroupInfo"))
+        self.assertEqual(by_reference["ReferencedGroupInfo"]["GroupId"], self.tasks)
+        self.assertEqual(by_reference["Description"], "PostgreSQL from the tasks of api")
+        by_prefix_list = next(r for r in described.values() if r.get("PrefixListId"))
+        self.assertEqual(by_prefix_list["Description"], "HTTPS from prefix list")
+        by_cidr = next(r for r in described.values() if r.get("CidrIpv4") and not r["IsEgress"])
+        self.assertEqual(by_cidr["Description"], "HTTPS from the VPC")
+        self.assertEqual(self.rules(self.tasks)[egress["SecurityGroupRuleId"]]["Description"], "PostgreSQL to the Aurora cluster")
+
+    def test_modifying_a_referencing_rule_changes_its_description(self) -> None:
+        rule = self.ec2.authorize_security_group_ingress(
+            GroupId=self.db,
+            IpPermissions=[{"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432,
+                            "UserIdGroupPairs": [{"GroupId": self.tasks, "Description": "old"}]}],
+        )["SecurityGroupRules"][0]["SecurityGroupRuleId"]
+        self.ec2.modify_security_group_rules(
+            GroupId=self.db,
+            SecurityGroupRules=[{"SecurityGroupRuleId": rule, "SecurityGroupRule": {
+                "IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "ReferencedGroupId": self.tasks, "Description": "new"}}],
+        )
+        got = self.rules(self.db)[rule]
+        self.assertEqual(got["Description"], "new")
+        self.assertNotIn("CidrIpv4", got)
+        pairs = self.ec2.describe_security_groups(GroupIds=[self.db])["SecurityGroups"][0]["IpPermissions"][0]
+        self.assertEqual([p["Description"] for p in pairs["UserIdGroupPairs"]], ["new"])
+        self.assertEqual(pairs["IpRanges"], [])
+
+
+class RdsGlobalClusterTest(unittest.TestCase):
+    def setUp(self) -> None:
+        front.reset()
+        self.rds = front.client("rds", REGION)
+
+    def test_database_name_and_tags_given_at_creation_are_answered(self) -> None:
+        created = self.rds.create_global_cluster(
+            GlobalClusterIdentifier="platform-global",
+            Engine="aurora-postgresql",
+            EngineVersion="16.6",
+            DatabaseName="app",
+            StorageEncrypted=True,
+            Tags=[{"Key": "Project", "Value": "platform"}],
+        )["GlobalCluster"]
+        self.assertEqual(created["DatabaseName"], "app")
+        got = self.rds.describe_global_clusters(GlobalClusterIdentifier="platform-global")["GlobalClusters"]
+        self.assertEqual([(g["DatabaseName"], g["TagList"]) for g in got], [("app", [{"Key": "Project", "Value": "platform"}])])
+
+        arn = created["GlobalClusterArn"]
+        self.rds.add_tags_to_resource(ResourceName=arn, Tags=[{"Key": "Stack", "Value": "us-east-1"}])
+        self.rds.remove_tags_from_resource(ResourceName=arn, TagKeys=["Project"])
+        self.assertEqual(self.rds.list_tags_for_resource(ResourceName=arn)["TagList"], [{"Key": "Stack", "Value": "us-east-1"}])
+        got = self.rds.describe_global_clusters(GlobalClusterIdentifier="platform-global")["GlobalClusters"][0]
+        self.assertEqual(got["TagList"], [{"Key": "Stack", "Value": "us-east-1"}])
+
+    def test_describe_answers_only_the_global_cluster_asked_for(self) -> None:
+        for name in ("first", "second"):
+            self.rds.create_global_cluster(GlobalClusterIdentifier=name, Engine="aurora-postgresql")
+        got = self.rds.describe_global_clusters(GlobalClusterIdentifier="second")["GlobalClusters"]
+        self.assertEqual([g["GlobalClusterIdentifier"] for g in got], ["second"])
+        self.assertEqual(len(self.rds.describe_global_clusters()["GlobalClusters"]), 2)
+        with self.assertRaises(ClientError) as ctx:
+            self.rds.describe_global_clusters(GlobalClusterIdentifier="third")
+        self.assertEqual(error_code(ctx), "GlobalClusterNotFoundFault")
+
+
+class RdsClusterAnswersTest(unittest.TestCase):
+    def setUp(self) -> None:
+        front.reset()
+        self.rds = front.client("rds", REGION)
+        self.kms = front.client("kms", REGION)
+
+    def cluster(self, name: str, **extra: object) -> dict:
+        return self.rds.create_db_cluster(
+            DBClusterIdentifier=name, Engine="aurora-postgresql", MasterUsername="dbadmin",
+            MasterUserPassword="sandbox-pass-1", **extra,
+        )["DBCluster"]
+
+    def test_only_a_serverless_v1_cluster_answers_a_scaling_configuration(self) -> None:
+        provisioned = self.cluster("provisioned")
+        self.assertNotIn("ScalingConfigurationInfo", provisioned)
+        described = self.rds.describe_db_clusters(DBClusterIdentifier="provisioned")["DBClusters"][0]
+        self.assertEqual(described["EngineMode"], "provisioned")
+        self.assertNotIn("ScalingConfigurationInfo", described)
+        serverless = self.cluster("serverless", EngineMode="serverless")
+        self.assertEqual(serverless["ScalingConfigurationInfo"]["MaxCapacity"], 16)
+
+    def test_an_instance_answers_its_performance_insights_settings(self) -> None:
+        self.cluster("db")
+        key = self.kms.create_key()["KeyMetadata"]
+        self.kms.create_alias(AliasName="alias/db", TargetKeyId=key["KeyId"])
+        base = {"DBClusterIdentifier": "db", "Engine": "aurora-postgresql", "DBInstanceClass": "db.r6g.large"}
+
+        def insights(instance: dict) -> dict:
+            return {k: v for k, v in instance.items() if k.startswith("PerformanceInsights")}
+
+        self.rds.create_db_instance(
+            DBInstanceIdentifier="db-1", EnablePerformanceInsights=True, PerformanceInsightsKMSKeyId=key["Arn"],
+            PerformanceInsightsRetentionPeriod=31, **base,
+        )
+        got = self.rds.describe_db_instances(DBInstanceIdentifier="db-1")["DBInstances"][0]
+        self.assertEqual(insights(got), {
+            "PerformanceInsightsEnabled": True, "PerformanceInsightsKMSKeyId": key["Arn"], "PerformanceInsightsRetentionPeriod": 31,
+        })
+        # an alias is answered as the key's ARN, the retention period defaults to 7 days
+        by_alias = self.rds.create_db_instance(
+            DBInstanceIdentifier="db-2", EnablePerformanceInsights=True, PerformanceInsightsKMSKeyId="alias/db", **base
+        )["DBInstance"]
+        self.assertEqual(by_alias["PerformanceInsightsKMSKeyId"], key["Arn"])
+        self.assertEqual(by_alias["PerformanceInsightsRetentionPeriod"], 7)
+
+        plain = self.rds.create_db_instance(DBInstanceIdentifier="db-3", **base)["DBInstance"]
+        self.assertEqual(insights(plain), {"PerformanceInsightsEnabled": False})
+        self.rds.modify_db_instance(DBInstanceIdentifier="db-3", EnablePerformanceInsights=True, ApplyImmediately=True)
+        got = self.rds.describe_db_instances(DBInstanceIdentifier="db-3")["DBInstances"][0]
+        self.assertEqual(insights(got), {"PerformanceInsightsEnabled": True, "PerformanceInsightsRetentionPeriod": 7})
+        self.rds.modify_db_instance(DBInstanceIdentifier="db-1", EnablePerformanceInsights=False, ApplyImmediately=True)
+        got = self.rds.describe_db_instances(DBInstanceIdentifier="db-1")["DBInstances"][0]
+        self.assertEqual(insights(got), {"PerformanceInsightsEnabled": False})
+
+
+class SqsRedrivePolicyTest(unittest.TestCase):
+    def setUp(self) -> None:
+        front.reset()
+        self.sqs = front.client("sqs", REGION)
+
+    def test_the_redrive_policy_is_answered_as_compact_json(self) -> None:
+        self.sqs.create_queue(QueueName="jobs-dlq")
+        dlq_arn = f"arn:aws:sqs:{REGION}:{ACCOUNT}:jobs-dlq"
+        queue = self.sqs.create_queue(
+            QueueName="jobs",
+            Attributes={"RedrivePolicy": json.dumps({"maxReceiveCount": "5", "deadLetterTargetArn": dlq_arn})},
+        )["QueueUrl"]
+        for names in (["All"], ["RedrivePolicy"]):
+            attrs = self.sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=names)["Attributes"]
+            self.assertEqual(attrs["RedrivePolicy"], '{"deadLetterTargetArn":"%s","maxReceiveCount":5}' % dlq_arn)
+
+
+class LambdaLoggingConfigTest(unittest.TestCase):
+    def setUp(self) -> None:
+        front.reset()
+        self.lam = front.client("lambda", REGION)
+        iam = front.client("iam", REGION)
+        trust = {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+        self.role = iam.create_role(RoleName="fn", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as z:
+            z.writestr("handler.py", "def handler(event, context):\n    return None\n")
+        self.code = {"ZipFile": buf.getvalue()}
+
+    def create(self, name: str, **extra: object) -> dict:
+        return self.lam.create_function(
+            FunctionName=name, Runtime="python3.12", Role=self.role, Handler="handler.handler", Code=self.code, **extra
+        )
+
+    def test_the_default_and_the_given_logging_config_are_answered(self) -> None:
+        plain = self.create("plain")
+        self.assertEqual(plain["LoggingConfig"], {"LogFormat": "Text", "LogGroup": "/aws/lambda/plain"})
+        self.create("given", LoggingConfig={"LogFormat": "Text", "LogGroup": "/platform/lambda"})
+        got = self.lam.get_function(FunctionName="given")["Configuration"]["LoggingConfig"]
+        self.assertEqual(got, {"LogFormat": "Text", "LogGroup": "/platform/lambda"})
+
+        self.lam.update_function_configuration(FunctionName="plain", LoggingConfig={"LogFormat": "JSON", "ApplicationLogLevel": "DEBUG"})
+        got = self.lam.get_function_configuration(FunctionName="plain")["LoggingConfig"]
+        self.assertEqual(got, {"LogFormat": "JSON", "ApplicationLogLevel": "DEBUG", "SystemLogLevel": "INFO", "LogGroup": "/aws/lambda/plain"})
+
+
+class BackupListTagsTest(unittest.TestCase):
+    def setUp(self) -> None:
+        front.reset()
+        self.backup = front.client("backup", REGION)
+
+        def without_trailing_slash(request: object, **_: object) -> None:  # as the Go SDK (the provider) sends it
+            url = urllib.parse.urlsplit(request.url)  # type: ignore[attr-defined]
+            request.url = urllib.parse.urlunsplit(url._replace(path=url.path.rstrip("/")))  # type: ignore[attr-defined]
+
+        self.backup.meta.events.register("before-sign.backup.ListTags", without_trailing_slash)
+
+    def test_tags_are_listed_whether_or_not_the_path_ends_with_a_slash(self) -> None:
+        arn = self.backup.create_backup_vault(BackupVaultName="platform", BackupVaultTags={"Project": "platform"})["BackupVaultArn"]
+        plan = self.backup.create_backup_plan(
+            BackupPlan={"BackupPlanName": "platform", "Rules": [{"RuleName": "daily", "TargetBackupVaultName": "platform"}]},
+            BackupPlanTags={"Project": "platform"},
+        )["BackupPlanArn"]
+        self.assertEqual(self.backup.list_tags(ResourceArn=arn)["Tags"], {"Project": "platform"})
+        self.assertEqual(self.backup.list_tags(ResourceArn=plan)["Tags"], {"Project": "platform"})
+        plain = front.client("backup", REGION)  # boto3's own path, with the slash
+        self.assertEqual(plain.list_tags(ResourceArn=arn)["Tags"], {"Project": "platform"})
+
+
+class CloudFrontDistributionAnswersTest(unittest.TestCase):
+    def setUp(self) -> None:
+        front.reset()
+        self.cf = front.client("cloudfront", REGION)
+
+    def config(self, reference: str, viewer_certificate: dict | None = None) -> dict:
+        behaviour = {"TargetOriginId": "alb", "ViewerProtocolPolicy": "redirect-to-https", "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6"}
+        config = {
+            "CallerReference": reference,
+            "Comment": "answers",
+            "Enabled": True,
+            "Origins": {"Quantity": 1, "Items": [{
+                "Id": "alb", "DomainName": "alb.example.com",
+                "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "https-only"},
+            }]},
+            "DefaultCacheBehavior": behaviour,
+            "CacheBehaviors": {"Quantity": 2, "Items": [
+                dict(behaviour, PathPattern="/api/*"),
+                {"PathPattern": "/legacy/*", "TargetOriginId": "alb", "ViewerProtocolPolicy": "allow-all", "MinTTL": 0,
+                 "ForwardedValues": {"QueryString": True, "Cookies": {"Forward": "all"}}},
+            ]},
+        }
+        if viewer_certificate is not None:
+            config["ViewerCertificate"] = viewer_certificate
+        return config
+
+    def test_a_behaviour_with_a_cache_policy_has_no_forwarded_values(self) -> None:
+        dist = self.cf.create_distribution(DistributionConfig=self.config("policies"))["Distribution"]
+        config = self.cf.get_distribution_config(Id=dist["Id"])["DistributionConfig"]
+        self.assertNotIn("ForwardedValues", config["DefaultCacheBehavior"])
+        api, legacy = config["CacheBehaviors"]["Items"]
+        self.assertNotIn("ForwardedValues", api)
+        self.assertEqual(api["CachePolicyId"], "658327ea-f89d-4fab-a63d-7e88639e58f6")
+        self.assertTrue(legacy["ForwardedValues"]["QueryString"])  # a legacy behaviour keeps what it sent
+
+    def test_an_acm_certificate_is_not_the_default_certificate(self) -> None:
+        cert = f"arn:aws:acm:us-east-1:{ACCOUNT}:certificate/0b6a2d1e-7c5f-4c8e-9a3b-2f1e0d9c8b7a"
+        dist = self.cf.create_distribution(DistributionConfig=self.config("acm", {
+            "ACMCertificateArn": cert, "SSLSupportMethod": "sni-only", "MinimumProtocolVersion": "TLSv1.2_2021"}))["Distribution"]
+        got = self.cf.get_distribution(Id=dist["Id"])["Distribution"]["DistributionConfig"]["ViewerCertificate"]
+        self.assertEqual(
+            (got["CloudFrontDefaultCertificate"], got["ACMCertificateArn"], got["CertificateSource"], got["Certificate"]),
+            (False, cert, "acm", cert),
+        )
+        self.assertEqual(got["MinimumProtocolVersion"], "TLSv1.2_2021")
+        default = self.cf.create_distribution(DistributionConfig=self.config("default"))["Distribution"]
+        got = self.cf.get_distribution(Id=default["Id"])["Distribution"]["DistributionConfig"]["ViewerCertificate"]
+        self.assertTrue(got["CloudFrontDefaultCertificate"])
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ pub use render::{
 use octocrab::Octocrab;
 
 use crate::github::pr::PullRequest;
-use crate::github::workflow::Workflow;
+use crate::runner::Workflow;
 
 /// What [`publish`] needs besides the plans.
 #[derive(Debug, Clone)]

@@ -94,3 +94,58 @@ resource "aws_iam_role_policy_attachment" "task" {
   role       = aws_iam_role.task[each.value.service].name
   policy_arn = each.value.policy_arn
 }
+
+################################################################################
+# Fault injection (var.fault_injection): the role the FIS sidecar registers each
+# task with as an SSM managed instance, and what the task role needs to do so.
+################################################################################
+
+resource "aws_iam_role" "fis_managed_instance" {
+  count = local.fault_injection ? 1 : 0
+
+  name        = "${var.cluster_name}-fis-ssm-${local.region}"
+  description = "SSM managed-instance role of the FIS sidecars of ${var.cluster_name}"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "ssm.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+    }]
+  })
+
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy_attachment" "fis_managed_instance" {
+  count = local.fault_injection ? 1 : 0
+
+  role       = aws_iam_role.fis_managed_instance[0].name
+  policy_arn = "arn:${local.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore"
+}
+
+resource "aws_iam_role_policy" "task_fis_sidecar" {
+  for_each = local.fault_injection ? var.services : {}
+
+  name = "fis-sidecar-registration"
+  role = aws_iam_role.task[each.key].id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        # No resource-level permissions for activations.
+        Sid      = "RegisterAsManagedInstance"
+        Effect   = "Allow"
+        Action   = ["ssm:CreateActivation", "ssm:AddTagsToResource", "ssm:DeleteActivation", "ssm:DeregisterManagedInstance"]
+        Resource = "*"
+      },
+      {
+        Sid       = "PassTheManagedInstanceRole"
+        Effect    = "Allow"
+        Action    = "iam:PassRole"
+        Resource  = aws_iam_role.fis_managed_instance[0].arn
+        Condition = { StringEquals = { "iam:PassedToService" = "ssm.amazonaws.com" } }
+      },
+    ]
+  })
+}

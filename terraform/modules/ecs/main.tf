@@ -5,6 +5,20 @@ locals {
   partition = data.aws_partition.current.partition
   region    = data.aws_region.current.name
 
+  # FIS aws:ecs:task actions need, in each task: fault injection, the task's PID namespace, and the SSM agent
+  # sidecar that registers the task as a managed instance FIS can find (files/fis-ssm-agent.sh).
+  fault_injection = var.fault_injection != null
+  fis_sidecar = local.fault_injection ? [{
+    name                   = "fis-ssm-agent"
+    image                  = var.fault_injection.ssm_agent_image
+    essential              = false
+    cpu                    = 0
+    readonlyRootFilesystem = false
+    entryPoint             = ["/bin/bash", "-c"]
+    command                = [file("${path.module}/files/fis-ssm-agent.sh")]
+    environment            = [{ name = "MANAGED_INSTANCE_ROLE_NAME", value = aws_iam_role.fis_managed_instance[0].name }]
+  }] : []
+
   task_role_policy_attachments = merge([
     for k, s in var.services : { for i, arn in s.task_role_policy_arns : "${k}/${i}" => { service = k, policy_arn = arn } }
   ]...)
@@ -48,13 +62,15 @@ resource "aws_ecs_task_definition" "this" {
   execution_role_arn       = aws_iam_role.execution[each.key].arn
   task_role_arn            = aws_iam_role.task[each.key].arn
   skip_destroy             = true
+  enable_fault_injection   = local.fault_injection
+  pid_mode                 = local.fault_injection ? "task" : null
 
   runtime_platform {
     operating_system_family = "LINUX"
     cpu_architecture        = each.value.cpu_architecture
   }
 
-  container_definitions = jsonencode([
+  container_definitions = jsonencode(concat([
     {
       name                   = each.key
       image                  = each.value.image
@@ -79,7 +95,16 @@ resource "aws_ecs_task_definition" "this" {
         }
       }
     }
-  ])
+    ], [for sidecar in local.fis_sidecar : merge(sidecar, {
+      logConfiguration = {
+        logDriver = "awslogs"
+        options = {
+          awslogs-group         = each.value.log_group_name
+          awslogs-region        = local.region
+          awslogs-stream-prefix = sidecar.name
+        }
+      }
+  })]))
 
   tags = merge(var.tags, { Service = each.key })
 }

@@ -140,6 +140,20 @@ variable "egress_https_cidr_blocks" {
   }
 }
 
+variable "fault_injection" {
+  description = <<-EOT
+    Let AWS FIS run its aws:ecs:task actions (network latency, blackhole, packet loss) on every service's
+    tasks: enableFaultInjection and pidMode "task" in the task definitions, an SSM agent sidecar that
+    registers each task as an SSM managed instance tagged ECS_TASK_ARN (which FIS resolves targets by), its
+    managed-instance role, and the task role permissions the registration needs. Pin ssm_agent_image to a
+    version (or a pull-through cache of it) in production. null = off.
+  EOT
+  type = object({
+    ssm_agent_image = optional(string, "public.ecr.aws/amazon-ssm-agent/amazon-ssm-agent:latest")
+  })
+  default = null
+}
+
 variable "tags" {
   description = "Tags added to every resource (on top of the provider's default_tags)."
   type        = map(string)

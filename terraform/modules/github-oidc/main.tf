@@ -1,9 +1,11 @@
 data "aws_partition" "current" {}
 
 locals {
-  partition    = data.aws_partition.current.partition
-  oidc_host    = "token.actions.githubusercontent.com"
-  provider_arn = var.create_oidc_provider ? aws_iam_openid_connect_provider.github[0].arn : var.oidc_provider_arn
+  partition = data.aws_partition.current.partition
+  oidc_host = "token.actions.githubusercontent.com"
+  # Spelled out rather than read from the provider resource, so the roles' trust policies (who may assume
+  # them) are known when the plan is made and reviewers see them; the roles depend on the provider instead.
+  provider_arn = var.create_oidc_provider ? "arn:${local.partition}:iam::${var.account_id}:oidc-provider/${local.oidc_host}" : var.oidc_provider_arn
   cd_prefix    = coalesce(var.codedeploy_name_prefix, var.name_prefix)
 
   # The sub claims each role accepts. Every value is pinned to the repository; none has a wildcard.
@@ -60,6 +62,9 @@ resource "aws_iam_role" "this" {
   assume_role_policy   = each.value
   max_session_duration = var.max_session_duration
   tags                 = var.tags
+
+  # IAM refuses a trust policy whose federated principal does not exist yet.
+  depends_on = [aws_iam_openid_connect_provider.github]
 }
 
 resource "aws_iam_policy" "this" {

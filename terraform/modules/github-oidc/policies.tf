@@ -101,8 +101,24 @@ locals {
 
   permission_policies = {
     plan = jsonencode({
-      Version   = "2012-10-17"
-      Statement = local.state_statements[local.inventory.plan.state]
+      Version = "2012-10-17"
+      Statement = concat(local.state_statements[local.inventory.plan.state], [
+        {
+          # ReadOnlyAccess grants no secret values, but terraform refreshes a secret version it manages
+          # (the Aurora master secret, written with write-only arguments) with GetSecretValue: only those.
+          Sid      = "RefreshManagedSecretVersions"
+          Effect   = "Allow"
+          Action   = "secretsmanager:GetSecretValue"
+          Resource = [for r in var.regions : "arn:${local.partition}:secretsmanager:${r}:${var.account_id}:secret:${var.name_prefix}-*/master-*"]
+        },
+        {
+          Sid       = "DecryptThemThroughSecretsManager"
+          Effect    = "Allow"
+          Action    = "kms:Decrypt"
+          Resource  = "*"
+          Condition = { StringEquals = { "kms:ViaService" = [for r in var.regions : "secretsmanager.${r}.amazonaws.com"] } }
+        },
+      ])
     })
 
     apply = jsonencode({

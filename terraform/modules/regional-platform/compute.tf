@@ -41,5 +41,8 @@ module "ecs" {
     }
   }
 
+  # The chaos templates' latency and blackhole experiments (chaos.tf) run on these tasks.
+  fault_injection = local.chaos_enabled ? {} : null
+
   tags = var.tags
 }

@@ -73,14 +73,21 @@ resource "aws_apigatewayv2_deployment" "this" {
   api_id      = aws_apigatewayv2_api.this.id
   description = "Routes and integrations of ${var.name}-websocket"
 
+  # What the deployed API is made of, as configured: hashing whole resources would also take in attributes the
+  # service computes and may answer differently on a refresh, and replace the deployment on a plan that
+  # changes nothing.
   triggers = {
-    redeployment = sha1(jsonencode([
-      aws_apigatewayv2_integration.lambda,
-      aws_apigatewayv2_route.connect,
-      aws_apigatewayv2_route.disconnect,
-      aws_apigatewayv2_route.default,
-      aws_apigatewayv2_authorizer.connect,
-    ]))
+    redeployment = sha1(jsonencode({
+      integration = {
+        for k in ["integration_type", "integration_method", "integration_uri", "content_handling_strategy"] :
+        k => aws_apigatewayv2_integration.lambda[k]
+      }
+      routes = {
+        for r in [aws_apigatewayv2_route.connect, aws_apigatewayv2_route.disconnect, aws_apigatewayv2_route.default] :
+        r.route_key => [r.target, r.operation_name, r.authorization_type, r.authorizer_id]
+      }
+      authorizers = [for a in aws_apigatewayv2_authorizer.connect : [a.authorizer_type, a.authorizer_uri, a.identity_sources]]
+    }))
   }
 
   lifecycle {

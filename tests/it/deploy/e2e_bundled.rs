@@ -1,7 +1,12 @@
 //! The bundled example (examples/shop/platform.toml on the bundled stacks under terraform/) deployed for
 //! real against the sandbox: the S3 backend, plan and apply of us-east-1, then eu-west-1 (joining the
 //! primary's Aurora global cluster), then global (CloudFront, Route53, WAF, ECR replication), then both
-//! services built, pushed, replicated and rolled out in both regions.
+//! services built, pushed, replicated and rolled out in both regions. That first deploy runs as the
+//! account (it creates the pipeline's roles); after it, everything runs as the bundled GitHub OIDC roles,
+//! assumed through the stand-in's STS with ID tokens of the jobs their trust policies name, under the
+//! stand-in's IAM enforcement: a plan of every stack as the plan role, which must find nothing to change
+//! after the canaries swapped blue and green (Terraform and CodeDeploy do not fight); the alarm and
+//! SIGINT runs as the deploy role; a chaos experiment of the bundled templates as the apply role.
 //!
 //! The stacks and platform.toml are used as shipped, except for what a user supplies: the state bucket
 //! and ACM certificates (made first by tests/fixtures/e2e-bundled/prerequisites), the database password
@@ -22,7 +27,7 @@ use serde_json::Value;
 use crate::support::fs::{copy_dir, fixtures, repo};
 use crate::support::output::{child_output, json};
 use crate::support::process::{self, assert_success as ok};
-use crate::support::{aws, fs, sandbox, stand_ins, terraform};
+use crate::support::{aws, fs, oidc, sandbox, stand_ins, terraform};
 
 const STATE_BUCKET: &str = "shop-terraform-state";
 
@@ -34,8 +39,15 @@ fn aws_env<'a>(cmd: &'a mut Command, aws: &str) -> &'a mut Command {
         .env("AWS_MAX_ATTEMPTS", "3")
 }
 
-/// The state bucket and the certificates; returns the certificate ARN per region.
-fn prerequisites(dir: &Path, aws: &str) -> Value {
+/// What a user has made before the first deploy.
+struct Prerequisites {
+    /// Certificate ARN per region.
+    certificates: Value,
+    state_kms_key_arn: String,
+}
+
+/// The state bucket (SSE-KMS) and the certificates.
+fn prerequisites(dir: &Path, aws: &str) -> Prerequisites {
     let pre = dir.join("prerequisites");
     copy_dir(&fixtures().join("e2e-bundled/prerequisites"), &pre);
     for args in [
@@ -57,13 +69,100 @@ fn prerequisites(dir: &Path, aws: &str) -> Value {
     let out = aws_env(
         Command::new("terraform")
             .current_dir(&pre)
-            .args(["output", "-json", "certificate_arns"]),
+            .args(["output", "-json"]),
         aws,
     )
     .output()
     .unwrap();
     ok(&out, "terraform output of the prerequisites");
+    let outputs: Value = serde_json::from_slice(&out.stdout).unwrap();
+    Prerequisites {
+        certificates: outputs["certificate_arns"]["value"].clone(),
+        state_kms_key_arn: outputs["state_kms_key_arn"]["value"]
+            .as_str()
+            .unwrap()
+            .to_string(),
+    }
+}
+
+/// An output of a stack of the deployed copy (`dir`), read from its state as the account, through the
+/// data folder the runs initialised (platform-deploy keeps it under its plans folder, per stack).
+fn stack_output(dir: &Path, stack: &str, name: &str, aws: &str) -> Value {
+    let data_dir = dir.join(".platform-deploy/plans/.terraform").join(stack);
+    let out = aws_env(
+        Command::new("terraform")
+            .current_dir(dir.join("terraform").join(stack))
+            .env("TF_DATA_DIR", data_dir)
+            .args(["output", "-json", name]),
+        aws,
+    )
+    .output()
+    .unwrap();
+    ok(&out, &format!("terraform output {name} of {stack}"));
     serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The resource changes of the saved plans (address, actions, each changed attribute before -> after),
+/// for a failure message.
+fn planned_changes(plans: &Path) -> String {
+    let mut lines = Vec::new();
+    for entry in std::fs::read_dir(plans).into_iter().flatten().flatten() {
+        let Ok(text) = std::fs::read_to_string(entry.path()) else {
+            continue;
+        };
+        let Ok(plan) = serde_json::from_str::<Value>(&text) else {
+            continue;
+        };
+        for change in plan["resource_changes"].as_array().into_iter().flatten() {
+            let actions = &change["change"]["actions"];
+            if actions == &serde_json::json!(["no-op"]) || actions == &serde_json::json!(["read"]) {
+                continue;
+            }
+            let (before, after) = (&change["change"]["before"], &change["change"]["after"]);
+            let unknown = &change["change"]["after_unknown"];
+            let short = |v: &Value| {
+                let text = v.to_string();
+                match text.char_indices().nth(160) {
+                    Some((i, _)) => format!("{}…", &text[..i]),
+                    None => text,
+                }
+            };
+            let mut changed: Vec<String> = after
+                .as_object()
+                .into_iter()
+                .flatten()
+                .filter(|(k, v)| before.get(k.as_str()) != Some(v))
+                .map(|(k, v)| format!("\n    {k}: {} -> {}", short(&before[k.as_str()]), short(v)))
+                .collect();
+            changed.extend(
+                unknown
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .filter(|(_, v)| v == &&Value::Bool(true))
+                    .map(|(k, _)| format!("\n    {k}: (known after apply)")),
+            );
+            lines.push(format!(
+                "{}: {}{}",
+                change["address"].as_str().unwrap_or("?"),
+                actions,
+                changed.concat()
+            ));
+        }
+    }
+    lines.join("\n")
+}
+
+/// The Actions environment of a job (its ID token from `endpoint`), assuming `role`.
+fn as_role<'a>(
+    cmd: &'a mut Command,
+    role: &str,
+    endpoint: &wiremock::MockServer,
+) -> &'a mut Command {
+    cmd.env("ACTIONS_ID_TOKEN_REQUEST_URL", oidc::request_url(endpoint))
+        .env("ACTIONS_ID_TOKEN_REQUEST_TOKEN", oidc::REQUEST_TOKEN)
+        .env("GITHUB_RUN_ID", "4242")
+        .args(["--role-to-assume", role])
 }
 
 /// examples/shop/platform.toml with its stack folders and build context in `dir`, and test timings.
@@ -178,7 +277,8 @@ async fn the_bundled_example_deploys_rolls_back_on_alarm_and_stops_on_sigint() {
     fs::build_example_service();
 
     let dir = tempfile::tempdir().unwrap();
-    let certs = prerequisites(dir.path(), aws);
+    let pre = prerequisites(dir.path(), aws);
+    let certs = &pre.certificates;
     copy_dir(&repo.join("terraform"), &dir.path().join("terraform"));
     for region in ["us-east-1", "eu-west-1"] {
         std::fs::write(
@@ -198,6 +298,15 @@ async fn the_bundled_example_deploys_rolls_back_on_alarm_and_stops_on_sigint() {
         format!(
             "acm_certificate_arn = \"{}\"\n",
             certs["us-east-1"].as_str().unwrap()
+        ),
+    )
+    .unwrap();
+    // The pipeline roles' state access: the example's bucket and its key.
+    std::fs::write(
+        dir.path().join("terraform/global/state.auto.tfvars"),
+        format!(
+            "state_bucket_name = \"{STATE_BUCKET}\"\nstate_kms_key_arn = \"{}\"\n",
+            pre.state_kms_key_arn
         ),
     )
     .unwrap();
@@ -291,8 +400,42 @@ async fn the_bundled_example_deploys_rolls_back_on_alarm_and_stops_on_sigint() {
     );
     let alarm = api["alarm_names"][0].as_str().unwrap().to_string();
 
+    // The pipeline's roles as the global stack made them, and a job each role trusts.
+    let roles = stack_output(dir.path(), "global", "github_role_arns", aws);
+    let subjects = stack_output(dir.path(), "global", "github_trust_subjects", aws);
+    let role = |name: &str| roles[name].as_str().unwrap().to_string();
+    let pull_request_job = oidc::token_endpoint_for(subjects["plan"][0].as_str().unwrap()).await;
+    let main_job = oidc::token_endpoint_for(subjects["deploy"][0].as_str().unwrap()).await;
+
+    // The ownership contract: after the canaries swapped blue and green, a plan of every stack, as the
+    // pull requests' read-only role, has nothing to change.
+    let mut plan = process::platform_deploy();
+    aws_env(&mut plan, aws)
+        .current_dir(dir.path())
+        .env("TF_VAR_db_master_password", "sandbox-only-Passw0rd-e2e")
+        .env("PLATFORM_DEPLOY_GIT_SHA", "6".repeat(40))
+        .args(["--output", "json", "plan", "--detailed-exitcode"]);
+    as_role(&mut plan, &role("plan"), &pull_request_job);
+    let out = tokio::task::spawn_blocking(move || plan.output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "a plan after the rollout, as the plan role, has changes:\n{}\n{}",
+        planned_changes(&dir.path().join(".platform-deploy/plans")),
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // The later runs release as the deploy role, the way deploy.yml runs them.
+    let release = |extra: &[&str]| {
+        let mut cmd = deploy(extra);
+        as_role(&mut cmd, &role("deploy"), &main_job);
+        cmd
+    };
+
     // 2. An alarm fires during the canary: stopped with rollback, exit 4, eu-west-1 untouched.
-    let mut child = deploy(&["--skip-terraform"]).spawn().unwrap();
+    let mut child = release(&["--skip-terraform"]).spawn().unwrap();
     wait_for_canary(aws, "us-east-1", &api_group, &mut child).await;
     set_alarm(aws, &alarm, aws_sdk_cloudwatch::types::StateValue::Alarm).await;
     let out = tokio::task::spawn_blocking(move || child_output(&mut child))
@@ -320,7 +463,7 @@ async fn the_bundled_example_deploys_rolls_back_on_alarm_and_stops_on_sigint() {
     wait_until_idle(aws, "us-east-1", &primary_groups, "the rollback").await;
 
     // 3. SIGINT during the canary: stopped with rollback, exit 7, nothing left in progress.
-    let mut child = deploy(&["--skip-terraform"]).spawn().unwrap();
+    let mut child = release(&["--skip-terraform"]).spawn().unwrap();
     wait_for_canary(aws, "us-east-1", &api_group, &mut child).await;
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(child.id() as i32),
@@ -343,4 +486,82 @@ async fn the_bundled_example_deploys_rolls_back_on_alarm_and_stops_on_sigint() {
         dr_groups.len(),
         "eu-west-1 untouched by the cancelled run"
     );
+
+    // 4. A chaos experiment of the bundled templates, as the apply role: FIS runs it until the api's 5xx
+    //    SLO alarm (a stop condition) fires, halts it (exit 4, the alarm named); a standby DR region
+    //    is refused before anything starts (exit 8).
+    let chaos = |extra: &[&str]| {
+        let mut cmd = process::platform_deploy();
+        aws_env(&mut cmd, aws)
+            .current_dir(dir.path())
+            .args(["--output", "json", "chaos", "--poll-interval", "200ms"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        as_role(&mut cmd, &role("apply"), &main_job);
+        cmd
+    };
+    let out = chaos(&["--list"]).output().unwrap();
+    ok(&out, "chaos --list");
+    let listed = json(&out);
+    assert!(
+        listed["data"]["experiments"]["api-latency"].is_string(),
+        "the primary region's templates: {listed}"
+    );
+    let out = chaos(&["api-latency", "--region", "eu-west-1"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(8),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(json(&out)["message"].as_str().unwrap().contains("standby"));
+
+    let slo_alarm = api["alarm_names"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .find(|a| a.ends_with("-5xx-rate"))
+        .expect("the api's 5xx SLO alarm")
+        .to_string();
+    let fis = aws_sdk_fis::Client::new(&config(aws, "us-east-1").await);
+    let mut child = chaos(&["api-latency"]).spawn().unwrap();
+    let started = Instant::now();
+    loop {
+        let experiments = fis.list_experiments().send().await.unwrap();
+        let running = experiments.experiments().iter().any(|e| {
+            e.state().and_then(|s| s.status())
+                == Some(&aws_sdk_fis::types::ExperimentStatus::Running)
+        });
+        if running {
+            break;
+        }
+        assert!(
+            child.try_wait().unwrap().is_none() && started.elapsed() < Duration::from_secs(60),
+            "the api-latency experiment never ran:\n{}",
+            String::from_utf8_lossy(&child_output(&mut child).stderr)
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    set_alarm(
+        aws,
+        &slo_alarm,
+        aws_sdk_cloudwatch::types::StateValue::Alarm,
+    )
+    .await;
+    let out = tokio::task::spawn_blocking(move || child_output(&mut child))
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    let result = json(&out);
+    assert_eq!(result["data"]["ending"], "stopped-by-alarm", "{result}");
+    assert!(
+        result["message"].as_str().unwrap().contains(&slo_alarm),
+        "names the alarm: {result}"
+    );
+    set_alarm(aws, &slo_alarm, aws_sdk_cloudwatch::types::StateValue::Ok).await;
 }

@@ -24,6 +24,7 @@ const CLIENTS: &[(&str, &str)] = &[
     ("ecr", "ecr"),
     ("ecs", "ecs"),
     ("elb", "elasticloadbalancing"),
+    ("fis", "fis"),
     ("rds", "rds"),
     ("ssm", "ssm"),
     ("sts", "sts"),

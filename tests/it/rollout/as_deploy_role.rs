@@ -122,7 +122,8 @@ async fn a_rollout_as_the_bundled_deploy_role_succeeds_and_without_one_permissio
     let c = RegionClients::from_config(&config);
     let (targets_json, image) = platform_in_moto(&c, &prefix, true).await;
     let dir = cli_setup(&targets_json);
-    let endpoint = oidc::token_endpoint().await;
+    // A job of the default branch: the subject the deploy role trusts.
+    let endpoint = oidc::token_endpoint_for("repo:example-org/platform:ref:refs/heads/main").await;
     let image = image.to_string();
 
     let mut rollout: Vec<&str> = rollout_args(&image).to_vec();
@@ -171,5 +172,15 @@ async fn a_rollout_as_the_bundled_deploy_role_succeeds_and_without_one_permissio
     assert!(
         !stderr.contains("ServiceError(") && !stderr.contains("aws_request_id"),
         "the AWS answer is shown as its code and message, not as a debug dump:\n{stderr}"
+    );
+
+    // A pull request's job cannot assume the deploy role: its trust policy names the default branch.
+    let pull_request = oidc::token_endpoint_for("repo:example-org/platform:pull_request").await;
+    let out = tokio::task::block_in_place(|| as_role(&dir, &url, &role, &pull_request, &status));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("Not authorized to perform sts:AssumeRoleWithWebIdentity"),
+        "STS refuses the pull request's token:\n{stderr}"
     );
 }

@@ -2,7 +2,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use platform_deploy::github::workflow::{Location, RunnerEnv, Workflow};
+use platform_deploy::runner::{Location, RunnerEnv, Workflow};
 
 use crate::support::output::{Buffer, workflow as runner};
 

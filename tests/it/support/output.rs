@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::{Child, Output};
 use std::sync::{Arc, Mutex};
 
-use platform_deploy::github::workflow::{RunnerEnv, Workflow};
+use platform_deploy::runner::{RunnerEnv, Workflow};
 use serde_json::Value;
 
 /// An in-memory writer to hand a `Workflow`; clones share the bytes.

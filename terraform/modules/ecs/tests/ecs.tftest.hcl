@@ -144,6 +144,71 @@ run "autoscaling_tracks_cpu_and_requests" {
   }
 }
 
+run "fault_injection_is_off_by_default" {
+  command = plan
+
+  assert {
+    condition     = aws_ecs_task_definition.this["api"].enable_fault_injection == false && aws_ecs_task_definition.this["api"].pid_mode == null
+    error_message = "no fault injection unless asked for"
+  }
+
+  assert {
+    condition     = length(jsondecode(aws_ecs_task_definition.this["api"].container_definitions)) == 1 && length(aws_iam_role.fis_managed_instance) == 0
+    error_message = "no FIS sidecar or managed-instance role unless asked for"
+  }
+}
+
+run "fault_injection_adds_what_fis_ecs_task_actions_need" {
+  command = plan
+
+  variables {
+    fault_injection = {}
+  }
+
+  override_resource {
+    target          = aws_iam_role.fis_managed_instance
+    override_during = plan
+    values = {
+      arn = "arn:aws:iam::111122223333:role/platform-fis-ssm-us-east-1"
+    }
+  }
+
+  assert {
+    condition     = aws_ecs_task_definition.this["api"].enable_fault_injection == true && aws_ecs_task_definition.this["api"].pid_mode == "task"
+    error_message = "FIS aws:ecs:task actions need enableFaultInjection and pidMode task"
+  }
+
+  assert {
+    # (HCL's && does not short-circuit: try() for the fields only the sidecar has)
+    condition = length([
+      for c in jsondecode(aws_ecs_task_definition.this["api"].container_definitions) : c.name
+      if c.name == "fis-ssm-agent" && c.essential == false && startswith(c.image, "public.ecr.aws/amazon-ssm-agent/") &&
+      c.environment == [{ name = "MANAGED_INSTANCE_ROLE_NAME", value = "platform-fis-ssm-us-east-1" }] &&
+      strcontains(try(c.command[0], ""), "create-activation") && c.logConfiguration.options["awslogs-stream-prefix"] == "fis-ssm-agent"
+    ]) == 1
+    error_message = "a non-essential SSM agent sidecar registers the task with the managed-instance role and logs with the service"
+  }
+
+  assert {
+    condition     = jsondecode(aws_ecs_task_definition.this["api"].container_definitions)[0].essential == true
+    error_message = "the service's own container stays the essential one"
+  }
+
+  assert {
+    condition = (
+      contains(jsondecode(aws_iam_role_policy.task_fis_sidecar["api"].policy).Statement[0].Action, "ssm:CreateActivation") &&
+      jsondecode(aws_iam_role_policy.task_fis_sidecar["api"].policy).Statement[1].Resource == "arn:aws:iam::111122223333:role/platform-fis-ssm-us-east-1" &&
+      jsondecode(aws_iam_role_policy.task_fis_sidecar["api"].policy).Statement[1].Condition.StringEquals["iam:PassedToService"] == "ssm.amazonaws.com"
+    )
+    error_message = "the task role may register the task and pass only the managed-instance role, only to SSM"
+  }
+
+  assert {
+    condition     = aws_iam_role_policy_attachment.fis_managed_instance[0].policy_arn == "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
+    error_message = "the managed-instance role is SSM's core managed-instance policy"
+  }
+}
+
 run "dr_runs_zero_tasks" {
   command = plan
 

@@ -103,6 +103,18 @@ run "trust_policies_pinned" {
   }
 }
 
+# Who may assume each role is in the plan reviewers approve, even in the plan that creates the provider.
+run "trust_policies_known_at_plan" {
+  command = plan
+
+  assert {
+    condition = alltrue([for k, r in aws_iam_role.this :
+      jsondecode(r.assume_role_policy).Statement[0].Principal.Federated == "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+    ])
+    error_message = "Every trust policy must be known at plan time, naming the provider the plan creates."
+  }
+}
+
 run "deploy_least_privilege" {
   command = apply
 
@@ -169,6 +181,20 @@ run "plan_role_read_only" {
   assert {
     condition     = length([for s in jsondecode(output.permission_policies.plan).Statement : s if contains(flatten([s.Action]), "s3:PutObject") && s.Sid != "StateLock"]) == 0
     error_message = "The plan role must not write state."
+  }
+
+  assert {
+    condition = (
+      one([for s in jsondecode(output.permission_policies.plan).Statement : s if s.Sid == "RefreshManagedSecretVersions"]).Resource ==
+      ["arn:aws:secretsmanager:us-east-1:123456789012:secret:platform-*/master-*", "arn:aws:secretsmanager:eu-west-1:123456789012:secret:platform-*/master-*"] &&
+      length([for s in jsondecode(output.permission_policies.plan).Statement : s if contains(flatten([s.Action]), "secretsmanager:GetSecretValue")]) == 1
+    )
+    error_message = "The plan role may read only the secret versions terraform manages (the Aurora master secrets)."
+  }
+
+  assert {
+    condition     = one([for s in jsondecode(output.permission_policies.plan).Statement : s if s.Sid == "DecryptThemThroughSecretsManager"]).Condition.StringEquals["kms:ViaService"] == ["secretsmanager.us-east-1.amazonaws.com", "secretsmanager.eu-west-1.amazonaws.com"]
+    error_message = "The plan role may decrypt only through Secrets Manager."
   }
 }
 

@@ -1,0 +1,138 @@
+//! `chaos`: find the experiment in the region's deploy targets, check that it may run (the region serves
+//! traffic, the template stops on alarms), then run and watch it, or only list / show.
+
+use std::time::Instant;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::chaos::{self, ChaosError, Ending, Report, Watch};
+use crate::cli::{ChaosArgs, Cli, OutputFormat};
+use crate::config::Config;
+use crate::error::Error;
+use crate::outcome::Outcome;
+use crate::rollout::RolloutError;
+use crate::runner::Workflow;
+use crate::{aws, settings};
+
+pub async fn run(
+    cli: &Cli,
+    args: &ChaosArgs,
+    workflow: &Workflow,
+    cancel: CancellationToken,
+) -> Result<Outcome, Error> {
+    let config = Config::load(&cli.config)?;
+    let watch = Watch {
+        poll_interval: duration("--poll-interval", &args.poll_interval)?,
+        timeout: duration("--timeout", &args.timeout)?,
+    };
+    let region = args
+        .region
+        .clone()
+        .unwrap_or_else(|| config.primary_region.clone());
+    let targets = super::terraform::load_targets(
+        &config,
+        cli.role_to_assume.as_deref(),
+        args.targets.as_deref(),
+        workflow,
+    )
+    .await?;
+    let Some(target) = targets.get(&region) else {
+        return Err(RolloutError::MissingRegion {
+            region,
+            available: targets.keys().cloned().collect::<Vec<_>>().join(", "),
+        }
+        .into());
+    };
+    let experiments = &target.chaos_experiments;
+    if args.list {
+        if cli.output == OutputFormat::Text {
+            for (name, id) in experiments {
+                println!("{name}\t{id}");
+            }
+        }
+        return Ok(Outcome::success(format!(
+            "{} chaos experiment(s) in {region}",
+            experiments.len()
+        ))
+        .with_data(serde_json::json!({ "region": region, "experiments": experiments })));
+    }
+    let name = args.experiment.clone().unwrap_or_default();
+    if target.traffic_role.as_deref() == Some("standby") {
+        return Err(ChaosError::Standby { region }.into());
+    }
+    if experiments.is_empty() {
+        return Err(ChaosError::NoExperiments { region }.into());
+    }
+    let Some(template_id) = experiments.get(&name) else {
+        return Err(ChaosError::UnknownExperiment {
+            name,
+            region,
+            available: experiments.keys().cloned().collect::<Vec<_>>().join(", "),
+        }
+        .into());
+    };
+
+    let aws_settings = settings::aws(
+        cli.role_to_assume.as_deref(),
+        &config.primary_region,
+        Some(workflow),
+    )?;
+    let fis = aws_sdk_fis::Client::new(&aws::sdk_config(&region, &aws_settings).await);
+    let template = chaos::template(&fis, template_id).await?;
+    tracing::info!(
+        "{name} in {region}: template {} ({}), stops on {}",
+        template.id,
+        template.actions.join(", "),
+        template.stop_conditions.join(", ")
+    );
+    if args.dry_run {
+        return Ok(Outcome::success(format!(
+            "dry run: would start {name} in {region} (template {}); it stops on {} alarm(s)",
+            template.id,
+            template.stop_conditions.len()
+        ))
+        .with_data(
+            serde_json::json!({ "region": region, "experiment": name, "template": template }),
+        ));
+    }
+
+    let started_by = std::env::var("GITHUB_ACTOR")
+        .or_else(|_| std::env::var("USER"))
+        .unwrap_or_else(|_| "unknown".into());
+    let begun = Instant::now();
+    let progress = |line: &str| tracing::info!("{line}");
+    let finished = chaos::run(&fis, &template, &started_by, &watch, &cancel, &progress).await?;
+    let message = match finished.ending {
+        Ending::Completed => format!("{name} in {region} completed: the platform kept its SLOs"),
+        Ending::StoppedByAlarm => format!(
+            "{name} in {region} was halted by a stop condition and FIS reverted its faults: {}",
+            finished.reason
+        ),
+        Ending::Failed => format!(
+            "{name} in {region}: FIS failed the experiment: {}",
+            finished.reason
+        ),
+        Ending::Cancelled => format!("{name} in {region} interrupted: the experiment was stopped"),
+        Ending::TimedOut => format!(
+            "{name} in {region} had not ended after {}: the experiment was stopped",
+            args.timeout
+        ),
+    };
+    let kind = finished.ending.kind();
+    let report = Report {
+        region,
+        experiment: name,
+        template,
+        finished,
+        seconds: begun.elapsed().as_secs(),
+    };
+    let _ = workflow.set_output("experiment-id", &report.finished.experiment_id);
+    Ok(Outcome::new(kind, message).with_data(serde_json::to_value(&report).unwrap_or_default()))
+}
+
+fn duration(flag: &str, value: &str) -> Result<std::time::Duration, Error> {
+    humantime::parse_duration(value).map_err(|e| Error::Usage {
+        message: format!("{flag} {value:?} is not a duration: {e}"),
+        fix: format!("write it like 30m, 1h or 90s, e.g. {flag} 30m"),
+    })
+}
