@@ -10,7 +10,7 @@ use crate::cli::{ChaosArgs, Cli, OutputFormat};
 use crate::config::Config;
 use crate::error::Error;
 use crate::outcome::Outcome;
-use crate::rollout::RolloutError;
+use crate::rollout::{RolloutError, alarms};
 use crate::runner::Workflow;
 use crate::{aws, settings};
 
@@ -77,7 +77,8 @@ pub async fn run(
         &config.primary_region,
         Some(workflow),
     )?;
-    let fis = aws_sdk_fis::Client::new(&aws::sdk_config(&region, &aws_settings).await);
+    let sdk = aws::sdk_config(&region, &aws_settings).await;
+    let fis = aws_sdk_fis::Client::new(&sdk);
     let template = chaos::template(&fis, template_id).await?;
     tracing::info!(
         "{name} in {region}: template {} ({}), stops on {}",
@@ -105,7 +106,8 @@ pub async fn run(
     let message = match finished.ending {
         Ending::Completed => format!("{name} in {region} completed: the platform kept its SLOs"),
         Ending::StoppedByAlarm => format!(
-            "{name} in {region} was halted by a stop condition and FIS reverted its faults: {}",
+            "{name} in {region} was halted by {} and FIS reverted its faults: {}",
+            firing_stop_conditions(&sdk, &region, &template).await,
             finished.reason
         ),
         Ending::Failed => format!(
@@ -128,6 +130,35 @@ pub async fn run(
     };
     let _ = workflow.set_output("experiment-id", &report.finished.experiment_id);
     Ok(Outcome::new(kind, message).with_data(serde_json::to_value(&report).unwrap_or_default()))
+}
+
+/// Which stop-condition alarms are in ALARM, for the message (FIS's own reason may not name them).
+async fn firing_stop_conditions(
+    sdk: &aws_types::SdkConfig,
+    region: &str,
+    template: &chaos::Template,
+) -> String {
+    let names: Vec<String> = template
+        .stop_conditions
+        .iter()
+        .filter_map(|arn| arn.split_once(":alarm:").map(|(_, name)| name.to_string()))
+        .collect();
+    let cloudwatch = aws_sdk_cloudwatch::Client::new(sdk);
+    let firing: Vec<String> = alarms::describe(&cloudwatch, region, &names)
+        .await
+        .map(|states| {
+            states
+                .into_iter()
+                .filter(|s| s.firing())
+                .map(|s| s.name)
+                .collect()
+        })
+        .unwrap_or_default();
+    if firing.is_empty() {
+        "a stop condition".to_string()
+    } else {
+        format!("its stop condition {} in ALARM", firing.join(", "))
+    }
 }
 
 fn duration(flag: &str, value: &str) -> Result<std::time::Duration, Error> {

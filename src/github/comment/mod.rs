@@ -13,6 +13,7 @@ mod load;
 pub mod markdown;
 mod post;
 mod render;
+mod trust;
 
 pub use diff::{SENSITIVE, UNKNOWN};
 pub use error::CommentError;

@@ -15,6 +15,7 @@ use super::load::StackPlan;
 use super::markdown::{
     cell, code, escape_html, fence_for, github_len, num, plural, truncate_chars,
 };
+use super::trust::{TrustChange, trust_change};
 use crate::terraform::plan_json::{
     Action, Change, Counts, PlanJson, ResourceChange, change_set_hash,
 };
@@ -382,6 +383,8 @@ struct View {
     output_changes: usize,
     unchanged: usize,
     reads: usize,
+    /// Roles whose trust policy (who may assume them) the plan changes.
+    trust: Vec<TrustChange>,
 }
 
 impl View {
@@ -421,6 +424,7 @@ impl View {
             output_changes: 0,
             unchanged: 0,
             reads: 0,
+            trust: Vec::new(),
         };
         let Some(plan) = &stack.plan else {
             return view;
@@ -445,6 +449,7 @@ impl View {
             }
         }
         for rc in plan.changes() {
+            view.trust.extend(trust_change(rc));
             let stateful = stateful_kind(&rc.resource_type);
             let item = |note: String, stateful: Option<&'static str>| Item {
                 address: rc.address.clone(),
@@ -829,6 +834,38 @@ impl Doc<'_> {
         out.push('\n');
     }
 
+    /// Roles whose trust policy changes: who may assume each now and after the plan.
+    fn trust_warnings(&self, out: &mut String) {
+        let changes: Vec<(&str, &TrustChange)> = self
+            .views
+            .iter()
+            .flat_map(|v| v.trust.iter().map(|t| (v.name.as_str(), t)))
+            .collect();
+        if changes.is_empty() {
+            return;
+        }
+        out.push_str(&format!(
+            "> [!WARNING]\n> **The trust policy of {} changes: who may assume {} is different.**\n",
+            plural(changes.len(), "role", "roles"),
+            if changes.len() == 1 { "it" } else { "them" }
+        ));
+        let who = |list: &Option<Vec<String>>| match list {
+            None => "(known after apply)".to_string(),
+            Some(l) if l.is_empty() => "nobody".to_string(),
+            Some(l) => l.iter().map(|p| code(p)).collect::<Vec<_>>().join(", "),
+        };
+        for (stack, t) in changes {
+            out.push_str(&format!(
+                "> - {} {}: after the plan {}; now {}\n",
+                code(stack),
+                code(&t.address),
+                who(&t.after),
+                who(&t.before)
+            ));
+        }
+        out.push('\n');
+    }
+
     fn warnings(&self, out: &mut String, cap: Option<usize>) {
         self.failures(out);
         if self.views.iter().any(|v| v.offline) {
@@ -890,6 +927,7 @@ impl Doc<'_> {
             }
             out.push('\n');
         }
+        self.trust_warnings(out);
         let provisional: Vec<String> = self
             .views
             .iter()

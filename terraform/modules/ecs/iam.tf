@@ -127,17 +127,25 @@ resource "aws_iam_role_policy_attachment" "fis_managed_instance" {
 resource "aws_iam_role_policy" "task_fis_sidecar" {
   for_each = local.fault_injection ? var.services : {}
 
+  #checkov:skip=CKV_AWS_290:SSM activations have no ARN to scope CreateActivation, DeleteActivation or their tags to (FIS user guide: the sidecar needs them on "*")
+  #checkov:skip=CKV_AWS_355:same: activations are not resources IAM can name; deregistration is scoped to managed instances below
   name = "fis-sidecar-registration"
   role = aws_iam_role.task[each.key].id
   policy = jsonencode({
     Version = "2012-10-17"
     Statement = [
       {
-        # No resource-level permissions for activations.
+        # Activations have no resource-level permissions.
         Sid      = "RegisterAsManagedInstance"
         Effect   = "Allow"
-        Action   = ["ssm:CreateActivation", "ssm:AddTagsToResource", "ssm:DeleteActivation", "ssm:DeregisterManagedInstance"]
+        Action   = ["ssm:CreateActivation", "ssm:AddTagsToResource", "ssm:DeleteActivation"]
         Resource = "*"
+      },
+      {
+        Sid      = "DeregisterOnStop"
+        Effect   = "Allow"
+        Action   = "ssm:DeregisterManagedInstance"
+        Resource = "arn:${local.partition}:ssm:${local.region}:*:managed-instance/*"
       },
       {
         Sid       = "PassTheManagedInstanceRole"

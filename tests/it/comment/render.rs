@@ -157,6 +157,30 @@ fn real_plans_show_every_kind_of_change_with_destroys_in_view() {
 }
 
 #[test]
+fn a_changed_trust_policy_is_a_warning_at_the_top_naming_who_may_assume_the_role() {
+    // tests/fixtures/plans/trust: the deploy role's trust policy gains the pull requests' subject.
+    let stacks = load_plan_dir(&support::fs::fixtures().join("plans/trust")).unwrap();
+    let body = render_body(&stacks, &options(Target::Comment)).body;
+    assert_well_formed(&body);
+    let warning = body
+        .find("**The trust policy of 1 role changes: who may assume it is different.**")
+        .unwrap_or_else(|| panic!("no trust warning:\n{body}"));
+    let line = body[warning..].lines().nth(1).unwrap();
+    assert!(
+        line.contains("`identity` `aws_iam_role.deploy`: after the plan `token.actions.githubusercontent.com (sub = repo:acme/infra:ref:refs/heads/main | repo:acme/infra:pull_request)`; now `token.actions.githubusercontent.com (sub = repo:acme/infra:ref:refs/heads/main)`"),
+        "{line}"
+    );
+    assert!(
+        warning < body.find("| Stack |").expect("the stacks table"),
+        "the warning comes before the stacks:\n{body}"
+    );
+    assert!(
+        !body.contains("aws_iam_role.tasks`: after"),
+        "an unchanged trust policy is not a warning:\n{body}"
+    );
+}
+
+#[test]
 fn each_stack_shows_the_change_set_hash_apply_checks_and_summary_json_flags() {
     let stacks = load_plan_dir(&fixtures()).unwrap();
     let body = render_body(&stacks, &options(Target::Comment)).body;

@@ -197,8 +197,8 @@ run "fault_injection_adds_what_fis_ecs_task_actions_need" {
   assert {
     condition = (
       contains(jsondecode(aws_iam_role_policy.task_fis_sidecar["api"].policy).Statement[0].Action, "ssm:CreateActivation") &&
-      jsondecode(aws_iam_role_policy.task_fis_sidecar["api"].policy).Statement[1].Resource == "arn:aws:iam::111122223333:role/platform-fis-ssm-us-east-1" &&
-      jsondecode(aws_iam_role_policy.task_fis_sidecar["api"].policy).Statement[1].Condition.StringEquals["iam:PassedToService"] == "ssm.amazonaws.com"
+      jsondecode(aws_iam_role_policy.task_fis_sidecar["api"].policy).Statement[2].Resource == "arn:aws:iam::111122223333:role/platform-fis-ssm-us-east-1" &&
+      jsondecode(aws_iam_role_policy.task_fis_sidecar["api"].policy).Statement[2].Condition.StringEquals["iam:PassedToService"] == "ssm.amazonaws.com"
     )
     error_message = "the task role may register the task and pass only the managed-instance role, only to SSM"
   }
