@@ -161,9 +161,15 @@ async fn firing_stop_conditions(
     }
 }
 
+/// A duration flag above zero (a zero poll interval would call FIS in a tight loop).
 fn duration(flag: &str, value: &str) -> Result<std::time::Duration, Error> {
-    humantime::parse_duration(value).map_err(|e| Error::Usage {
-        message: format!("{flag} {value:?} is not a duration: {e}"),
-        fix: format!("write it like 30m, 1h or 90s, e.g. {flag} 30m"),
+    match humantime::parse_duration(value) {
+        Ok(d) if !d.is_zero() => Ok(d),
+        Ok(_) => Err(format!("{flag} {value:?} is zero")),
+        Err(e) => Err(format!("{flag} {value:?} is not a duration: {e}")),
+    }
+    .map_err(|message| Error::Usage {
+        message,
+        fix: format!("write a duration above zero like 30m, 1h or 90s, e.g. {flag} 30m"),
     })
 }
