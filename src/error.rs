@@ -33,13 +33,24 @@ pub enum Error {
     #[error(transparent)]
     Failover(#[from] crate::failover::FailoverError),
     #[error(transparent)]
-    Oidc(#[from] crate::aws_oidc::OidcError),
+    Oidc(#[from] crate::aws::oidc::OidcError),
     #[error(transparent)]
     Lock(#[from] crate::work_lock::LockError),
     #[error(transparent)]
     Chaos(#[from] crate::chaos::ChaosError),
     #[error("cannot write output: {0}")]
     Output(#[from] std::io::Error),
+}
+
+impl From<crate::github::publish::PublishError> for Error {
+    fn from(e: crate::github::publish::PublishError) -> Self {
+        use crate::github::publish::PublishError;
+        match e {
+            PublishError::PullRequest(e) => Error::PullRequest(e),
+            PublishError::Comment(e) => Error::Comment(e),
+            PublishError::Output(e) => Error::Output(e),
+        }
+    }
 }
 
 impl Error {

@@ -13,10 +13,13 @@ pub enum GitError {
     Invalid(String),
 }
 
-/// The SHA from the flag, else `GITHUB_SHA`, else `git rev-parse HEAD` in `dir`.
-pub fn release_sha(flag: Option<&str>, dir: &Path) -> Result<String, GitError> {
-    let from_env = std::env::var("GITHUB_SHA").ok().filter(|s| !s.is_empty());
-    let sha = match flag.map(str::to_string).or(from_env) {
+/// The SHA from the flag, else the run's (`GITHUB_SHA`), else `git rev-parse HEAD` in `dir`.
+pub fn release_sha(
+    flag: Option<&str>,
+    run_sha: Option<&str>,
+    dir: &Path,
+) -> Result<String, GitError> {
+    let sha = match flag.or(run_sha).map(str::to_string) {
         Some(sha) => sha,
         None => head_sha(dir)?,
     };

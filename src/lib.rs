@@ -4,7 +4,6 @@
 //! the exit code. Steps live in their own modules and take typed settings and concrete clients.
 
 pub mod aws;
-pub mod aws_oidc;
 pub mod chaos;
 pub mod cli;
 pub mod commands;

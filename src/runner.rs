@@ -11,12 +11,50 @@ use std::sync::{Arc, Mutex};
 
 use crate::secrets;
 
-/// The runner environment this process sees, read once.
-#[derive(Debug, Clone, Default)]
+/// The runner environment this process sees, read once: the only place the product reads
+/// GitHub Actions' variables. Outside Actions every field but `local_user` is usually empty.
+#[derive(Clone, Default)]
 pub struct RunnerEnv {
     pub in_actions: bool,
     pub output_file: Option<PathBuf>,
     pub summary_file: Option<PathBuf>,
+    /// GITHUB_ACTOR: who started the run.
+    pub actor: Option<String>,
+    /// USER: who runs the CLI on a laptop.
+    pub local_user: Option<String>,
+    /// GITHUB_SERVER_URL, without a trailing slash.
+    pub server_url: Option<String>,
+    /// GITHUB_API_URL.
+    pub api_url: Option<String>,
+    /// GITHUB_REPOSITORY (`owner/name`).
+    pub repository: Option<String>,
+    /// GITHUB_RUN_ID.
+    pub run_id: Option<String>,
+    /// GITHUB_SHA: the commit the run is for.
+    pub sha: Option<String>,
+    /// GITHUB_EVENT_NAME and GITHUB_EVENT_PATH: what triggered the run.
+    pub event_name: Option<String>,
+    pub event_path: Option<PathBuf>,
+    /// GITHUB_TOKEN, trimmed (a token read from a file often ends in a line break, which no HTTP
+    /// header may hold). Mask it (`Workflow::mask`) before anything can print.
+    pub token: Option<String>,
+    /// ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN: the job may request OIDC ID
+    /// tokens (`permissions: id-token: write`).
+    pub id_token_request: Option<(String, String)>,
+}
+
+impl std::fmt::Debug for RunnerEnv {
+    // The token and the ID-token request token never reach a log, not even a debug one.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunnerEnv")
+            .field("in_actions", &self.in_actions)
+            .field("actor", &self.actor)
+            .field("repository", &self.repository)
+            .field("run_id", &self.run_id)
+            .field("event_name", &self.event_name)
+            .field("token", &self.token.as_ref().map(|_| "** redacted **"))
+            .finish_non_exhaustive()
+    }
 }
 
 impl RunnerEnv {
@@ -25,12 +63,49 @@ impl RunnerEnv {
     }
 
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Self {
-        let path = |name: &str| get(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+        let var = |name: &str| {
+            get(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        let path = |name: &str| var(name).map(PathBuf::from);
         RunnerEnv {
             in_actions: get("GITHUB_ACTIONS").as_deref() == Some("true"),
             output_file: path("GITHUB_OUTPUT"),
             summary_file: path("GITHUB_STEP_SUMMARY"),
+            actor: var("GITHUB_ACTOR"),
+            local_user: var("USER"),
+            server_url: var("GITHUB_SERVER_URL").map(|u| u.trim_end_matches('/').to_string()),
+            api_url: var("GITHUB_API_URL"),
+            repository: var("GITHUB_REPOSITORY"),
+            run_id: var("GITHUB_RUN_ID"),
+            sha: var("GITHUB_SHA"),
+            event_name: var("GITHUB_EVENT_NAME"),
+            event_path: path("GITHUB_EVENT_PATH"),
+            token: var("GITHUB_TOKEN"),
+            id_token_request: var("ACTIONS_ID_TOKEN_REQUEST_URL")
+                .zip(var("ACTIONS_ID_TOKEN_REQUEST_TOKEN")),
         }
+    }
+
+    /// The URL of this workflow run (its log and artifacts).
+    pub fn run_url(&self) -> Option<String> {
+        let (repo, run) = (self.repository_url()?, self.run_id.as_ref()?);
+        Some(format!("{repo}/actions/runs/{run}"))
+    }
+
+    /// The repository's web URL.
+    pub fn repository_url(&self) -> Option<String> {
+        Some(format!(
+            "{}/{}",
+            self.server_url.as_ref()?,
+            self.repository.as_ref()?
+        ))
+    }
+
+    /// Who acts: the run's actor in Actions, the local user on a laptop.
+    pub fn who(&self) -> Option<String> {
+        self.actor.clone().or_else(|| self.local_user.clone())
     }
 }
 
@@ -56,6 +131,11 @@ impl Workflow {
 
     pub fn in_actions(&self) -> bool {
         self.env.in_actions
+    }
+
+    /// The runner environment, read once when the process started.
+    pub fn env(&self) -> &RunnerEnv {
+        &self.env
     }
 
     fn line(&self, text: &str) {

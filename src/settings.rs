@@ -1,36 +1,94 @@
-//! How a run reaches AWS, resolved once per command: the endpoint override, retries and timeouts, and
-//! whose credentials to use — the job's role through GitHub OIDC (`--role-to-assume`), or the SDK's
-//! default chain. The SDK clients of every command and the terraform children of a run get the same
-//! credentials: terraform through a profile whose `credential_process` is this binary
-//! (`platform-deploy aws-credentials`), so its AWS provider and S3 backend fetch fresh short-lived
-//! credentials whenever theirs expire, however long an apply takes.
+//! What a run needs, resolved once per command: platform.toml, the runner environment (read once,
+//! see [`RunnerEnv`]), the release SHA, and how the run reaches AWS — the endpoint override, retries
+//! and timeouts, and whose credentials: the job's role through GitHub OIDC (`--role-to-assume`, for
+//! every AWS-touching command and the terraform children alike), or the SDK's default chain.
+//!
+//! Commands build one [`Settings`] and hand typed pieces of it to the steps; no step reads the
+//! process environment or the flags itself.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use aws_credential_types::provider::SharedCredentialsProvider;
 
-use crate::aws::AwsSettings;
-use crate::aws_oidc::{GithubOidcCredentials, OidcError, TokenEndpoint};
-use crate::runner::Workflow;
+use crate::aws::oidc::{GithubOidcCredentials, OidcError, TokenEndpoint};
+use crate::aws::{AwsSettings, RegionClients};
+use crate::cli::{Cli, OutputFormat};
+use crate::config::Config;
+use crate::error::Error;
+use crate::git::{self, GitError};
+use crate::rollout::{ImageRef, RolloutOptions};
+use crate::runner::{RunnerEnv, Workflow};
 
 /// The role session's duration: the longest a role allows by default.
 pub const SESSION: std::time::Duration = std::time::Duration::from_secs(3600);
 
-/// The profile terraform children use when a role is assumed.
-pub const TERRAFORM_PROFILE: &str = "platform-deploy";
-/// The AWS config file holding that profile, in the run's output folder.
-pub const TERRAFORM_AWS_CONFIG: &str = "aws-config";
+/// One run's resolved settings.
+pub struct Settings {
+    pub config: Config,
+    pub runner: RunnerEnv,
+    /// The role every AWS call and terraform child of the run assumes (`None`: the default chain).
+    pub role: Option<String>,
+    pub output: OutputFormat,
+    pub verbose: u8,
+    aws: OnceLock<AwsSettings>,
+}
 
-/// Credentials from the environment that would win over the profile in terraform's AWS SDK.
-const AMBIENT_CREDENTIALS: [&str; 6] = [
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_WEB_IDENTITY_TOKEN_FILE",
-    "AWS_ROLE_ARN",
-    "AWS_ROLE_SESSION_NAME",
-];
+impl Settings {
+    /// Loads platform.toml (`--config`) and takes the run-wide flags and the runner environment.
+    pub fn load(cli: &Cli, workflow: &Workflow) -> Result<Settings, Error> {
+        Ok(Settings {
+            config: Config::load(&cli.config)?,
+            runner: workflow.env().clone(),
+            role: role(cli.role_to_assume.as_deref()).map(str::to_string),
+            output: cli.output,
+            verbose: cli.verbose,
+            aws: OnceLock::new(),
+        })
+    }
+
+    /// The commit being released: `--git-sha`, else the run's commit, else the checkout's HEAD.
+    pub fn release_sha(&self, flag: Option<&str>) -> Result<String, GitError> {
+        git::release_sha(flag, self.runner.sha.as_deref(), &self.config.root)
+    }
+
+    /// How the run reaches AWS, with the role's credentials (assumed through STS in the primary
+    /// region). The ID-token request token is masked before anything can print it.
+    pub fn aws(&self, workflow: &Workflow) -> Result<AwsSettings, OidcError> {
+        if let Some(settings) = self.aws.get() {
+            return Ok(settings.clone());
+        }
+        let settings = aws(
+            &self.runner,
+            self.role.as_deref(),
+            &self.config.primary_region,
+            Some(workflow),
+        )?;
+        Ok(self.aws.get_or_init(|| settings).clone())
+    }
+
+    /// The clients of `regions`, with the run's credentials.
+    pub async fn clients(
+        &self,
+        regions: &[String],
+        workflow: &Workflow,
+    ) -> Result<BTreeMap<String, RegionClients>, OidcError> {
+        let settings = self.aws(workflow)?;
+        let refs: Vec<&str> = regions.iter().map(String::as_str).collect();
+        Ok(crate::aws::clients_for(&refs, &settings).await)
+    }
+
+    /// Resolves platform.toml plus the flags into a rollout's options (also the base of a
+    /// rollback's and of status's).
+    pub fn rollout_options(
+        &self,
+        selection: &Selection<'_>,
+        image: ImageRef,
+        git_sha: String,
+    ) -> Result<RolloutOptions, Error> {
+        rollout_options(&self.config, selection, image, git_sha)
+    }
+}
 
 /// The role to assume, when one is given (an empty `PLATFORM_DEPLOY_ROLE_TO_ASSUME` means none).
 pub fn role(role_to_assume: Option<&str>) -> Option<&str> {
@@ -40,6 +98,7 @@ pub fn role(role_to_assume: Option<&str>) -> Option<&str> {
 /// Retries, timeouts, `AWS_ENDPOINT_URL`, and with `role` OIDC credentials assumed through STS in
 /// `sts_region`. The ID-token request token is masked (`mask`) before anything can print it.
 pub fn aws(
+    runner: &RunnerEnv,
     role_to_assume: Option<&str>,
     sts_region: &str,
     mask: Option<&Workflow>,
@@ -51,11 +110,11 @@ pub fn aws(
         ..AwsSettings::default()
     };
     if let Some(role) = role(role_to_assume) {
-        let endpoint = TokenEndpoint::from_env().ok_or(OidcError::NotInActions)?;
+        let endpoint = TokenEndpoint::of_runner(runner).ok_or(OidcError::NotInActions)?;
         if let Some(workflow) = mask {
             workflow.mask(&endpoint.request_token);
         }
-        let run_id = std::env::var("GITHUB_RUN_ID").unwrap_or_default();
+        let run_id = runner.run_id.clone().unwrap_or_default();
         let provider = GithubOidcCredentials::new(
             endpoint,
             role,
@@ -68,92 +127,106 @@ pub fn aws(
     Ok(settings)
 }
 
-/// What terraform children need to use the role: variables to set (`Some`) and to remove (`None`).
-/// Without a role (or offline) they keep the environment as it is: the default chain.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TerraformAws {
-    pub env: BTreeMap<String, Option<String>>,
-    /// The AWS config file to write before terraform runs, and its text.
-    pub config_file: Option<(PathBuf, String)>,
+/// The flags every command that acts on regions and services shares.
+pub struct Selection<'a> {
+    pub regions: &'a [String],
+    pub services: &'a [String],
+    pub timeout: Option<&'a str>,
+    pub wait_for_inflight: bool,
+    pub dry_run: bool,
 }
 
-/// The terraform side of `role_to_assume` for a run writing to `out_dir`. `binary` is this
-/// executable, which terraform's SDK runs (through `sh -c`) for each credential request.
-pub fn terraform_aws(
-    role_to_assume: Option<&str>,
-    sts_region: &str,
-    out_dir: &Path,
-    binary: &Path,
-) -> TerraformAws {
-    let Some(role) = role(role_to_assume) else {
-        return TerraformAws::default();
-    };
-    let path = out_dir.join(TERRAFORM_AWS_CONFIG);
-    // The SDKs run the value with `sh -c`, after stripping one pair of quotes around the whole value:
-    // it starts with `exec` and ends with the region (a plain word), so no word's quotes are lost.
-    let text = format!(
-        "# Written by platform-deploy for this run's terraform processes: each credential request runs\n# `platform-deploy aws-credentials`, a fresh GitHub OIDC exchange for the role.\n[profile {TERRAFORM_PROFILE}]\ncredential_process = exec {} --role-to-assume {} aws-credentials --sts-region {}\n",
-        shell_word(&binary.display().to_string()),
-        shell_word(role),
-        shell_word(sts_region),
-    );
-    let mut env: BTreeMap<String, Option<String>> = AMBIENT_CREDENTIALS
+fn rollout_options(
+    config: &Config,
+    args: &Selection<'_>,
+    image: ImageRef,
+    git_sha: String,
+) -> Result<RolloutOptions, Error> {
+    let known = config.regions();
+    // The action passes unset inputs as empty strings.
+    let regions: Vec<&String> = args
+        .regions
         .iter()
-        .map(|k| (k.to_string(), None))
+        .filter(|r| !r.trim().is_empty())
         .collect();
-    env.insert("AWS_CONFIG_FILE".into(), Some(path.display().to_string()));
-    env.insert("AWS_PROFILE".into(), Some(TERRAFORM_PROFILE.into()));
-    env.insert("AWS_SDK_LOAD_CONFIG".into(), Some("1".into()));
-    TerraformAws {
-        env,
-        config_file: Some((path, text)),
-    }
-}
-
-/// `text` as one word for `sh`: as it is when it holds nothing the shell treats specially (paths,
-/// ARNs and regions usually), else single-quoted.
-fn shell_word(text: &str) -> String {
-    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-:=@+,".contains(c);
-    if !text.is_empty() && text.chars().all(plain) {
-        text.to_string()
-    } else {
-        format!("'{}'", text.replace('\'', r"'\''"))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn with_a_role_terraform_gets_a_profile_whose_credential_process_is_this_binary() {
-        let aws = terraform_aws(
-            Some("arn:aws:iam::123456789012:role/platform-deploy-apply"),
-            "us-east-1",
-            Path::new("/work/.platform-deploy/plans"),
-            Path::new("/opt/it's here/platform-deploy"),
-        );
-        let (path, text) = aws.config_file.clone().unwrap();
-        assert_eq!(path, Path::new("/work/.platform-deploy/plans/aws-config"));
-        assert!(
-            text.contains(
-                "credential_process = exec '/opt/it'\\''s here/platform-deploy' --role-to-assume arn:aws:iam::123456789012:role/platform-deploy-apply aws-credentials --sts-region us-east-1\n"
-            ),
-            "{text}"
-        );
-        assert_eq!(aws.env["AWS_PROFILE"].as_deref(), Some("platform-deploy"));
-        // Static keys in the environment would win over the profile: they are removed.
-        assert_eq!(aws.env["AWS_ACCESS_KEY_ID"], None);
-        assert_eq!(aws.env["AWS_SESSION_TOKEN"], None);
-    }
-
-    #[test]
-    fn without_a_role_terraform_keeps_the_default_chain() {
-        for role in [None, Some(""), Some("  ")] {
-            assert_eq!(
-                terraform_aws(role, "us-east-1", Path::new("/w"), Path::new("/b")),
-                TerraformAws::default()
-            );
+    let wanted_services: Vec<&String> = args
+        .services
+        .iter()
+        .filter(|s| !s.trim().is_empty())
+        .collect();
+    for region in &regions {
+        if !known.contains(&region.as_str()) {
+            return Err(Error::Usage {
+                message: format!(
+                    "--region {region} is not a region of {}",
+                    config.path.display()
+                ),
+                fix: format!("use one of {}", known.join(", ")),
+            });
         }
     }
+    let selected = |r: &str| regions.is_empty() || regions.iter().any(|x| *x == r);
+    if config.services.is_empty() {
+        return Err(Error::Usage {
+            message: format!(
+                "{} lists no [[services]] to roll out",
+                config.path.display()
+            ),
+            fix: "add a [[services]] entry with name = a key of deploy_targets.services".into(),
+        });
+    }
+    for service in &wanted_services {
+        if !config.services.iter().any(|s| &s.name == *service) {
+            return Err(Error::Usage {
+                message: format!(
+                    "--service {service} is not a [[services]] entry of {}",
+                    config.path.display()
+                ),
+                fix: format!(
+                    "use one of {}",
+                    config
+                        .services
+                        .iter()
+                        .map(|s| s.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            });
+        }
+    }
+    let services = config
+        .services
+        .iter()
+        .filter(|s| wanted_services.is_empty() || wanted_services.contains(&&s.name))
+        .cloned()
+        .collect();
+    let mut settings = config.rollout.clone();
+    if let Some(text) = args.timeout.map(str::trim).filter(|t| !t.is_empty()) {
+        match humantime::parse_duration(text) {
+            Ok(timeout) if !timeout.is_zero() => settings.timeout = timeout,
+            _ => {
+                return Err(Error::Usage {
+                    message: format!("--timeout {text} is not a duration above zero"),
+                    fix: "give a duration such as 90m, 2h or 1h 30m".into(),
+                });
+            }
+        }
+    }
+    Ok(RolloutOptions {
+        image,
+        git_sha,
+        primary_region: selected(&config.primary_region).then(|| config.primary_region.clone()),
+        dr_regions: config
+            .dr_regions
+            .iter()
+            .filter(|r| selected(r))
+            .cloned()
+            .collect(),
+        services,
+        settings,
+        wait_for_inflight: args.wait_for_inflight,
+        dry_run: args.dry_run,
+        description: None,
+        rollback: false,
+    })
 }

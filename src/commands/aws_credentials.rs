@@ -1,13 +1,18 @@
 //! `aws-credentials`: the role's credentials for terraform's `credential_process` (see
-//! [`crate::settings::terraform_aws`]).
+//! [`crate::terraform::credentials::terraform_aws`]).
 
 use aws_credential_types::provider::ProvideCredentials;
 
 use crate::cli::{AwsCredentialsArgs, Cli};
 use crate::error::Error;
 use crate::outcome::Outcome;
+use crate::runner::Workflow;
 
-pub async fn run(cli: &Cli, args: &AwsCredentialsArgs) -> Result<Outcome, Error> {
+pub async fn run(
+    cli: &Cli,
+    args: &AwsCredentialsArgs,
+    workflow: &Workflow,
+) -> Result<Outcome, Error> {
     let Some(role) = crate::settings::role(cli.role_to_assume.as_deref()) else {
         return Err(Error::Usage {
             message: "aws-credentials needs --role-to-assume (PLATFORM_DEPLOY_ROLE_TO_ASSUME)"
@@ -18,12 +23,12 @@ pub async fn run(cli: &Cli, args: &AwsCredentialsArgs) -> Result<Outcome, Error>
     };
     // No masking here: stdout belongs to the program that asked, and the run that wrote the
     // profile has masked the token already.
-    let settings = crate::settings::aws(Some(role), &args.sts_region, None)?;
+    let settings = crate::settings::aws(workflow.env(), Some(role), &args.sts_region, None)?;
     let provider = settings
         .credentials
         .expect("a role gives a credentials provider");
     let credentials = provider.provide_credentials().await.map_err(|e| {
-        crate::aws_oidc::OidcError::AssumeRole {
+        crate::aws::oidc::OidcError::AssumeRole {
             role: role.to_string(),
             message: crate::secrets::redact(&format!("{e:?}")),
         }

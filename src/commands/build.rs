@@ -1,56 +1,35 @@
 use std::fmt::Write as _;
 
 use crate::cli::{BuildArgs, Cli, EngineArgs, OutputFormat};
-use crate::config::{Config, ImageSettings};
 use crate::error::Error;
-use crate::git;
+use crate::image::ImageError;
 use crate::image::context::Context;
-use crate::image::engine::BuildSettings;
 use crate::image::progress::Progress;
 use crate::image::release::{self, Engine, human_bytes};
-use crate::image::{ImageError, release_tags};
 use crate::outcome::Outcome;
+use crate::pipeline::image::{EngineFlags, build_settings, image_settings};
 use crate::runner::Workflow;
+use crate::settings::Settings;
 
-/// The build settings from platform.toml and the flags; `repository` prefixes the local tags.
-pub(super) fn build_settings(
-    image: &ImageSettings,
-    engine: &EngineArgs,
-    git_sha: &str,
-    source: Option<&str>,
-    repository: &str,
-) -> BuildSettings {
-    let created = time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default();
-    BuildSettings {
-        tags: release_tags(image, git_sha)
-            .iter()
-            .map(|t| format!("{repository}:{t}"))
-            .collect(),
-        build_args: image.build_args.clone(),
-        labels: release::labels(&image.labels, git_sha, source, &created),
-        target: image.target.clone(),
-        platform: engine.platform.clone().or_else(|| image.platform.clone()),
-        no_cache: engine.no_cache,
-        pull: engine.pull,
-        cache_from: engine.cache_from.clone(),
+/// The engine flags as the image step takes them.
+pub(super) fn engine_flags(args: &EngineArgs) -> EngineFlags {
+    EngineFlags {
+        no_cache: args.no_cache,
+        pull: args.pull,
+        platform: args.platform.clone(),
+        cache_from: args.cache_from.clone(),
     }
-}
-
-pub(super) fn image_settings(config: &Config) -> Result<&ImageSettings, Error> {
-    Ok(config.image.as_ref().ok_or(ImageError::NotConfigured)?)
 }
 
 /// `build`: the image, tagged locally; `--dry-run` shows the request and the context instead.
 pub async fn run(cli: &Cli, args: &BuildArgs, workflow: &Workflow) -> Result<Outcome, Error> {
-    let config = Config::load(&cli.config)?;
-    let image = image_settings(&config)?;
-    let sha = git::release_sha(args.release.git_sha.as_deref(), &config.root)?;
-    let source = release::source_url(&config.root);
+    let run = Settings::load(cli, workflow)?;
+    let image = image_settings(&run.config)?;
+    let sha = run.release_sha(args.release.git_sha.as_deref())?;
+    let source = release::source_url(&run.runner, &run.config.root);
     let settings = build_settings(
         image,
-        &args.engine,
+        &engine_flags(&args.engine),
         &sha,
         source.as_deref(),
         &image.repository,

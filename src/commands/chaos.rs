@@ -7,12 +7,12 @@ use tokio_util::sync::CancellationToken;
 
 use crate::chaos::{self, ChaosError, Ending, Report, Watch};
 use crate::cli::{ChaosArgs, Cli, OutputFormat};
-use crate::config::Config;
 use crate::error::Error;
 use crate::outcome::Outcome;
+use crate::pipeline;
 use crate::rollout::{RolloutError, alarms};
 use crate::runner::Workflow;
-use crate::{aws, settings};
+use crate::settings::Settings;
 
 pub async fn run(
     cli: &Cli,
@@ -20,7 +20,8 @@ pub async fn run(
     workflow: &Workflow,
     cancel: CancellationToken,
 ) -> Result<Outcome, Error> {
-    let config = Config::load(&cli.config)?;
+    let settings = Settings::load(cli, workflow)?;
+    let config = &settings.config;
     let watch = Watch {
         poll_interval: duration("--poll-interval", &args.poll_interval)?,
         timeout: duration("--timeout", &args.timeout)?,
@@ -29,13 +30,7 @@ pub async fn run(
         .region
         .clone()
         .unwrap_or_else(|| config.primary_region.clone());
-    let targets = super::terraform::load_targets(
-        &config,
-        cli.role_to_assume.as_deref(),
-        args.targets.as_deref(),
-        workflow,
-    )
-    .await?;
+    let targets = pipeline::targets::load(&settings, args.targets.as_deref(), workflow).await?;
     let Some(target) = targets.get(&region) else {
         return Err(RolloutError::MissingRegion {
             region,
@@ -45,7 +40,7 @@ pub async fn run(
     };
     let experiments = &target.chaos_experiments;
     if args.list {
-        if cli.output == OutputFormat::Text {
+        if settings.output == OutputFormat::Text {
             for (name, id) in experiments {
                 println!("{name}\t{id}");
             }
@@ -72,14 +67,12 @@ pub async fn run(
         .into());
     };
 
-    let aws_settings = settings::aws(
-        cli.role_to_assume.as_deref(),
-        &config.primary_region,
-        Some(workflow),
-    )?;
-    let sdk = aws::sdk_config(&region, &aws_settings).await;
-    let fis = aws_sdk_fis::Client::new(&sdk);
-    let template = chaos::template(&fis, template_id).await?;
+    let clients = settings
+        .clients(std::slice::from_ref(&region), workflow)
+        .await?;
+    let aws = &clients[&region];
+    let fis = &aws.fis;
+    let template = chaos::template(fis, template_id).await?;
     tracing::info!(
         "{name} in {region}: template {} ({}), stops on {}",
         template.id,
@@ -97,17 +90,15 @@ pub async fn run(
         ));
     }
 
-    let started_by = std::env::var("GITHUB_ACTOR")
-        .or_else(|_| std::env::var("USER"))
-        .unwrap_or_else(|_| "unknown".into());
+    let started_by = settings.runner.who().unwrap_or_else(|| "unknown".into());
     let begun = Instant::now();
     let progress = |line: &str| tracing::info!("{line}");
-    let finished = chaos::run(&fis, &template, &started_by, &watch, &cancel, &progress).await?;
+    let finished = chaos::run(fis, &template, &started_by, &watch, &cancel, &progress).await?;
     let message = match finished.ending {
         Ending::Completed => format!("{name} in {region} completed: the platform kept its SLOs"),
         Ending::StoppedByAlarm => format!(
             "{name} in {region} was halted by {} and FIS reverted its faults: {}",
-            firing_stop_conditions(&sdk, &region, &template).await,
+            firing_stop_conditions(&aws.cloudwatch, &region, &template).await,
             finished.reason
         ),
         Ending::Failed => format!(
@@ -134,7 +125,7 @@ pub async fn run(
 
 /// Which stop-condition alarms are in ALARM, for the message (FIS's own reason may not name them).
 async fn firing_stop_conditions(
-    sdk: &aws_types::SdkConfig,
+    cloudwatch: &aws_sdk_cloudwatch::Client,
     region: &str,
     template: &chaos::Template,
 ) -> String {
@@ -143,8 +134,7 @@ async fn firing_stop_conditions(
         .iter()
         .filter_map(|arn| arn.split_once(":alarm:").map(|(_, name)| name.to_string()))
         .collect();
-    let cloudwatch = aws_sdk_cloudwatch::Client::new(sdk);
-    let firing: Vec<String> = alarms::describe(&cloudwatch, region, &names)
+    let firing: Vec<String> = alarms::describe(cloudwatch, region, &names)
         .await
         .map(|states| {
             states

@@ -1,18 +1,18 @@
 //! `failover`: read the request, build the clients of both regions, run the checklist, report.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::aws;
 use crate::cli::{Cli, FailoverArgs, OutputFormat};
 use crate::config::Config;
 use crate::error::Error;
-use crate::failover::{Direction, Failover, FailoverOptions, RegionAws, Waits};
+use crate::failover::{Direction, Failover, FailoverOptions, Waits};
 use crate::outcome::Outcome;
 use crate::rollout::Progress;
 use crate::runner::Workflow;
+use crate::settings::Settings;
+use crate::terraform::session;
 
 /// Aurora switchovers and task start-up take minutes; half an hour means something is wrong.
 const DEFAULT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30 * 60);
@@ -23,8 +23,9 @@ pub async fn run(
     workflow: &Workflow,
     cancel: CancellationToken,
 ) -> Result<Outcome, Error> {
-    let config = Config::load(&cli.config)?;
-    let direction = direction(&config, args)?;
+    let settings = Settings::load(cli, workflow)?;
+    let config = &settings.config;
+    let direction = direction(config, args)?;
     let timeout = match args.timeout.as_deref().map(str::trim) {
         None | Some("") => DEFAULT_TIMEOUT,
         Some(text) => humantime::parse_duration(text).map_err(|e| Error::Usage {
@@ -43,19 +44,14 @@ pub async fn run(
         },
     };
 
-    let role = cli.role_to_assume.as_deref();
-    let settings = crate::settings::aws(role, &config.primary_region, Some(workflow))?;
-    let mut clients = BTreeMap::new();
-    for region in config.regions() {
-        let sdk = aws::sdk_config(region, &settings).await;
-        clients.insert(region.to_string(), RegionAws::from_config(&sdk));
-    }
+    let regions: Vec<String> = config.regions().into_iter().map(str::to_string).collect();
+    let clients = settings.clients(&regions, workflow).await?;
     let failover = Failover {
-        config: &config,
-        terraform: super::terraform::context(
-            &config,
+        config,
+        terraform: session::context(
+            config,
             false,
-            role,
+            settings.role.as_deref(),
             Path::new(".platform-deploy/failover-plans"),
             workflow,
             cancel.clone(),
@@ -65,7 +61,7 @@ pub async fn run(
         cancel,
     };
     let report = failover.run(&opts).await?;
-    if cli.output == OutputFormat::Text {
+    if settings.output == OutputFormat::Text {
         print!("{}", report.render_text());
     }
     workflow.append_summary(&report.render_markdown())?;

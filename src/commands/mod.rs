@@ -60,7 +60,7 @@ pub async fn dispatch(cli: &Cli, workflow: &Workflow) -> Result<Outcome, Error> 
         }
         Command::Status(args) => status::run(cli, args, workflow).await,
         Command::Chaos(args) => chaos::run(cli, args, workflow, signals::cancel_on_signals()).await,
-        Command::AwsCredentials(args) => aws_credentials::run(cli, args).await,
+        Command::AwsCredentials(args) => aws_credentials::run(cli, args, workflow).await,
     }
 }
 

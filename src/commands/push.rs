@@ -1,203 +1,24 @@
-use std::fmt::Write as _;
+//! `push`: pre-flight, reuse or build, push, wait for replication.
 
-use crate::aws::sdk_config;
-use crate::cli::{Cli, OutputFormat, PushArgs};
-use crate::config::Config;
+use crate::cli::{Cli, PushArgs};
 use crate::error::Error;
-use crate::git;
-use crate::image::context::Context;
-use crate::image::ecr::TokenCache;
-use crate::image::progress::Progress;
-use crate::image::release::{
-    self, EcrClients, Engine, PushReport, PushSettings, Source, TagAction,
-};
-use crate::image::replication::Backoff;
-use crate::image::{ImageError, release_tags};
 use crate::outcome::Outcome;
+use crate::pipeline::image::{self, PushRequest};
 use crate::runner::Workflow;
+use crate::settings::Settings;
 
-use super::build::{build_settings, image_settings};
+use super::build::engine_flags;
 
-/// `push`: pre-flight, reuse or build, push, wait for replication.
 pub async fn run(cli: &Cli, args: &PushArgs, workflow: &Workflow) -> Result<Outcome, Error> {
-    let config = Config::load(&cli.config)?;
-    let image = image_settings(&config)?;
-    let sha = git::release_sha(args.release.git_sha.as_deref(), &config.root)?;
-    let tags = release_tags(image, &sha);
-
-    let source = match &args.image {
-        Some(reference) => Source::Local(reference.clone()),
-        None => {
-            let context =
-                Context::new(&image.context, &image.dockerfile).map_err(ImageError::from)?;
-            let url = release::source_url(&config.root);
-            Source::Build {
-                context: Box::new(context),
-                settings: build_settings(
-                    image,
-                    &args.engine,
-                    &sha,
-                    url.as_deref(),
-                    &image.repository,
-                ),
-            }
-        }
-    };
-
-    // The registry login (ECR GetAuthorizationToken) and the replication wait use the run's role.
-    let aws = crate::settings::aws(
-        cli.role_to_assume.as_deref(),
-        &config.primary_region,
-        Some(workflow),
-    )
-    .map_err(Error::from)?;
-    let primary = aws_sdk_ecr::Client::new(&sdk_config(&config.primary_region, &aws).await);
-    let mut dr = Vec::new();
-    for region in &config.dr_regions {
-        dr.push((
-            region.clone(),
-            aws_sdk_ecr::Client::new(&sdk_config(region, &aws).await),
-        ));
-    }
-    let clients = EcrClients { primary, dr };
-    let settings = PushSettings {
-        repository: image.repository.clone(),
-        tags,
-        primary_region: config.primary_region.clone(),
-        replication_timeout: image.replication_timeout,
+    let settings = Settings::load(cli, workflow)?;
+    image::image_settings(&settings.config)?;
+    let sha = settings.release_sha(args.release.git_sha.as_deref())?;
+    let request = PushRequest {
+        image: args.image.clone(),
         registry_endpoint: args.registry_endpoint.clone(),
         dry_run: args.dry_run,
-        // The stack without a region is the global one, which creates the repository.
-        repository_stack: config
-            .stacks
-            .iter()
-            .find(|s| s.region.is_none())
-            .map(|s| s.name.clone()),
-        backoff: Backoff::default(),
+        engine: engine_flags(&args.engine),
     };
-    let mut progress = Progress::new(workflow, cli.verbose > 0);
-    let report = release::push(
-        &Engine::new(),
-        &clients,
-        &settings,
-        source,
-        &TokenCache::new(),
-        workflow,
-        &mut progress,
-    )
-    .await?;
-    drop(progress);
-
-    let text = render(&report, &settings);
-    if cli.output == OutputFormat::Text {
-        print!("{text}");
-    }
-    if !report.dry_run {
-        if let Some(digest) = &report.digest {
-            workflow.set_output("image-digest", digest)?;
-        }
-        if let Some(uri) = &report.image_uri {
-            workflow.set_output("image-uri", uri)?;
-        }
-        workflow.set_output("image-reused", if report.reused { "true" } else { "false" })?;
-    }
-    workflow.append_summary(&summary(&report))?;
-    let message = match (&report.image_uri, report.dry_run) {
-        (_, true) => "dry run: nothing was pushed".to_string(),
-        (Some(uri), false) if report.replication.is_empty() => format!("pushed {uri}"),
-        (Some(uri), false) => format!(
-            "pushed {uri}; replicated to {}",
-            report
-                .replication
-                .iter()
-                .map(|r| format!("{} in {:.1}s", r.region, r.seconds))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        (None, false) => "pushed".to_string(),
-    };
-    Ok(Outcome::success(message).with_data(serde_json::to_value(&report).unwrap_or_default()))
-}
-
-fn action(a: &TagAction) -> &'static str {
-    match a {
-        TagAction::Pushed => "pushed",
-        TagAction::Reused => "already in ECR, reused",
-        TagAction::WouldPush => "would push",
-    }
-}
-
-fn render(report: &PushReport, settings: &PushSettings) -> String {
-    let mut out = String::new();
-    if report.dry_run {
-        let _ = writeln!(out, "Dry run: nothing was pushed.");
-        match (&report.image_id, &report.build_skipped) {
-            (Some(id), _) => {
-                let _ = writeln!(out, "image:      {id}");
-            }
-            (None, Some(why)) => {
-                let _ = writeln!(out, "image:      not built ({why})");
-            }
-            (None, None) => {}
-        }
-        for tag in &report.tags {
-            let _ = writeln!(
-                out,
-                "{}:{}  ({}) to ECR in {}",
-                report.remote,
-                tag.tag,
-                action(&tag.action),
-                settings.primary_region
-            );
-        }
-        if let Some(digest) = &report.digest {
-            let _ = writeln!(out, "digest:     {digest}");
-        }
-        if !report.replicate_to.is_empty() {
-            let _ = writeln!(
-                out,
-                "would wait for the digest in {} (timeout {})",
-                report.replicate_to.join(", "),
-                humantime::format_duration(settings.replication_timeout)
-            );
-        }
-        return out;
-    }
-    if let Some(uri) = &report.image_uri {
-        let _ = writeln!(out, "image:      {uri}");
-    }
-    for tag in &report.tags {
-        let _ = writeln!(out, "tag:        {} ({})", tag.tag, action(&tag.action));
-    }
-    for r in &report.replication {
-        let _ = writeln!(out, "replicated: {} after {:.1}s", r.region, r.seconds);
-    }
-    out
-}
-
-fn summary(report: &PushReport) -> String {
-    let mut md = String::from("## platform-deploy: image\n\n| | |\n|---|---|\n");
-    if report.dry_run {
-        md.push_str("| mode | dry run: nothing was pushed |\n");
-    }
-    if let Some(uri) = &report.image_uri {
-        let _ = writeln!(md, "| image | `{uri}` |");
-    }
-    if let Some(digest) = &report.digest {
-        let _ = writeln!(md, "| digest | `{digest}` |");
-    }
-    let tags: Vec<String> = report
-        .tags
-        .iter()
-        .map(|t| format!("`{}` ({})", t.tag, action(&t.action)))
-        .collect();
-    let _ = writeln!(md, "| tags | {} |", tags.join(", "));
-    for r in &report.replication {
-        let _ = writeln!(
-            md,
-            "| replicated to {} | after {:.1} s |",
-            r.region, r.seconds
-        );
-    }
-    md
+    let (report, push) = image::push(&settings, &request, &sha, workflow).await?;
+    image::report(&report, &push, settings.output, workflow)
 }

@@ -3,14 +3,14 @@
 use tokio_util::sync::CancellationToken;
 
 use crate::cli::{Cli, OutputFormat, RollbackArgs};
-use crate::config::Config;
 use crate::error::Error;
 use crate::outcome::Outcome;
 use crate::rollout::rollback::{self, Attribution, RollbackOptions, RollbackTo};
 use crate::rollout::{ImageRef, Progress};
 use crate::runner::Workflow;
 
-use super::rollout::{Selection, clients, options};
+use crate::pipeline;
+use crate::settings::{Selection, Settings};
 
 /// `cancel` is cancelled by SIGINT/SIGTERM: the rollback's own deployments are then stopped.
 pub async fn run(
@@ -19,14 +19,9 @@ pub async fn run(
     workflow: &Workflow,
     cancel: CancellationToken,
 ) -> Result<Outcome, Error> {
-    let config = Config::load(&cli.config)?;
-    let targets = super::terraform::load_targets(
-        &config,
-        cli.role_to_assume.as_deref(),
-        args.scope.targets.as_deref(),
-        workflow,
-    )
-    .await?;
+    let settings = Settings::load(cli, workflow)?;
+    let targets =
+        pipeline::targets::load(&settings, args.scope.targets.as_deref(), workflow).await?;
     let to = args
         .to
         .as_deref()
@@ -39,8 +34,7 @@ pub async fn run(
         repository: String::new(),
         digest: String::new(),
     };
-    let base = options(
-        &config,
+    let base = settings.rollout_options(
         &Selection {
             regions: &args.scope.regions,
             services: &args.scope.services,
@@ -56,14 +50,15 @@ pub async fn run(
         to,
         config: args.deployment_config.clone(),
         parallel: args.parallel,
-        attribution: Attribution::from_env(args.reason.clone()),
+        attribution: Attribution::new(&settings.runner, args.reason.clone()),
     };
-    let clients = clients(&config, cli.role_to_assume.as_deref(), &opts.base, workflow).await?;
+    let regions: Vec<String> = opts.base.waves().into_iter().flatten().collect();
+    let clients = settings.clients(&regions, workflow).await?;
 
     let progress = Progress::stderr();
     let report = rollback::run(&opts, &targets, &clients, &cancel, &progress).await?;
 
-    if cli.output == OutputFormat::Text {
+    if settings.output == OutputFormat::Text {
         print!("{}", report.render_text());
     }
     workflow.append_summary(&report.render_markdown())?;

@@ -1,30 +1,24 @@
 //! `status`: resolve the selection, read every region, print the table (or JSON).
 
 use crate::cli::{Cli, OutputFormat, StatusArgs};
-use crate::config::Config;
 use crate::error::Error;
 use crate::outcome::Outcome;
 use crate::rollout::{ImageRef, RolloutError, status};
 use crate::runner::Workflow;
 
-use super::rollout::{Selection, clients, options};
+use crate::pipeline;
+use crate::settings::{Selection, Settings};
 
 pub async fn run(cli: &Cli, args: &StatusArgs, workflow: &Workflow) -> Result<Outcome, Error> {
-    let config = Config::load(&cli.config)?;
-    let targets = super::terraform::load_targets(
-        &config,
-        cli.role_to_assume.as_deref(),
-        args.scope.targets.as_deref(),
-        workflow,
-    )
-    .await?;
+    let settings = Settings::load(cli, workflow)?;
+    let targets =
+        pipeline::targets::load(&settings, args.scope.targets.as_deref(), workflow).await?;
     let placeholder = ImageRef {
         registry: None,
         repository: String::new(),
         digest: String::new(),
     };
-    let opts = options(
-        &config,
+    let opts = settings.rollout_options(
         &Selection {
             regions: &args.scope.regions,
             services: &args.scope.services,
@@ -46,11 +40,11 @@ pub async fn run(cli: &Cli, args: &StatusArgs, workflow: &Workflow) -> Result<Ou
         }
     }
     let services: Vec<String> = opts.services.iter().map(|s| s.name.clone()).collect();
-    let clients = clients(&config, cli.role_to_assume.as_deref(), &opts, workflow).await?;
+    let clients = settings.clients(&regions, workflow).await?;
     let report = status::gather(&regions, &services, &targets, &clients, args.history)
         .await
         .map_err(RolloutError::from)?;
-    if cli.output == OutputFormat::Text {
+    if settings.output == OutputFormat::Text {
         print!("{}", report.render_text());
     }
     let data = serde_json::to_value(&report).unwrap_or_default();

@@ -10,8 +10,9 @@ use std::time::Duration;
 use aws_sdk_rds::types::GlobalCluster;
 use tokio_util::sync::CancellationToken;
 
+use super::Waits;
 use super::error::FailoverError;
-use super::{RegionAws, Waits};
+use crate::aws::RegionClients;
 use crate::rollout::Progress;
 
 /// What the database step found or would do.
@@ -83,7 +84,7 @@ fn is_member(g: &GlobalCluster, arn: &str) -> bool {
 
 /// The global cluster `cluster_arn` belongs to, asked in the cluster's own region.
 async fn global_of(
-    aws: &RegionAws,
+    aws: &RegionClients,
     cluster_arn: &str,
 ) -> Result<Option<GlobalCluster>, FailoverError> {
     let mut pages = aws.rds.describe_global_clusters().into_paginator().send();
@@ -102,7 +103,7 @@ async fn global_of(
 }
 
 /// The cluster's status (`available`, `failing-over`, ...), or why it could not be read.
-async fn cluster_status(aws: &RegionAws, arn: &str) -> Result<String, String> {
+async fn cluster_status(aws: &RegionClients, arn: &str) -> Result<String, String> {
     let out = aws
         .rds
         .describe_db_clusters()
@@ -120,12 +121,12 @@ async fn cluster_status(aws: &RegionAws, arn: &str) -> Result<String, String> {
 
 /// The request of one promotion: who is promoted and what is allowed.
 pub struct Target<'a> {
-    pub aws: &'a RegionAws,
+    pub aws: &'a RegionClients,
     pub cluster_arn: &'a str,
     /// The cluster that writes now (the other region), when known.
     pub other_cluster_arn: Option<&'a str>,
     /// The other region's clients; `None` when that region is unreachable.
-    pub other_aws: Option<&'a RegionAws>,
+    pub other_aws: Option<&'a RegionClients>,
     pub allow_data_loss: bool,
     /// Failing back: the two clusters must still form one global database.
     pub failing_back: bool,
@@ -152,11 +153,11 @@ pub async fn decide(t: &Target<'_>) -> Result<Promotion, FailoverError> {
                 ),
                 fix: "check the cluster in the RDS console; rerun when it is available".into(),
             }),
-            Err(message) => Err(FailoverError::Aws {
-                operation: "DescribeDBClusters",
+            Err(message) => Err(FailoverError::Aws(crate::aws::AwsError {
+                operation: "DescribeDBClusters".into(),
                 region: region.clone(),
                 message,
-            }),
+            })),
         };
     };
     let id = global.global_cluster_identifier().unwrap_or("").to_string();

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use crate::aws::AwsError;
 use crate::outcome::OutcomeKind;
 use crate::terraform::TerraformError;
 
@@ -30,12 +31,8 @@ pub enum FailoverError {
     },
     #[error("{message}\n  fix: {fix}")]
     Refused { message: String, fix: String },
-    #[error("{operation} in {region} failed: {message}")]
-    Aws {
-        operation: &'static str,
-        region: String,
-        message: String,
-    },
+    #[error(transparent)]
+    Aws(#[from] AwsError),
     #[error("stack {stack} did not apply: {message}")]
     StackFailed { stack: String, message: String },
     #[error(transparent)]
@@ -61,7 +58,7 @@ impl FailoverError {
             FailoverError::Cancelled => OutcomeKind::Cancelled,
             FailoverError::Terraform(e) => e.kind(),
             FailoverError::WriteChecklist { .. }
-            | FailoverError::Aws { .. }
+            | FailoverError::Aws(_)
             | FailoverError::StackFailed { .. } => OutcomeKind::Failed,
         }
     }
@@ -70,10 +67,6 @@ impl FailoverError {
     where
         E: std::error::Error + aws_smithy_types::error::metadata::ProvideErrorMetadata + 'static,
     {
-        FailoverError::Aws {
-            operation,
-            region: region.to_string(),
-            message: crate::aws::error_message(&err),
-        }
+        FailoverError::Aws(AwsError::new(region, operation, err))
     }
 }

@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 
 use tokio_util::sync::CancellationToken;
 
+use super::Waits;
 use super::error::FailoverError;
-use super::{RegionAws, Waits};
+use crate::aws::RegionClients;
 use crate::rollout::Progress;
 use crate::rollout::targets::{DeployTargets, ServiceTarget};
 
@@ -36,7 +37,7 @@ impl ServiceHealth {
 }
 
 async fn service_health(
-    aws: &RegionAws,
+    aws: &RegionClients,
     target: &ServiceTarget,
 ) -> Result<ServiceHealth, FailoverError> {
     let live = crate::aws::live_service(&aws.ecs, &target.cluster_name, &target.service_name)
@@ -90,7 +91,7 @@ async fn service_health(
 
 /// Every service of the region, now.
 pub async fn region_health(
-    aws: &RegionAws,
+    aws: &RegionClients,
     targets: &DeployTargets,
 ) -> Result<BTreeMap<String, ServiceHealth>, FailoverError> {
     let mut out = BTreeMap::new();
@@ -110,7 +111,7 @@ pub fn summarize(health: &BTreeMap<String, ServiceHealth>) -> String {
 
 /// Waits until every service of the region serves.
 pub async fn wait_serving(
-    aws: &RegionAws,
+    aws: &RegionClients,
     targets: &DeployTargets,
     waits: &Waits,
     progress: &Progress,

@@ -6,14 +6,15 @@
 
 pub mod checklist;
 pub mod database;
+mod drill;
 pub mod error;
 pub mod health;
 pub mod report;
 pub mod steps;
 pub mod traffic_role;
+pub mod waits;
 
 use std::collections::BTreeMap;
-use std::future::Future;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -23,10 +24,12 @@ use tokio_util::sync::CancellationToken;
 pub use error::FailoverError;
 pub use report::{FailoverReport, StepReport, StepStatus};
 pub use steps::Direction;
+pub use waits::Waits;
 
 use checklist::{Checklist, StepState};
 use steps::{Action, Step};
 
+use crate::aws::RegionClients;
 use crate::config::Config;
 use crate::outcome::OutcomeKind;
 use crate::rollout::Progress;
@@ -38,83 +41,6 @@ use crate::terraform::summary::{PlanSummary, StackStatus, StackSummary};
 
 /// The stack variable a drill plans the DR stack with, instead of writing the parameter.
 pub const ROLE_OVERRIDE_VARIABLE: &str = "traffic_role_override";
-
-/// The clients one region's steps use.
-#[derive(Clone, Debug)]
-pub struct RegionAws {
-    pub region: String,
-    pub rds: aws_sdk_rds::Client,
-    pub ssm: aws_sdk_ssm::Client,
-    pub ecs: aws_sdk_ecs::Client,
-    pub elb: aws_sdk_elasticloadbalancingv2::Client,
-}
-
-impl RegionAws {
-    pub fn from_config(config: &aws_types::SdkConfig) -> Self {
-        RegionAws {
-            region: config.region().map(|r| r.to_string()).unwrap_or_default(),
-            rds: aws_sdk_rds::Client::new(config),
-            ssm: aws_sdk_ssm::Client::new(config),
-            ecs: aws_sdk_ecs::Client::new(config),
-            elb: aws_sdk_elasticloadbalancingv2::Client::new(config),
-        }
-    }
-}
-
-/// How often and how long the steps that wait poll.
-#[derive(Debug, Clone, Copy)]
-pub struct Waits {
-    pub poll: Duration,
-    pub timeout: Duration,
-}
-
-impl Waits {
-    /// Polls `check` until it answers `Ok(done)`; `Err(status)` is shown as progress.
-    pub async fn until<F, Fut>(
-        &self,
-        what: &str,
-        progress: &Progress,
-        key: &str,
-        cancel: &CancellationToken,
-        mut check: F,
-    ) -> Result<String, FailoverError>
-    where
-        F: FnMut() -> Fut,
-        Fut: Future<Output = Result<Result<String, String>, FailoverError>>,
-    {
-        let started = tokio::time::Instant::now();
-        loop {
-            match check().await? {
-                Ok(done) => {
-                    progress.done(key);
-                    return Ok(done);
-                }
-                Err(status) => progress.status(
-                    key,
-                    &format!(
-                        "waiting for {what}: {status} ({}s)",
-                        started.elapsed().as_secs()
-                    ),
-                ),
-            }
-            if started.elapsed() >= self.timeout {
-                progress.done(key);
-                return Err(FailoverError::TimedOut {
-                    what: what.to_string(),
-                    after: humantime::format_duration(self.timeout).to_string(),
-                    fix: "look at the region in the console; rerun the same command to continue (done steps are not repeated), with a longer --timeout if it was only slow".into(),
-                });
-            }
-            tokio::select! {
-                _ = cancel.cancelled() => {
-                    progress.done(key);
-                    return Err(FailoverError::Cancelled);
-                }
-                _ = tokio::time::sleep(self.poll) => {}
-            }
-        }
-    }
-}
 
 #[derive(Debug, Clone)]
 pub struct FailoverOptions {
@@ -184,7 +110,7 @@ impl RegionFacts {
 pub struct Failover<'a> {
     pub config: &'a Config,
     pub terraform: RunContext,
-    pub aws: BTreeMap<String, RegionAws>,
+    pub aws: BTreeMap<String, RegionClients>,
     pub progress: Progress,
     pub cancel: CancellationToken,
 }
@@ -277,15 +203,15 @@ impl Failover<'_> {
 }
 
 struct Run<'a> {
-    f: &'a Failover<'a>,
-    opts: &'a FailoverOptions,
-    facts: BTreeMap<String, RegionFacts>,
-    steps: Vec<Step>,
-    dr_stack: String,
+    pub(crate) f: &'a Failover<'a>,
+    pub(crate) opts: &'a FailoverOptions,
+    pub(crate) facts: BTreeMap<String, RegionFacts>,
+    pub(crate) steps: Vec<Step>,
+    pub(crate) dr_stack: String,
 }
 
 impl Run<'_> {
-    fn aws(&self, region: &str) -> Result<&RegionAws, FailoverError> {
+    fn aws(&self, region: &str) -> Result<&RegionClients, FailoverError> {
         self.f.aws.get(region).ok_or_else(|| FailoverError::Usage {
             message: format!("no AWS clients for {region}"),
             fix: "list the region in [regions] of platform.toml".into(),
@@ -494,164 +420,14 @@ impl Run<'_> {
             steps: reports,
         })
     }
-
-    /// The same steps, each only observed or planned.
-    async fn drill(&self) -> Result<FailoverReport, FailoverError> {
-        let operation = self.opts.operation();
-        let mut reports = Vec::new();
-        let mut refused = None;
-        for (i, step) in self.steps.iter().enumerate() {
-            self.f.progress.event(
-                "drill",
-                &format!("[{}/{}] {}", i + 1, self.steps.len(), step.title),
-            );
-            let outcome = self.drill_step(i, step).await;
-            let report = match outcome {
-                Ok((detail, expected)) => {
-                    let mut r = report_of(step, StepStatus::WouldRun, detail, None);
-                    r.expected_seconds = Some(expected.as_secs());
-                    r
-                }
-                Err(e @ FailoverError::Refused { .. }) => {
-                    refused.get_or_insert_with(|| e.to_string());
-                    report_of(step, StepStatus::WouldRefuse, e.to_string(), None)
-                }
-                Err(e) => return Err(e),
-            };
-            reports.push(report);
-        }
-        let recorded = Checklist::read(&self.opts.checklist)?
-            .filter(|c| !c.finished())
-            .map(|c| {
-                format!(
-                    "\n{} records an unfinished `{}` ({} of {} steps done)",
-                    self.opts.checklist.display(),
-                    c.operation,
-                    c.done_count(),
-                    c.steps.len()
-                )
-            })
-            .unwrap_or_default();
-        let (outcome, message) = match refused {
-            Some(why) => (
-                OutcomeKind::PreflightRefused,
-                format!("drill of `{operation}`: a step would refuse: {why}{recorded}"),
-            ),
-            None => (
-                OutcomeKind::Succeeded,
-                format!(
-                    "drill of `{operation}`: every step can run; nothing was changed{recorded}"
-                ),
-            ),
-        };
-        Ok(FailoverReport {
-            operation,
-            drill: true,
-            outcome,
-            message,
-            steps: reports,
-        })
-    }
-
-    async fn drill_step(
-        &self,
-        index: usize,
-        step: &Step,
-    ) -> Result<(String, Duration), FailoverError> {
-        match &step.action {
-            Action::PromoteDatabase { to, from } => {
-                let promotion = database::decide(&self.database_target(to, from)?).await?;
-                let expected = promotion.expected();
-                Ok((format!("would: {}", promotion.describe()), expected))
-            }
-            Action::SetTrafficRole { region, role } => {
-                let parameter = self.role_parameter(region)?;
-                let now = traffic_role::read(self.aws(region)?, parameter).await?;
-                let detail = match now.as_deref() {
-                    Some(v) if v == role.as_str() => format!("{parameter} is already {role}"),
-                    Some(v) => format!("would set {parameter}: {v} → {role}"),
-                    None => {
-                        return Err(FailoverError::Refused {
-                            message: format!(
-                                "the traffic-role parameter {parameter} does not exist in {region}"
-                            ),
-                            fix: "apply the regional stack once (it creates the parameter)".into(),
-                        });
-                    }
-                };
-                Ok((detail, Duration::from_secs(1)))
-            }
-            Action::ApplyStacks { stacks } => self.drill_apply(index, stacks).await,
-            Action::WaitServing { region } => {
-                let facts = self.facts(region)?;
-                let now = health::region_health(self.aws(region)?, &facts.targets).await?;
-                let serving = now.values().all(health::ServiceHealth::serving);
-                let expected = if serving && index == 0 {
-                    Duration::ZERO
-                } else {
-                    steps::EXPECTED_SERVING
-                };
-                Ok((format!("now: {}", health::summarize(&now)), expected))
-            }
-        }
-    }
-
-    /// Plans the stacks as they would be applied at this step: the DR stack with the traffic role
-    /// set just before (through the override variable, so nothing is written).
-    async fn drill_apply(
-        &self,
-        index: usize,
-        stacks: &[String],
-    ) -> Result<(String, Duration), FailoverError> {
-        let mut variables = BTreeMap::new();
-        if let Some(role) = steps::role_before(&self.steps, index) {
-            let mut vars = Map::new();
-            vars.insert(
-                ROLE_OVERRIDE_VARIABLE.into(),
-                Value::String(role.as_str().into()),
-            );
-            variables.insert(self.dr_stack.clone(), vars);
-        }
-        // An edge stack is planned with the DR stack, so it shows as provisional: its inputs
-        // change when the DR stack applies.
-        let mut selected = stacks.to_vec();
-        if !selected.contains(&self.dr_stack) {
-            selected.insert(0, self.dr_stack.clone());
-        }
-        let summary = self.orchestrator(variables).plan(&selected).await?;
-        let mut details = Vec::new();
-        let mut expected = Duration::ZERO;
-        for name in stacks {
-            let Some(entry) = summary.stacks.get(name) else {
-                continue;
-            };
-            if entry.status != StackStatus::Planned {
-                return Err(FailoverError::StackFailed {
-                    stack: name.clone(),
-                    message: entry.message.clone().unwrap_or_default(),
-                });
-            }
-            let c = &entry.counts;
-            let mut line = format!(
-                "{name}: would add {}, change {}, destroy {}",
-                c.add,
-                c.change + c.replace,
-                c.destroy
-            );
-            if entry.provisional {
-                line.push_str(&format!(
-                    " (provisional: its inputs change when {} applies)",
-                    self.dr_stack
-                ));
-            }
-            details.push(line);
-            expected += steps::expected_apply(entry);
-        }
-        Ok((details.join("; "), expected))
-    }
 }
 
-fn report_of(step: &Step, status: StepStatus, detail: String, seconds: Option<u64>) -> StepReport {
+pub(crate) fn report_of(
+    step: &Step,
+    status: StepStatus,
+    detail: String,
+    seconds: Option<u64>,
+) -> StepReport {
     StepReport {
         id: step.id.clone(),
         title: step.title.clone(),

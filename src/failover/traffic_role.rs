@@ -6,8 +6,8 @@ use std::fmt;
 
 use serde::Serialize;
 
-use super::RegionAws;
 use super::error::FailoverError;
+use crate::aws::RegionClients;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -37,7 +37,7 @@ impl fmt::Display for TrafficRole {
 }
 
 /// The parameter's value, `None` when it does not exist yet.
-pub async fn read(aws: &RegionAws, parameter: &str) -> Result<Option<String>, FailoverError> {
+pub async fn read(aws: &RegionClients, parameter: &str) -> Result<Option<String>, FailoverError> {
     match aws.ssm.get_parameter().name(parameter).send().await {
         Ok(out) => Ok(out.parameter().and_then(|p| p.value()).map(str::to_string)),
         Err(e)
@@ -52,7 +52,7 @@ pub async fn read(aws: &RegionAws, parameter: &str) -> Result<Option<String>, Fa
 
 /// Sets the role; reads first, so a rerun does not write again.
 pub async fn write(
-    aws: &RegionAws,
+    aws: &RegionClients,
     parameter: &str,
     role: TrafficRole,
 ) -> Result<String, FailoverError> {

@@ -3,3 +3,4 @@
 
 pub mod comment;
 pub mod pr;
+pub mod publish;

@@ -64,20 +64,20 @@ pub struct PrSources {
 
 impl PrSources {
     /// The flags plus what the runner's environment says.
-    pub fn from_env(
+    pub fn new(
+        runner: &crate::runner::RunnerEnv,
         pr_flag: Option<u64>,
         repo_flag: Option<String>,
         head_sha_flag: Option<String>,
     ) -> PrSources {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         PrSources {
             pr_flag,
             repo_flag,
             head_sha_flag,
-            event_name: var("GITHUB_EVENT_NAME"),
-            event_path: var("GITHUB_EVENT_PATH").map(PathBuf::from),
-            repository: var("GITHUB_REPOSITORY"),
-            actor: var("GITHUB_ACTOR"),
+            event_name: runner.event_name.clone(),
+            event_path: runner.event_path.clone(),
+            repository: runner.repository.clone(),
+            actor: runner.actor.clone(),
         }
     }
 }

@@ -67,10 +67,9 @@ pub fn labels(
 
 /// The repository URL for the `source` label: the Actions repository, else git's `origin`
 /// (without credentials).
-pub fn source_url(dir: &Path) -> Option<String> {
-    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    if let (Some(server), Some(repo)) = (var("GITHUB_SERVER_URL"), var("GITHUB_REPOSITORY")) {
-        return Some(format!("{}/{repo}", server.trim_end_matches('/')));
+pub fn source_url(runner: &crate::runner::RunnerEnv, dir: &Path) -> Option<String> {
+    if let Some(url) = runner.repository_url() {
+        return Some(url);
     }
     let out = run_captured(git_remote_command(dir)).ok()?;
     let url = out.trim();

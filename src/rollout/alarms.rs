@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use aws_sdk_cloudwatch::types::{AlarmType, StateValue};
 use serde::Serialize;
 
-use super::error::AwsError;
+use crate::aws::AwsError;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AlarmState {

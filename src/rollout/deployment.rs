@@ -10,7 +10,7 @@ use aws_sdk_codedeploy::types::{
 use serde::Serialize;
 
 use super::appspec::AppSpec;
-use super::error::AwsError;
+use crate::aws::AwsError;
 
 /// How a deployment config moves production traffic to the new task set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

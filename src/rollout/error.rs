@@ -3,32 +3,11 @@
 
 use std::fmt;
 
+use crate::aws::AwsError;
 use crate::outcome::OutcomeKind;
 
 use super::image_ref::ImageRefError;
 use super::targets::TargetsError;
-
-/// A failed AWS call after the SDK's own retries, with the SDK's full error chain.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("{region}: {operation} failed: {message}")]
-pub struct AwsError {
-    pub region: String,
-    pub operation: String,
-    pub message: String,
-}
-
-impl AwsError {
-    pub fn new<E>(region: &str, operation: &str, e: E) -> Self
-    where
-        E: std::error::Error + aws_smithy_types::error::metadata::ProvideErrorMetadata + 'static,
-    {
-        AwsError {
-            region: region.to_string(),
-            operation: operation.to_string(),
-            message: crate::aws::error_message(&e),
-        }
-    }
-}
 
 /// One reason the pre-flight refused to start.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

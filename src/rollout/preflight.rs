@@ -5,6 +5,8 @@
 
 use std::collections::BTreeMap;
 
+use futures_util::future::join_all;
+
 use aws_sdk_codedeploy::operation::get_deployment_config::GetDeploymentConfigError;
 use aws_sdk_codedeploy::operation::get_deployment_group::GetDeploymentGroupError;
 use aws_sdk_codedeploy::types::DeploymentStatus;
@@ -16,13 +18,15 @@ use serde_json::Value;
 use crate::aws::RegionClients;
 use crate::config;
 
+use super::RolloutOptions;
 use super::alarms::{self, AlarmState};
 use super::appspec::ServiceSnapshot;
 use super::deployment::{ConfigChoice, TrafficRouting, choose_config};
-use super::error::{AwsError, Refusal};
+use super::error::{Refusal, RolloutError};
 use super::image_ref::ImageRef;
 use super::targets::{DeployTargets, ServiceTarget};
 use super::taskdef;
+use crate::aws::AwsError;
 
 /// Deployment statuses that mean "still running" for a deployment group.
 pub const IN_FLIGHT: &[DeploymentStatus] = &[
@@ -478,4 +482,97 @@ pub async fn recheck(
         }
     }
     Ok(refusals)
+}
+
+pub(super) fn validate(
+    opts: &RolloutOptions,
+    targets: &BTreeMap<String, DeployTargets>,
+    clients: &BTreeMap<String, RegionClients>,
+) -> Result<(), RolloutError> {
+    for region in opts.regions() {
+        let Some(t) = targets.get(&region) else {
+            return Err(RolloutError::MissingRegion {
+                region,
+                available: join_or_none(targets.keys()),
+            });
+        };
+        if !clients.contains_key(&region) {
+            return Err(RolloutError::NoClients(region));
+        }
+        if t.ecr_repository != opts.image.repository {
+            return Err(RolloutError::WrongRepository {
+                region,
+                given: opts.image.repository.clone(),
+                expected: t.ecr_repository.clone(),
+            });
+        }
+        for service in &opts.services {
+            if t.service(&service.name).is_none() {
+                return Err(RolloutError::UnknownService {
+                    region,
+                    service: service.name.clone(),
+                    available: join_or_none(t.services.keys()),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+fn join_or_none<'a>(items: impl Iterator<Item = &'a String>) -> String {
+    let v: Vec<&str> = items.map(String::as_str).collect();
+    if v.is_empty() {
+        "none".into()
+    } else {
+        v.join(", ")
+    }
+}
+
+pub(super) async fn prepare_all(
+    opts: &RolloutOptions,
+    targets: &BTreeMap<String, DeployTargets>,
+    clients: &BTreeMap<String, RegionClients>,
+) -> Result<(Vec<Prepared>, Vec<Refusal>), RolloutError> {
+    let per_region = opts.regions().into_iter().map(|region| async move {
+        let c = &clients[&region];
+        let t = &targets[&region];
+        let mut refusals = Vec::new();
+        let image_uri = match check_image(c, t, &opts.image).await? {
+            Ok(uri) => uri,
+            Err(refusal) => {
+                refusals.push(refusal);
+                // Keep checking the services so one run shows every problem.
+                opts.image.to_string()
+            }
+        };
+        let inputs: Vec<PreflightInput<'_>> = opts
+            .services
+            .iter()
+            .map(|service| PreflightInput {
+                image: &opts.image,
+                git_sha: &opts.git_sha,
+                service,
+                rollout_config: opts.settings.deployment_config.as_deref(),
+                require_alarms: opts.settings.require_alarms,
+                wait_for_inflight: opts.wait_for_inflight,
+                allow_firing_alarms: opts.rollback,
+            })
+            .collect();
+        let found = join_all(inputs.iter().map(|i| prepare(c, t, &image_uri, i))).await;
+        let mut prepared = Vec::new();
+        for f in found {
+            let (p, r) = f?;
+            prepared.extend(p);
+            refusals.extend(r);
+        }
+        Ok::<_, RolloutError>((prepared, refusals))
+    });
+    let mut prepared = Vec::new();
+    let mut refusals = Vec::new();
+    for r in join_all(per_region).await {
+        let (p, rf) = r?;
+        prepared.extend(p);
+        refusals.extend(rf);
+    }
+    Ok((prepared, refusals))
 }

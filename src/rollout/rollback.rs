@@ -17,33 +17,27 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use aws_sdk_codedeploy::types::{DeploymentInfo, DeploymentStatus};
+use aws_sdk_codedeploy::types::DeploymentStatus;
 use futures_util::future::join_all;
 use serde::Serialize;
-use serde_json::Value;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::aws::RegionClients;
+use crate::aws::history::{DESCRIPTION_MARK, HISTORY_DEPTH, PastDeployment, history};
 use crate::config::DrWaves;
 use crate::outcome::OutcomeKind;
 
+use super::live::{Release, describe_release, live_release, short_digest, short_td};
 use super::monitor::{self, Cause, Ending, MonitorSettings, Watched};
-use super::taskdef::{self, GIT_SHA_TAG};
+use super::taskdef::GIT_SHA_TAG;
 use super::{
     AwsError, DeployTargets, DeploymentResult, ImageRef, Progress, RolloutError, RolloutOptions,
-    RolloutReport, ServiceTarget, preflight,
+    RolloutReport, preflight,
 };
 
 /// The config a redeploy uses unless `--config` names another: no canary, every task at once.
 pub const FAST_CONFIG: &str = "CodeDeployDefault.ECSAllAtOnce";
-
-/// The description prefix that marks a rollback deployment; ` replacing sha256:…` follows, so a
-/// later rollback knows what this one rolled back.
-pub const DESCRIPTION_MARK: &str = "platform-deploy rollback";
-
-/// How many succeeded deployments of a group are read to find the previous release.
-pub const HISTORY_DEPTH: usize = 25;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RollbackError {
@@ -141,23 +135,12 @@ pub struct Attribution {
 }
 
 impl Attribution {
-    /// From GITHUB_ACTOR, GITHUB_SERVER_URL/GITHUB_REPOSITORY/GITHUB_RUN_ID and `--reason`.
-    pub fn from_env(reason: Option<String>) -> Self {
-        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-        let run_url = match (
-            var("GITHUB_SERVER_URL"),
-            var("GITHUB_REPOSITORY"),
-            var("GITHUB_RUN_ID"),
-        ) {
-            (Some(server), Some(repo), Some(run)) => {
-                Some(format!("{server}/{repo}/actions/runs/{run}"))
-            }
-            _ => None,
-        };
+    /// The run's actor (or the local user) and URL, and `--reason`.
+    pub fn new(runner: &crate::runner::RunnerEnv, reason: Option<String>) -> Self {
         Attribution {
-            actor: var("GITHUB_ACTOR").or_else(|| var("USER")),
+            actor: runner.who(),
             reason: reason.filter(|r| !r.trim().is_empty()),
-            run_url,
+            run_url: runner.run_url(),
         }
     }
 
@@ -189,14 +172,6 @@ pub struct RollbackOptions {
     /// Every region at once instead of the primary first.
     pub parallel: bool,
     pub attribution: Attribution,
-}
-
-/// The release a task definition runs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Release {
-    pub task_definition: String,
-    pub digest: Option<String>,
-    pub git_sha: Option<String>,
 }
 
 /// What the rollback does to one service in one region.
@@ -242,184 +217,6 @@ pub struct RollbackReport {
     /// The redeploys, one rollout per release.
     pub redeploys: Vec<RolloutReport>,
     pub dry_run: bool,
-}
-
-/// The digest in an image reference (`…@sha256:HEX`).
-pub fn image_digest(image: &str) -> Option<String> {
-    image
-        .rsplit_once('@')
-        .map(|(_, d)| d.to_string())
-        .filter(|d| d.starts_with("sha256:"))
-}
-
-/// The release of a DescribeTaskDefinition response (with tags): `container`'s image digest and the
-/// git SHA tag.
-pub fn release_of(describe: &Value, container: &str) -> (Option<String>, Option<String>, String) {
-    let td = &describe["taskDefinition"];
-    let image = td["containerDefinitions"]
-        .as_array()
-        .and_then(|cs| cs.iter().find(|c| c["name"] == container))
-        .and_then(|c| c["image"].as_str())
-        .unwrap_or_default()
-        .to_string();
-    let sha = describe["tags"]
-        .as_array()
-        .and_then(|ts| ts.iter().find(|t| t["key"] == GIT_SHA_TAG))
-        .and_then(|t| t["value"].as_str())
-        .map(str::to_string);
-    (image_digest(&image), sha, image)
-}
-
-async fn describe_release(
-    clients: &RegionClients,
-    target: &ServiceTarget,
-    task_definition: &str,
-) -> Result<(Release, String), AwsError> {
-    let raw = taskdef::describe_raw(&clients.ecs, task_definition)
-        .await
-        .map_err(|e| AwsError {
-            region: clients.region.clone(),
-            operation: format!("ECS {}", e.operation),
-            message: e.message,
-        })?;
-    let (digest, git_sha, image) = release_of(&raw, &target.container_name);
-    let arn = raw["taskDefinition"]["taskDefinitionArn"]
-        .as_str()
-        .unwrap_or(task_definition)
-        .to_string();
-    Ok((
-        Release {
-            task_definition: arn,
-            digest,
-            git_sha,
-        },
-        image,
-    ))
-}
-
-/// The task definition an AppSpec (JSON or YAML-ish) names.
-pub fn appspec_task_definition(content: &str) -> Option<String> {
-    if let Ok(v) = serde_json::from_str::<Value>(content) {
-        return v["Resources"]
-            .as_array()?
-            .iter()
-            .find_map(|r| {
-                r.as_object()?
-                    .values()
-                    .find_map(|x| x["Properties"]["TaskDefinition"].as_str())
-            })
-            .map(str::to_string);
-    }
-    content.lines().find_map(|l| {
-        let (k, v) = l.trim().split_once(':')?;
-        (k.trim() == "TaskDefinition")
-            .then(|| v.trim().trim_matches(['"', '\'']).to_string())
-            .filter(|s| !s.is_empty())
-    })
-}
-
-/// One succeeded deployment of the history, newest first.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct PastDeployment {
-    pub deployment_id: String,
-    pub created: Option<i64>,
-    pub status: String,
-    pub description: String,
-    pub task_definition: Option<String>,
-    /// What this deployment rolled back (a platform-deploy rollback's ` replacing sha256:…`).
-    pub replaced_digest: Option<String>,
-}
-
-impl PastDeployment {
-    pub fn from_sdk(d: &DeploymentInfo) -> Self {
-        let description = d.description().unwrap_or_default().to_string();
-        let replaced_digest = description
-            .starts_with(DESCRIPTION_MARK)
-            .then(|| {
-                description
-                    .split_once(" replacing ")
-                    .and_then(|(_, rest)| rest.split_whitespace().next())
-                    .filter(|d| d.starts_with("sha256:"))
-                    .map(str::to_string)
-            })
-            .flatten();
-        PastDeployment {
-            deployment_id: d.deployment_id().unwrap_or_default().to_string(),
-            created: d.create_time().map(|t| t.secs()),
-            status: d
-                .status()
-                .map(|s| s.as_str().to_string())
-                .unwrap_or_default(),
-            description,
-            task_definition: d
-                .revision()
-                .and_then(|r| r.app_spec_content())
-                .and_then(|a| a.content())
-                .and_then(appspec_task_definition),
-            replaced_digest,
-        }
-    }
-}
-
-/// The group's last deployments with one of `statuses` (all when empty), newest first.
-pub async fn history(
-    clients: &RegionClients,
-    target: &ServiceTarget,
-    statuses: &[DeploymentStatus],
-    depth: usize,
-) -> Result<Vec<PastDeployment>, AwsError> {
-    let region = &clients.region;
-    // More ids than asked for: some turn out to be rollbacks' own deployments, or to lack a revision.
-    let ids = crate::aws::deployment_ids(
-        &clients.codedeploy,
-        &target.codedeploy_app,
-        &target.deployment_group,
-        statuses,
-        Some(depth * 4),
-    )
-    .await
-    .map_err(|e| AwsError::new(region, "CodeDeploy ListDeployments", e))?;
-    let mut found = Vec::new();
-    for chunk in ids.chunks(25) {
-        let out = clients
-            .codedeploy
-            .batch_get_deployments()
-            .set_deployment_ids(Some(chunk.to_vec()))
-            .send()
-            .await
-            .map_err(|e| AwsError::new(region, "CodeDeploy BatchGetDeployments", e))?;
-        found.extend(out.deployments_info().iter().map(PastDeployment::from_sdk));
-    }
-    found.sort_by_key(|d| std::cmp::Reverse(d.created));
-    found.truncate(depth);
-    Ok(found)
-}
-
-/// The live release of a service: DescribeServices, then its task definition.
-pub async fn live_release(
-    clients: &RegionClients,
-    target: &ServiceTarget,
-) -> Result<(Release, Option<aws_sdk_ecs::types::Service>), AwsError> {
-    let service =
-        match crate::aws::live_service(&clients.ecs, &target.cluster_name, &target.service_name)
-            .await
-            .map_err(|e| AwsError::new(&clients.region, "ECS DescribeServices", e))?
-        {
-            crate::aws::LiveService::Found(service) => Some(*service),
-            crate::aws::LiveService::Missing(_) => None,
-        };
-    let Some(td) = service.as_ref().and_then(|s| s.task_definition()) else {
-        return Ok((
-            Release {
-                task_definition: String::new(),
-                digest: None,
-                git_sha: None,
-            },
-            service,
-        ));
-    };
-    let (release, _) = describe_release(clients, target, td).await?;
-    Ok((release, service))
 }
 
 /// Chooses what to go back to, from the history (newest first) and the live release.
@@ -470,11 +267,6 @@ pub fn previous_release(
     ))
 }
 
-pub fn short_digest(d: &str) -> String {
-    let hex = d.strip_prefix("sha256:").unwrap_or(d);
-    format!("sha256:{}", &hex[..hex.len().min(12)])
-}
-
 async fn plan_one(
     clients: &RegionClients,
     targets: &DeployTargets,
@@ -504,8 +296,9 @@ async fn plan_one(
     if needs_history {
         let mut cache: BTreeMap<String, Release> = BTreeMap::new();
         for p in history(
-            clients,
-            target,
+            &clients.codedeploy,
+            &clients.region,
+            &target.codedeploy_group(),
             &[DeploymentStatus::Succeeded],
             HISTORY_DEPTH,
         )
@@ -847,7 +640,7 @@ pub async fn run(
         .chain(report.redeploys.iter().map(|r| r.outcome))
         .chain(errors.iter().map(|(k, _)| *k));
     report.outcome = kinds
-        .max_by_key(|k| super::severity(*k))
+        .max_by_key(|k| super::report::severity(*k))
         .unwrap_or(OutcomeKind::Succeeded);
     let mut parts: Vec<String> = report
         .stopped
@@ -967,9 +760,4 @@ impl RollbackReport {
         }
         out
     }
-}
-
-/// `family:N` of a task definition ARN.
-pub fn short_td(arn: &str) -> &str {
-    arn.rsplit_once('/').map(|(_, r)| r).unwrap_or(arn)
 }

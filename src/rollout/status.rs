@@ -11,10 +11,11 @@ use futures_util::future::join_all;
 use serde::Serialize;
 
 use crate::aws::RegionClients;
+use crate::aws::history::{self, PastDeployment};
 
 use super::alarms::{self, AlarmState};
+use super::live::{Release, live_release, short_digest, short_td};
 use super::monitor::{self, Watched};
-use super::rollback::{self, PastDeployment, Release, short_digest, short_td};
 use super::{AwsError, DeployTargets, ImageRef, preflight};
 
 /// A deployment that has not finished.
@@ -86,7 +87,7 @@ async fn one(
     history: usize,
 ) -> Result<ServiceStatus, AwsError> {
     let target = t.service(name).expect("checked by gather");
-    let (live, service) = rollback::live_release(c, target).await?;
+    let (live, service) = live_release(c, target).await?;
     let desired = service.as_ref().map(|s| s.desired_count()).unwrap_or(0);
     let running = service.as_ref().map(|s| s.running_count()).unwrap_or(0);
 
@@ -129,9 +130,10 @@ async fn one(
         });
     }
 
-    let recent = rollback::history(
-        c,
-        target,
+    let recent = history::history(
+        &c.codedeploy,
+        &c.region,
+        &target.codedeploy_group(),
         &[
             DeploymentStatus::Succeeded,
             DeploymentStatus::Failed,

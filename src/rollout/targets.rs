@@ -54,6 +54,16 @@ pub struct ServiceTarget {
     pub security_groups: Vec<String>,
 }
 
+impl ServiceTarget {
+    /// The CodeDeploy deployment group that releases this service.
+    pub fn codedeploy_group(&self) -> crate::aws::history::DeploymentGroup<'_> {
+        crate::aws::history::DeploymentGroup {
+            app: &self.codedeploy_app,
+            name: &self.deployment_group,
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum TargetsError {
     #[error(

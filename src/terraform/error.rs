@@ -48,6 +48,15 @@ pub enum TerraformError {
     MissingReview { stack: String, dir: PathBuf },
     #[error("cancelled: terraform was interrupted and has exited")]
     Cancelled,
+    #[error(
+        "stack {stack} has no `{output}` output, so the services of {region} cannot be found\n  fix: apply the stack first (or drop --skip-terraform), and make sure {} exports {output}", dir.display()
+    )]
+    MissingOutput {
+        stack: String,
+        output: String,
+        region: String,
+        dir: PathBuf,
+    },
     #[error("unknown stack `{0}`\n  fix: use a name from [[stacks]] in platform.toml")]
     UnknownStack(String),
 }
@@ -58,6 +67,7 @@ impl TerraformError {
             TerraformError::NotInstalled { .. }
             | TerraformError::TooOld { .. }
             | TerraformError::MissingReview { .. }
+            | TerraformError::MissingOutput { .. }
             | TerraformError::UnknownStack(_) => OutcomeKind::BadInput,
             TerraformError::Cancelled => OutcomeKind::Cancelled,
             _ => OutcomeKind::Failed,

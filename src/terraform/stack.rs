@@ -32,7 +32,7 @@ pub struct RunContext {
     /// `failover --drill` plans with). Later keys win over inputs of the same name.
     pub variables: std::collections::BTreeMap<String, Map<String, Value>>,
     /// The AWS environment of every terraform command: set (`Some`) or removed (`None`); see
-    /// [`crate::settings::terraform_aws`].
+    /// [`super::credentials::terraform_aws`].
     pub aws_env: std::collections::BTreeMap<String, Option<String>>,
 }
 

@@ -121,15 +121,3 @@ pub async fn publish(
         Err(e) => Err(e),
     }
 }
-
-/// The URL of this workflow run (its log and artifacts), from the runner's environment.
-pub fn run_url_from_env() -> Option<String> {
-    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-    let server = var("GITHUB_SERVER_URL")?;
-    let repo = var("GITHUB_REPOSITORY")?;
-    let run = var("GITHUB_RUN_ID")?;
-    Some(format!(
-        "{}/{repo}/actions/runs/{run}",
-        server.trim_end_matches('/')
-    ))
-}

@@ -23,10 +23,10 @@ use aws_sdk_ssm::operation::get_parameter::GetParameterError;
 use aws_sdk_ssm::types::Parameter;
 use aws_smithy_mocks::{MockResponse, RuleMode, mock, mock_client};
 use platform_deploy::OutcomeKind;
+use platform_deploy::aws::RegionClients;
 use platform_deploy::config::Config;
 use platform_deploy::failover::{
-    Direction, Failover, FailoverError, FailoverOptions, FailoverReport, RegionAws, StepStatus,
-    Waits,
+    Direction, Failover, FailoverError, FailoverOptions, FailoverReport, StepStatus, Waits,
 };
 use platform_deploy::rollout::Progress;
 use platform_deploy::terraform::process::StderrLines;
@@ -261,18 +261,18 @@ fn elb(world: &Shared, region: &'static str) -> aws_sdk_elasticloadbalancingv2::
     )
 }
 
-fn clients(world: &Shared) -> BTreeMap<String, RegionAws> {
+fn clients(world: &Shared) -> BTreeMap<String, RegionClients> {
     ["us-east-1", "eu-west-1"]
         .into_iter()
         .map(|region| {
             (
                 region.to_string(),
-                RegionAws {
-                    region: region.to_string(),
+                RegionClients {
                     rds: rds(world, region),
                     ssm: ssm(world, region),
                     ecs: ecs(world, region),
                     elb: elb(world, region),
+                    ..RegionClients::unreachable(region)
                 },
             )
         })

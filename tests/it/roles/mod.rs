@@ -107,6 +107,9 @@ fn sdk_calls(paths: &[String]) -> BTreeMap<String, BTreeSet<String>> {
             }
             let namespace = CLIENTS.iter().find(|(n, _)| *n == &m[1]).unwrap().1;
             let action = format!("{namespace}:{}", pascal(&m[2])).to_lowercase();
+            if UNAUTHENTICATED.iter().any(|u| u.to_lowercase() == action) {
+                continue;
+            }
             out.entry(action).or_default().insert(rel.clone());
         }
     }

@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+use platform_deploy::aws::oidc::{GithubOidcCredentials, TokenEndpoint};
 use platform_deploy::aws::{AwsSettings, sdk_config};
-use platform_deploy::aws_oidc::{GithubOidcCredentials, TokenEndpoint};
 use wiremock::MockServer;
 
 use crate::support::oidc::{self, REQUEST_TOKEN, token_endpoint};

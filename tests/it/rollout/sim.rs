@@ -919,11 +919,11 @@ impl Sim {
             start: ctx.start,
             state: ctx.state.clone(),
             clients: RegionClients {
-                region: region.to_string(),
                 ecr,
                 ecs,
                 codedeploy,
                 cloudwatch,
+                ..RegionClients::unreachable(region)
             },
             register,
             create,

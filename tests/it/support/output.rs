@@ -37,6 +37,7 @@ pub fn workflow(dir: &Path, in_actions: bool) -> (Workflow, Buffer) {
         in_actions,
         output_file: Some(dir.join("output")),
         summary_file: Some(dir.join("summary.md")),
+        ..RunnerEnv::default()
     };
     let buffer = Buffer::default();
     (

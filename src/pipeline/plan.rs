@@ -1,7 +1,5 @@
-//! The deploy pipeline: the one place that knows the whole order of the steps.
-//!
-//! [`DeployPlan`] is what `deploy` will do, computed from the configuration alone; `--dry-run`
-//! prints it, and the real run walks it step by step.
+//! [`DeployPlan`]: what `deploy` will do, computed from the configuration alone; `--dry-run` prints
+//! it, and [`super::run`] walks it step by step.
 
 use std::fmt::Write as _;
 

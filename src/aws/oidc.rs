@@ -54,11 +54,11 @@ impl std::fmt::Debug for TokenEndpoint {
 
 impl TokenEndpoint {
     /// The endpoint of this job, if it may request ID tokens (`permissions: id-token: write`).
-    pub fn from_env() -> Option<Self> {
-        let get = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    pub fn of_runner(runner: &crate::runner::RunnerEnv) -> Option<Self> {
+        let (request_url, request_token) = runner.id_token_request.clone()?;
         Some(TokenEndpoint {
-            request_url: get("ACTIONS_ID_TOKEN_REQUEST_URL")?,
-            request_token: get("ACTIONS_ID_TOKEN_REQUEST_TOKEN")?,
+            request_url,
+            request_token,
         })
     }
 

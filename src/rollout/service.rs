@@ -1,0 +1,221 @@
+//! The release of one service in one region: register the task definition revision, create the
+//! CodeDeploy deployment and watch it to its end.
+
+use tokio_util::sync::CancellationToken;
+
+use crate::aws::{AwsError, RegionClients};
+use crate::outcome::OutcomeKind;
+
+use super::appspec::{self, AppSpecInput};
+use super::deployment::DeploymentRequest;
+use super::monitor::{self, Ending, MonitorSettings, Watched, WaveAbort};
+use super::report::short_arn;
+use super::{DeploymentResult, Prepared, Progress, RolloutOptions, preflight, taskdef};
+
+/// Registers the revision, creates the deployment and watches it.
+pub(super) async fn release(
+    p: &Prepared,
+    clients: &RegionClients,
+    opts: &RolloutOptions,
+    monitor_settings: &MonitorSettings,
+    cancel: &CancellationToken,
+    abort: &WaveAbort,
+    progress: &Progress,
+) -> DeploymentResult {
+    let mut result = DeploymentResult {
+        region: p.region.clone(),
+        service: p.service.clone(),
+        outcome: OutcomeKind::Cancelled,
+        message: String::new(),
+        task_definition_arn: None,
+        deployment_id: None,
+        ending: None,
+    };
+    let fail = |mut result: DeploymentResult, message: String| {
+        abort.trigger(&p.key);
+        progress.event(&p.key, &message);
+        result.outcome = OutcomeKind::Failed;
+        result.message = message;
+        result
+    };
+    if abort.is_triggered() || cancel.is_cancelled() {
+        result.message = "not started: the rollout was cancelled or the wave failed".into();
+        return result;
+    }
+
+    if p.is_standby() {
+        progress.event(
+            &p.key,
+            "DR standby (desired count 0): releasing anyway so a failover starts on this release",
+        );
+    }
+    progress.event(
+        &p.key,
+        &format!(
+            "registering a new revision of {} with {}",
+            p.family(),
+            p.image_uri
+        ),
+    );
+    let registered = tokio::select! {
+        biased;
+        _ = cancel.cancelled() => {
+            result.message = "cancelled before the task definition was registered; nothing was deployed".into();
+            return result;
+        }
+        r = taskdef::register_raw(&clients.ecs, &p.task_definition_request) => r,
+    };
+    let arn = match registered {
+        Ok(arn) => arn,
+        Err(e) => return fail(result, format!("{e}; nothing was deployed")),
+    };
+    progress.event(&p.key, &format!("registered {arn}"));
+    result.task_definition_arn = Some(arn.clone());
+
+    let request = deployment_request(p, &arn, opts);
+    let created = tokio::select! {
+        biased;
+        _ = cancel.cancelled() => {
+            // The request may have reached CodeDeploy: stop whatever it started.
+            let stopped = stop_new_deployments(p, clients).await;
+            result.message = format!("cancelled while the deployment was being created; {stopped}");
+            progress.event(&p.key, &result.message);
+            return result;
+        }
+        r = request.send(&clients.codedeploy, &p.region) => r,
+    };
+    let id = match created {
+        Ok(id) => id,
+        Err(e) => {
+            return fail(
+                result,
+                format!("{e}; the revision {arn} was registered but not deployed"),
+            );
+        }
+    };
+    result.deployment_id = Some(id.clone());
+    progress.event(
+        &p.key,
+        &format!(
+            "deployment {id} created with {} ({})",
+            p.config.name,
+            p.routing
+                .map(|r| r.describe())
+                .unwrap_or_else(|| "traffic routing unknown".into())
+        ),
+    );
+
+    let watched = Watched {
+        key: &p.key,
+        region: &p.region,
+        codedeploy: &clients.codedeploy,
+        cloudwatch: &clients.cloudwatch,
+        deployment_id: &id,
+        alarms: &p.alarms,
+        routing: p.routing,
+    };
+    let ending = monitor::watch(&watched, monitor_settings, cancel, abort, progress).await;
+    let (outcome, message) = match &ending {
+        Ending::Succeeded => (
+            OutcomeKind::Succeeded,
+            format!("released as {} ({id})", short_arn(&arn)),
+        ),
+        Ending::RolledBack {
+            cause,
+            rollback_deployment_id,
+        } => (
+            OutcomeKind::RolledBack,
+            format!(
+                "rolled back: {cause} ({id}{})",
+                rollback_deployment_id
+                    .as_ref()
+                    .map(|r| format!(", rollback {r} succeeded"))
+                    .unwrap_or_default()
+            ),
+        ),
+        Ending::NotRolledBack { cause, detail } => (
+            OutcomeKind::FailedNoRollback,
+            format!("failed and NOT rolled back: {cause}; {detail} ({id})"),
+        ),
+        Ending::TimedOut { detail, .. } => (OutcomeKind::TimedOut, format!("timed out: {detail}")),
+        Ending::Cancelled { detail, .. } => {
+            (OutcomeKind::Cancelled, format!("cancelled: {detail}"))
+        }
+    };
+    if !matches!(ending, Ending::Succeeded | Ending::Cancelled { .. }) {
+        abort.trigger(&p.key);
+    }
+    result.outcome = outcome;
+    result.message = message;
+    result.ending = Some(ending);
+    result
+}
+
+pub(super) fn deployment_request(
+    p: &Prepared,
+    task_definition_arn: &str,
+    opts: &RolloutOptions,
+) -> DeploymentRequest {
+    let git_sha = &opts.git_sha;
+    let appspec = appspec::render(&AppSpecInput {
+        task_definition_arn,
+        container_name: &p.target.container_name,
+        container_port: p.target.container_port,
+        service: &p.snapshot,
+        network_mode: p.task_definition_request["networkMode"].as_str(),
+        subnets: &p.target.subnets,
+        security_groups: &p.target.security_groups,
+        hooks: &p.hooks,
+    });
+    let digest = p
+        .image_uri
+        .rsplit_once("@sha256:")
+        .map(|(_, h)| h)
+        .unwrap_or("");
+    DeploymentRequest::new(
+        &p.target.codedeploy_app,
+        &p.target.deployment_group,
+        &p.config.name,
+        opts.description.clone().unwrap_or_else(|| {
+            format!(
+                "platform-deploy: {} at {}",
+                &digest[..digest.len().min(12)],
+                &git_sha[..git_sha.len().min(12)]
+            )
+        }),
+        appspec,
+    )
+}
+
+/// After a cancel raced CreateDeployment: stops the group's running deployments that were not
+/// there at pre-flight.
+async fn stop_new_deployments(p: &Prepared, clients: &RegionClients) -> String {
+    let work = async {
+        let running = preflight::in_flight_deployments(clients, &p.target).await?;
+        let mut stopped = Vec::new();
+        for id in running.iter().filter(|id| !p.in_flight.contains(id)) {
+            clients
+                .codedeploy
+                .stop_deployment()
+                .deployment_id(id)
+                .auto_rollback_enabled(true)
+                .send()
+                .await
+                .map_err(|e| AwsError::new(&p.region, "CodeDeploy StopDeployment", e))?;
+            stopped.push(id.clone());
+        }
+        Ok::<_, AwsError>(stopped)
+    };
+    match tokio::time::timeout(monitor::CANCEL_STOP_BUDGET, work).await {
+        Ok(Ok(stopped)) if stopped.is_empty() => "no deployment had been started".into(),
+        Ok(Ok(stopped)) => format!("stopped {} with rollback", stopped.join(", ")),
+        Ok(Err(e)) => format!(
+            "could not check for a started deployment ({e}); check {}/{} in the CodeDeploy console",
+            p.target.codedeploy_app, p.target.deployment_group
+        ),
+        Err(_) => format!(
+            "no answer in time; check {}/{} in the CodeDeploy console",
+            p.target.codedeploy_app, p.target.deployment_group
+        ),
+    }
+}

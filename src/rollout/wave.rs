@@ -1,0 +1,298 @@
+//! One wave of a rollout: the regions released together. A wave after the first re-checks its
+//! pre-flight, optionally waits for running deployments, releases every service at once, and then
+//! bakes: the next wave starts only when the wave's alarms stayed OK for the bake time.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use futures_util::future::join_all;
+use tokio::time::{Instant, sleep, sleep_until};
+use tokio_util::sync::CancellationToken;
+
+use crate::aws::RegionClients;
+use crate::outcome::OutcomeKind;
+
+use super::monitor::{self, MonitorSettings, WaveAbort};
+use super::service::release;
+use super::{
+    DeploymentResult, Prepared, Progress, Refusal, RolloutError, RolloutOptions, alarms, preflight,
+};
+
+/// What every wave of one rollout shares.
+pub(super) struct WaveRun<'a> {
+    pub opts: &'a RolloutOptions,
+    pub clients: &'a BTreeMap<String, RegionClients>,
+    pub prepared: &'a [Prepared],
+    pub monitor: MonitorSettings,
+    pub cancel: &'a CancellationToken,
+    pub progress: &'a Progress,
+}
+
+/// How a wave ended: its deployments, and whether later waves may start (and if not, why).
+pub(super) struct WaveEnd {
+    pub results: Vec<DeploymentResult>,
+    pub stop: bool,
+    pub reason: Option<(OutcomeKind, String)>,
+    pub refusals: Vec<Refusal>,
+}
+
+impl WaveEnd {
+    fn stopped(reason: (OutcomeKind, String)) -> Self {
+        WaveEnd {
+            results: Vec::new(),
+            stop: true,
+            reason: Some(reason),
+            refusals: Vec::new(),
+        }
+    }
+}
+
+impl WaveRun<'_> {
+    /// Releases wave `index` of `waves`.
+    pub async fn wave(&self, waves: &[Vec<String>], index: usize) -> Result<WaveEnd, RolloutError> {
+        let (opts, clients, cancel, progress) =
+            (self.opts, self.clients, self.cancel, self.progress);
+        let regions = &waves[index];
+        let deadline = self.monitor.deadline;
+        let wave: Vec<&Prepared> = self
+            .prepared
+            .iter()
+            .filter(|p| regions.contains(&p.region))
+            .collect();
+        let label = format!("wave {} ({})", index + 1, regions.join(", "));
+
+        if index > 0 {
+            // Alarms and running deployments may have changed since the pre-flight.
+            let mut refused = Vec::new();
+            for p in &wave {
+                refused.extend(
+                    preflight::recheck(&clients[&p.region], p, opts.wait_for_inflight).await?,
+                );
+            }
+            if !refused.is_empty() {
+                let released = waves[..index]
+                    .iter()
+                    .flatten()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let problems = refused
+                    .iter()
+                    .map(|r| format!("{}: {}", r.scope, r.problem))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                let mut end = WaveEnd::stopped((
+                    OutcomeKind::PreflightRefused,
+                    format!("{label} refused to start: {problems}; already released: {released}"),
+                ));
+                end.refusals = refused;
+                return Ok(end);
+            }
+        }
+        let waited = if opts.wait_for_inflight {
+            wait_for_inflight(
+                &wave,
+                clients,
+                opts.settings.poll_interval,
+                deadline,
+                cancel,
+                progress,
+            )
+            .await
+        } else {
+            Ok(())
+        };
+        if let Err(kind) = waited {
+            let why = if kind == OutcomeKind::Cancelled {
+                "cancelled"
+            } else {
+                "the timeout passed"
+            };
+            return Ok(WaveEnd::stopped((
+                kind,
+                format!(
+                    "{label}: {why} while waiting for running deployments to finish; nothing of this wave was started"
+                ),
+            )));
+        }
+
+        progress.event(
+            "rollout",
+            &format!(
+                "{label}: releasing {} to {} service(s)",
+                opts.image,
+                wave.len()
+            ),
+        );
+        let abort = WaveAbort::default();
+        let runs = wave.iter().map(|p| {
+            release(
+                p,
+                &clients[&p.region],
+                opts,
+                &self.monitor,
+                cancel,
+                &abort,
+                progress,
+            )
+        });
+        let results = join_all(runs).await;
+        let failed = results.iter().any(|r| r.outcome != OutcomeKind::Succeeded);
+        let mut end = WaveEnd {
+            results,
+            stop: failed,
+            reason: None,
+            refusals: Vec::new(),
+        };
+        if failed || index + 1 == waves.len() || opts.settings.bake_time.is_zero() {
+            return Ok(end);
+        }
+        end.reason = match bake(&wave, clients, opts, deadline, cancel, progress).await {
+            BakeEnd::AllOk => None,
+            BakeEnd::Alarm(key, alarm) => Some((
+                OutcomeKind::FailedNoRollback,
+                format!(
+                    "after {label}, alarm {} ({key}) went into ALARM during the bake ({}); {} already serve(s) the new release and was not rolled back; later waves were not started — roll {} back (release the previous image) or fix forward",
+                    alarm.name,
+                    alarm.reason,
+                    regions.join(", "),
+                    regions.join(", ")
+                ),
+            )),
+            BakeEnd::Cancelled => Some((
+                OutcomeKind::Cancelled,
+                format!("cancelled during the bake after {label}; later waves were not started"),
+            )),
+            BakeEnd::TimedOut => Some((
+                OutcomeKind::TimedOut,
+                format!(
+                    "the timeout passed during the bake after {label}; later waves were not started"
+                ),
+            )),
+        };
+        end.stop = end.reason.is_some();
+        Ok(end)
+    }
+}
+
+/// `--wait-for-inflight`: waits until the wave's groups run nothing.
+async fn wait_for_inflight(
+    wave: &[&Prepared],
+    clients: &BTreeMap<String, RegionClients>,
+    poll: Duration,
+    deadline: Instant,
+    cancel: &CancellationToken,
+    progress: &Progress,
+) -> Result<(), OutcomeKind> {
+    let mut announced: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    loop {
+        let mut busy = false;
+        for p in wave {
+            match preflight::in_flight_deployments(&clients[&p.region], &p.target).await {
+                Ok(running) if running.is_empty() => {}
+                Ok(running) => {
+                    busy = true;
+                    if announced.get(&p.key) != Some(&running) {
+                        progress.event(
+                            &p.key,
+                            &format!(
+                                "waiting for running deployment(s) {} to finish",
+                                running.join(", ")
+                            ),
+                        );
+                        announced.insert(p.key.clone(), running);
+                    }
+                }
+                Err(e) => {
+                    busy = true;
+                    progress.event(&p.key, &format!("{e} (retrying)"));
+                }
+            }
+        }
+        if !busy {
+            return Ok(());
+        }
+        tokio::select! {
+            biased;
+            _ = cancel.cancelled() => return Err(OutcomeKind::Cancelled),
+            _ = sleep_until(deadline) => return Err(OutcomeKind::TimedOut),
+            _ = sleep(monitor::jittered(poll)) => {}
+        }
+    }
+}
+
+enum BakeEnd {
+    AllOk,
+    Alarm(String, alarms::AlarmState),
+    Cancelled,
+    TimedOut,
+}
+
+/// Holds the next wave until the wave's alarms have stayed OK for the bake time.
+async fn bake(
+    wave: &[&Prepared],
+    clients: &BTreeMap<String, RegionClients>,
+    opts: &RolloutOptions,
+    deadline: Instant,
+    cancel: &CancellationToken,
+    progress: &Progress,
+) -> BakeEnd {
+    let bake = opts.settings.bake_time;
+    let end = Instant::now() + bake;
+    if end > deadline {
+        progress.event(
+            "rollout",
+            &format!(
+                "the bake ({}) would end after the timeout",
+                humantime::format_duration(bake)
+            ),
+        );
+    }
+    progress.event(
+        "rollout",
+        &format!(
+            "baking {} with every alarm of {} OK before the next wave",
+            humantime::format_duration(bake),
+            wave.iter()
+                .map(|p| p.key.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    );
+    loop {
+        for p in wave {
+            if p.alarms.is_empty() {
+                continue;
+            }
+            match alarms::describe(&clients[&p.region].cloudwatch, &p.region, &p.alarms).await {
+                Ok(states) => {
+                    if let Some(a) = alarms::first_firing(&p.alarms, &states) {
+                        progress.event(
+                            &p.key,
+                            &format!("alarm {} went into ALARM during the bake", a.name),
+                        );
+                        return BakeEnd::Alarm(p.key.clone(), a.clone());
+                    }
+                }
+                Err(e) => progress.event(&p.key, &format!("{e} (retrying)")),
+            }
+        }
+        let now = Instant::now();
+        if now >= end {
+            progress.event("rollout", "bake passed: every alarm stayed OK");
+            return BakeEnd::AllOk;
+        }
+        progress.status(
+            "rollout",
+            &format!("baking, {} left", monitor::short_duration(end - now)),
+        );
+        let nap = std::cmp::min(monitor::jittered(opts.settings.poll_interval), end - now);
+        tokio::select! {
+            biased;
+            _ = cancel.cancelled() => { progress.done("rollout"); return BakeEnd::Cancelled }
+            _ = sleep_until(deadline) => { progress.done("rollout"); return BakeEnd::TimedOut }
+            _ = sleep(nap) => {}
+        }
+        progress.done("rollout");
+    }
+}
