@@ -636,6 +636,14 @@ pub struct FailoverArgs {
     #[arg(long, env = "PLATFORM_DEPLOY_ALLOW_DATA_LOSS")]
     pub allow_data_loss: bool,
 
+    /// The primary region does not answer (an outage). Nothing is sent there: the primary stack's
+    /// outputs are read from the state replicas, and instead of applying the edge stack (its
+    /// control plane is in us-east-1) the last step checks that Route53's health checks route
+    /// around the primary. Every stack the failover applies must keep its state outside the
+    /// primary region ([terraform.backend] buckets).
+    #[arg(long, env = "PLATFORM_DEPLOY_PRIMARY_DOWN", conflicts_with = "back")]
+    pub primary_down: bool,
+
     /// Give up each wait (database promotion, healthy tasks) after this long, e.g. 45m.
     /// Default: 30m.
     #[arg(long, env = "PLATFORM_DEPLOY_TIMEOUT", value_name = "DURATION")]

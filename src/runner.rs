@@ -265,6 +265,13 @@ pub struct Location {
     pub column: usize,
 }
 
+impl std::fmt::Display for Location {
+    /// `file:line:column`, as compilers print it (editors and the runner link it).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}", self.file.display(), self.line, self.column)
+    }
+}
+
 pub struct GroupGuard {
     workflow: Workflow,
 }

@@ -20,6 +20,8 @@ pub struct RegionClients {
     pub ssm: aws_sdk_ssm::Client,
     pub elb: aws_sdk_elasticloadbalancingv2::Client,
     pub fis: aws_sdk_fis::Client,
+    /// Route53 is global; any region's client reaches it.
+    pub route53: aws_sdk_route53::Client,
 }
 
 impl RegionClients {
@@ -34,6 +36,7 @@ impl RegionClients {
             ssm: aws_sdk_ssm::Client::new(config),
             elb: aws_sdk_elasticloadbalancingv2::Client::new(config),
             fis: aws_sdk_fis::Client::new(config),
+            route53: aws_sdk_route53::Client::new(config),
         }
     }
 

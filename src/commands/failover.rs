@@ -42,20 +42,25 @@ pub async fn run(
             poll: config.rollout.poll_interval,
             timeout,
         },
+        primary_down: args.primary_down,
     };
 
     let regions: Vec<String> = config.regions().into_iter().map(str::to_string).collect();
     let clients = settings.clients(&regions, workflow).await?;
+    let mut terraform = session::context(
+        config,
+        false,
+        settings.role.as_deref(),
+        Path::new(".platform-deploy/failover-plans"),
+        workflow,
+        cancel.clone(),
+    )?;
+    if args.primary_down {
+        terraform.unreachable.insert(config.primary_region.clone());
+    }
     let failover = Failover {
         config,
-        terraform: session::context(
-            config,
-            false,
-            settings.role.as_deref(),
-            Path::new(".platform-deploy/failover-plans"),
-            workflow,
-            cancel.clone(),
-        )?,
+        terraform,
         aws: clients,
         progress: Progress::stderr(),
         cancel,

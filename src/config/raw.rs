@@ -47,10 +47,16 @@ pub struct RawTerraform {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawBackend {
-    pub bucket: Spanned<String>,
+    /// The bucket in `region`; may be left out when `buckets` names one there.
+    pub bucket: Option<Spanned<String>>,
+    /// Where the state of a stack without its own `state_region` lives.
     pub region: Spanned<String>,
     #[serde(default)]
     pub key_prefix: Option<String>,
+    /// One state bucket per region (region → bucket), S3-replicated to each other: a stack's state
+    /// lives in one of them and is read from another when its region does not answer.
+    #[serde(default)]
+    pub buckets: BTreeMap<String, Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -66,6 +72,9 @@ pub struct RawStack {
     /// table / array of such references to build a map or a list.
     #[serde(default)]
     pub inputs: BTreeMap<String, Spanned<toml::Value>>,
+    /// The region whose state bucket holds this stack's state (default: the stack's own region,
+    /// else `terraform.backend.region`).
+    pub state_region: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -101,6 +101,18 @@ impl Run<'_> {
                 };
                 Ok((format!("now: {}", health::summarize(&now)), expected))
             }
+            Action::ConfirmEdge { down, stacks } => {
+                let health_check = self.edge_health_check(down, stacks).await?;
+                let route53 = &self.aws(self.opts.dr_region())?.route53;
+                let (healthy, total) = edge::checkers(route53, &health_check).await?;
+                Ok((
+                    format!(
+                        "now: {healthy} of {total} Route53 checkers see {down} healthy (health check {health_check}); {} applies once {down} answers",
+                        stacks.join(", ")
+                    ),
+                    edge::EXPECTED_UNHEALTHY,
+                ))
+            }
         }
     }
 

@@ -7,8 +7,10 @@
 pub mod checklist;
 pub mod database;
 mod drill;
+pub mod edge;
 pub mod error;
 pub mod health;
+pub mod outage;
 pub mod report;
 pub mod steps;
 pub mod traffic_role;
@@ -49,6 +51,9 @@ pub struct FailoverOptions {
     pub drill: bool,
     pub checklist: PathBuf,
     pub waits: Waits,
+    /// The primary region does not answer: send it nothing, read its stack from the state
+    /// replicas, and confirm the edge routes around it instead of applying the edge stack.
+    pub primary_down: bool,
 }
 
 impl FailoverOptions {
@@ -60,7 +65,7 @@ impl FailoverOptions {
         }
     }
 
-    fn dr_region(&self) -> &str {
+    pub fn dr_region(&self) -> &str {
         match &self.direction {
             Direction::To(r) => r,
             Direction::Back { from } => from,
@@ -151,6 +156,22 @@ impl Failover<'_> {
         let dr_stack = stack_of(&dr)?;
         let primary_stack = stack_of(&primary)?;
 
+        let graph = StackGraph::new(&config.stacks);
+        let regional: Vec<String> = config
+            .regions()
+            .iter()
+            .filter_map(|r| config.regional_stack(r).map(|s| s.name.clone()))
+            .collect();
+        let downstream = graph.downstream_of(&dr_stack);
+        let edge: Vec<String> = config
+            .stacks
+            .iter()
+            .map(|s| s.name.clone())
+            .filter(|s| downstream.contains(s) && !regional.contains(s))
+            .collect();
+        if opts.primary_down {
+            outage::check_state_outside(config, &primary, &dr_stack, &edge)?;
+        }
         let mut facts = BTreeMap::new();
         facts.insert(dr.clone(), self.facts(&dr_stack, &dr).await?);
         match self.facts(&primary_stack, &primary).await {
@@ -165,20 +186,13 @@ impl Failover<'_> {
             Err(e) => return Err(e),
         }
 
-        let graph = StackGraph::new(&config.stacks);
-        let regional: Vec<String> = config
-            .regions()
-            .iter()
-            .filter_map(|r| config.regional_stack(r).map(|s| s.name.clone()))
-            .collect();
-        let downstream = graph.downstream_of(&dr_stack);
-        let edge: Vec<String> = config
-            .stacks
-            .iter()
-            .map(|s| s.name.clone())
-            .filter(|s| downstream.contains(s) && !regional.contains(s))
-            .collect();
-        let steps = steps::plan(&opts.direction, &primary, &dr_stack, &edge);
+        let steps = steps::plan(
+            &opts.direction,
+            &primary,
+            &dr_stack,
+            &edge,
+            opts.primary_down,
+        );
 
         let run = Run {
             f: self,
@@ -244,10 +258,30 @@ impl Run<'_> {
                 .facts
                 .get(from)
                 .and_then(|f| f.db_cluster_arn.as_deref()),
-            other_aws: self.f.aws.get(from),
+            // With the primary down, nothing is sent there: its writer counts as unreachable.
+            other_aws: self
+                .f
+                .aws
+                .get(from)
+                .filter(|_| !(self.opts.primary_down && from == self.f.config.primary_region)),
             allow_data_loss: self.opts.allow_data_loss,
             failing_back: matches!(self.opts.direction, Direction::Back { .. }),
         })
+    }
+
+    /// The Route53 health check of `region`, from the edge stack's outputs.
+    async fn edge_health_check(
+        &self,
+        region: &str,
+        stacks: &[String],
+    ) -> Result<String, FailoverError> {
+        let outputs = self
+            .orchestrator(BTreeMap::new())
+            .outputs_of(stacks)
+            .await?;
+        let stack = stacks.first().map(String::as_str).unwrap_or_default();
+        let empty = Map::new();
+        edge::health_check_of(outputs.get(stack).unwrap_or(&empty), stack, region)
     }
 
     fn role_parameter(&self, region: &str) -> Result<&str, FailoverError> {
@@ -324,6 +358,19 @@ impl Run<'_> {
                 health::wait_serving(
                     self.aws(region)?,
                     &facts.targets,
+                    &self.opts.waits,
+                    progress,
+                    cancel,
+                )
+                .await
+            }
+            Action::ConfirmEdge { down, stacks } => {
+                let health_check = self.edge_health_check(down, stacks).await?;
+                let route53 = &self.aws(self.opts.dr_region())?.route53;
+                edge::wait_routed_around(
+                    route53,
+                    down,
+                    &health_check,
                     &self.opts.waits,
                     progress,
                     cancel,

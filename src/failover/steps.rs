@@ -19,10 +19,26 @@ pub enum Direction {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Action {
-    PromoteDatabase { to: String, from: String },
-    SetTrafficRole { region: String, role: TrafficRole },
-    ApplyStacks { stacks: Vec<String> },
-    WaitServing { region: String },
+    PromoteDatabase {
+        to: String,
+        from: String,
+    },
+    SetTrafficRole {
+        region: String,
+        role: TrafficRole,
+    },
+    ApplyStacks {
+        stacks: Vec<String>,
+    },
+    WaitServing {
+        region: String,
+    },
+    /// The primary is down: check that the edge routes around `down` by its health check (the
+    /// edge stacks apply when it answers again).
+    ConfirmEdge {
+        down: String,
+        stacks: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -48,9 +64,23 @@ pub fn plan(
     primary: &str,
     dr_stack: &str,
     edge_stacks: &[String],
+    primary_down: bool,
 ) -> Vec<Step> {
     let edge = |title: String| {
         (!edge_stacks.is_empty()).then(|| {
+            if primary_down {
+                return step(
+                    "confirm-edge",
+                    format!(
+                        "Check that Route53 routes around {primary} (its health check fails); {} applies once {primary} answers",
+                        edge_stacks.join(", ")
+                    ),
+                    Action::ConfirmEdge {
+                        down: primary.to_string(),
+                        stacks: edge_stacks.to_vec(),
+                    },
+                );
+            }
             step(
                 "apply-edge",
                 title,
@@ -220,6 +250,7 @@ mod tests {
             "us-east-1",
             "eu-west-1",
             &["global".into()],
+            false,
         );
         assert_eq!(
             ids(&steps),
@@ -243,6 +274,7 @@ mod tests {
             "us-east-1",
             "eu-west-1",
             &["global".into()],
+            false,
         );
         let ids = ids(&steps);
         let pos = |id: &str| ids.iter().position(|i| *i == id).unwrap();
@@ -260,8 +292,31 @@ mod tests {
 
     #[test]
     fn without_an_edge_stack_there_is_no_edge_step() {
-        let steps = plan(&Direction::To("eu-west-1".into()), "us-east-1", "dr", &[]);
+        let steps = plan(
+            &Direction::To("eu-west-1".into()),
+            "us-east-1",
+            "dr",
+            &[],
+            false,
+        );
         assert!(!ids(&steps).contains(&"apply-edge"));
+    }
+
+    #[test]
+    fn with_the_primary_down_the_edge_is_confirmed_not_applied() {
+        let steps = plan(
+            &Direction::To("eu-west-1".into()),
+            "us-east-1",
+            "eu-west-1",
+            &["global".into()],
+            true,
+        );
+        assert_eq!(ids(&steps).last(), Some(&"confirm-edge"));
+        assert!(!ids(&steps).contains(&"apply-edge"));
+        assert!(matches!(
+            &steps.last().unwrap().action,
+            Action::ConfirmEdge { down, .. } if down == "us-east-1"
+        ));
     }
 
     #[test]

@@ -102,6 +102,8 @@ mod tests {
             region: None,
             depends_on: deps.iter().map(|d| d.to_string()).collect(),
             inputs: Default::default(),
+            backend: None,
+            backend_location: None,
         }
     }
 

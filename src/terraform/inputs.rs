@@ -100,6 +100,8 @@ mod tests {
                 ),
             ]
             .into(),
+            backend: None,
+            backend_location: None,
         };
         let mut outputs = StackOutputs::new();
         outputs.insert(

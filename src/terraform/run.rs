@@ -112,8 +112,7 @@ impl<'a> Orchestrator<'a> {
         for (name, result) in self
             .for_each(names, |name| async move {
                 let stack = self.stack(&name);
-                stack::init(&self.ctx, stack).await?;
-                stack::outputs(&self.ctx, stack).await
+                stack::current_outputs(&self.ctx, stack).await
             })
             .await
         {
@@ -135,8 +134,7 @@ impl<'a> Orchestrator<'a> {
         let read = self
             .for_each(&needed, |name| async move {
                 let stack = self.stack(&name);
-                stack::init(&self.ctx, stack).await?;
-                stack::outputs(&self.ctx, stack).await
+                stack::current_outputs(&self.ctx, stack).await
             })
             .await;
         let mut outputs = StackOutputs::new();
@@ -297,8 +295,7 @@ impl<'a> Orchestrator<'a> {
         for (name, result) in self
             .for_each(&outside, |name| async move {
                 let stack = self.stack(&name);
-                stack::init(&self.ctx, stack).await?;
-                stack::outputs(&self.ctx, stack).await
+                stack::current_outputs(&self.ctx, stack).await
             })
             .await
         {

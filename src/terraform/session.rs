@@ -75,6 +75,7 @@ pub fn context(
         init_lock: Default::default(),
         variables: Default::default(),
         aws_env: aws.env,
+        unreachable: Default::default(),
     })
 }
 

@@ -34,6 +34,9 @@ pub struct RunContext {
     /// The AWS environment of every terraform command: set (`Some`) or removed (`None`); see
     /// [`super::credentials::terraform_aws`].
     pub aws_env: std::collections::BTreeMap<String, Option<String>>,
+    /// Regions known not to answer (`failover --primary-down`): state buckets there are not tried;
+    /// outputs come from the replicas straight away.
+    pub unreachable: std::collections::BTreeSet<String>,
 }
 
 impl RunContext {
@@ -73,11 +76,7 @@ pub fn init_args(stack: &str, backend: Option<&Backend>, offline: bool) -> Vec<S
         .map(String::from)
         .to_vec();
     if !offline && let Some(b) = backend {
-        let key = if b.key_prefix.is_empty() {
-            format!("{stack}.tfstate")
-        } else {
-            format!("{}/{stack}.tfstate", b.key_prefix.trim_end_matches('/'))
-        };
+        let key = b.key(stack);
         for (k, v) in [
             ("bucket", b.bucket.as_str()),
             ("key", key.as_str()),
@@ -151,11 +150,109 @@ fn tail(text: &str, lines: usize) -> String {
 }
 
 pub async fn init(ctx: &RunContext, stack: &Stack) -> Result<(), TerraformError> {
+    let backend = stack.backend.as_ref().or(ctx.backend.as_ref());
+    init_at(ctx, stack, &stack.name, backend).await
+}
+
+/// `terraform init` of `stack`'s folder against the state of stack `state_of` in `backend`.
+async fn init_at(
+    ctx: &RunContext,
+    stack: &Stack,
+    state_of: &str,
+    backend: Option<&Backend>,
+) -> Result<(), TerraformError> {
     let _one_at_a_time = ctx.init_lock.lock().await;
-    let args = init_args(&stack.name, ctx.backend.as_ref(), ctx.offline);
+    let args = init_args(state_of, backend, ctx.offline);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     checked(ctx, stack, ctx.invocation(stack, &args), false, &[0]).await?;
     Ok(())
+}
+
+/// The stack's current outputs, from the backend that answers: its own, else the first replica
+/// (S3 replication keeps a copy of the state in the other regions' buckets, so a region outage
+/// does not hide the outputs of the stacks whose state lives there). A replica is only read.
+pub async fn current_outputs(
+    ctx: &RunContext,
+    stack: &Stack,
+) -> Result<Map<String, Value>, TerraformError> {
+    let down = stack
+        .backend
+        .as_ref()
+        .is_some_and(|b| ctx.unreachable.contains(&b.region));
+    let error = if down {
+        None
+    } else {
+        let own = async {
+            init(ctx, stack).await?;
+            outputs(ctx, stack).await
+        }
+        .await;
+        match own {
+            Ok(values) => return Ok(values),
+            Err(TerraformError::Cancelled) => return Err(TerraformError::Cancelled),
+            Err(e) => Some(e),
+        }
+    };
+    let Some(backend) = stack.backend.as_ref().filter(|_| !ctx.offline) else {
+        return error.map_or_else(|| outputs_unreachable(stack), Err);
+    };
+    for replica in backend
+        .replicas
+        .iter()
+        .filter(|r| !ctx.unreachable.contains(&r.region))
+    {
+        ctx.sink.line(
+            &stack.name,
+            &format!(
+                "s3://{}/{} ({}) did not answer; reading the outputs from the replica s3://{}/{} ({})",
+                backend.bucket,
+                backend.key(&stack.name),
+                backend.region,
+                replica.bucket,
+                backend.key(&stack.name),
+                replica.region
+            ),
+        );
+        // Its own data folder: the stack's stays initialised for its real backend.
+        let copy = Stack {
+            name: format!("{}@{}", stack.name, replica.region),
+            backend: Some(backend.at(replica)),
+            ..stack.clone()
+        };
+        let read = async {
+            init_at(ctx, &copy, &stack.name, copy.backend.as_ref()).await?;
+            outputs(ctx, &copy).await
+        }
+        .await;
+        match read {
+            Ok(values) => {
+                tracing::info!(
+                    "{}: outputs read from the replica s3://{} in {} ({} did not answer)",
+                    stack.name,
+                    replica.bucket,
+                    replica.region,
+                    backend.region
+                );
+                return Ok(values);
+            }
+            Err(TerraformError::Cancelled) => return Err(TerraformError::Cancelled),
+            Err(e) => ctx.sink.line(
+                &copy.name,
+                &format!("the replica did not answer either: {e}"),
+            ),
+        }
+    }
+    error.map_or_else(|| outputs_unreachable(stack), Err)
+}
+
+fn outputs_unreachable(stack: &Stack) -> Result<Map<String, Value>, TerraformError> {
+    Err(TerraformError::Step {
+        stack: stack.name.clone(),
+        step: "output".into(),
+        code: 1,
+        stderr: "the state's region is down and no replica of it answered".into(),
+        fix: "add a state bucket in another region to [terraform.backend] buckets, replicated from this one (terraform/bootstrap makes them)".into(),
+    })
 }
 
 /// The stack's current outputs (`{name: value}`), sensitive ones included.
@@ -286,6 +383,7 @@ mod tests {
             bucket: "shop-state".into(),
             region: "us-east-1".into(),
             key_prefix: "platform/".into(),
+            replicas: Vec::new(),
         };
         let args = init_args("eu-west-1", Some(&backend), false);
         assert!(args.contains(&"-backend-config=key=platform/eu-west-1.tfstate".to_string()));

@@ -414,3 +414,80 @@ fn in_actions_problems_become_error_annotations() {
         "{stderr}"
     );
 }
+
+/// The valid file with one state bucket per region: regional stacks keep their state in their own
+/// region's bucket, the global stack in `region`'s.
+fn with_state_buckets(stack_extra: &str) -> String {
+    with(
+        "[[stacks]]\nname = \"us-east-1\"",
+        &format!(
+            "[terraform.backend]\nregion = \"eu-west-1\"\nkey_prefix = \"shop\"\nbuckets = {{ us-east-1 = \"shop-state-use1\", eu-west-1 = \"shop-state-euw1\" }}\n\n[[stacks]]\nname = \"us-east-1\"{stack_extra}"
+        ),
+    )
+}
+
+#[test]
+fn each_stack_keeps_its_state_in_its_regions_bucket_with_the_others_as_replicas() {
+    let dir = project();
+    fs::write(dir.path().join("platform.toml"), with_state_buckets("")).unwrap();
+    let out = platform_deploy()
+        .current_dir(dir.path())
+        .args(["config", "check", "--output", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let backend = |i: usize| json["data"]["stacks"][i]["backend"].clone();
+    assert_eq!(backend(0)["bucket"], "shop-state-use1");
+    assert_eq!(backend(0)["replicas"][0]["bucket"], "shop-state-euw1");
+    assert_eq!(backend(1)["bucket"], "shop-state-euw1");
+    assert_eq!(backend(1)["replicas"][0]["region"], "us-east-1");
+    // The global stack has no region: terraform.backend.region, out of the primary's reach.
+    assert_eq!(backend(2)["region"], "eu-west-1");
+    assert_eq!(backend(2)["key_prefix"], "shop");
+}
+
+#[test]
+fn a_state_bucket_keyed_by_an_unknown_region() {
+    let toml = with_state_buckets("").replace(
+        "eu-west-1 = \"shop-state-euw1\"",
+        "eu-west-9 = \"shop-state-euw1\"",
+    );
+    assert_refused(
+        &toml,
+        11,
+        56,
+        "unknown AWS region `eu-west-9` in terraform.backend.buckets",
+        "key each state bucket by an AWS region code",
+    );
+}
+
+#[test]
+fn a_state_region_without_a_bucket() {
+    assert_refused(
+        &with_state_buckets("\nstate_region = \"us-west-2\""),
+        15,
+        16,
+        "stack `us-east-1`: no state bucket in `us-west-2`",
+        "add us-west-2 = \"BUCKET\" to terraform.backend.buckets",
+    );
+}
+
+#[test]
+fn the_backend_region_needs_a_bucket() {
+    let toml = with_state_buckets("").replace(
+        "region = \"eu-west-1\"\nkey_prefix",
+        "region = \"us-west-2\"\nkey_prefix",
+    );
+    assert_refused(
+        &toml,
+        9,
+        10,
+        "no state bucket in us-west-2, the region of terraform.backend",
+        "add us-west-2 = \"BUCKET\" to terraform.backend.buckets",
+    );
+}

@@ -383,6 +383,7 @@ eu-west-1 = "eu-west-1.edge_origin"
                 poll: Duration::from_millis(10),
                 timeout: Duration::from_millis(300),
             },
+            primary_down: false,
         }
     }
 
@@ -404,6 +405,7 @@ eu-west-1 = "eu-west-1.edge_origin"
                 init_lock: Default::default(),
                 variables: Default::default(),
                 aws_env: Default::default(),
+                unreachable: Default::default(),
             },
             aws: clients(world),
             progress,
@@ -802,4 +804,90 @@ fn bad_requests_exit_2_and_say_what_to_do() {
     assert!(text.contains("--drill"), "{text}");
     assert!(text.contains("--allow-data-loss"), "{text}");
     assert!(text.contains("Exit codes:"), "{text}");
+}
+
+#[test]
+fn with_the_primary_down_a_stack_whose_state_lives_there_is_refused_at_its_line() {
+    // Checked before anything is read: no terraform, no AWS call.
+    let dir = tempfile::tempdir().unwrap();
+    for stack in ["us-east-1", "eu-west-1", "global"] {
+        std::fs::create_dir_all(dir.path().join(stack)).unwrap();
+        std::fs::write(dir.path().join(stack).join("main.tf"), "").unwrap();
+    }
+    let toml = r#"[project]
+name = "shop"
+[regions]
+primary = "us-east-1"
+secondary = ["eu-west-1"]
+[terraform.backend]
+region = "us-east-1"
+buckets = { us-east-1 = "shop-state-use1", eu-west-1 = "shop-state-euw1" }
+[[stacks]]
+name = "us-east-1"
+dir = "us-east-1"
+region = "us-east-1"
+[[stacks]]
+name = "eu-west-1"
+dir = "eu-west-1"
+region = "eu-west-1"
+depends_on = ["us-east-1"]
+[[stacks]]
+name = "global"
+dir = "global"
+depends_on = ["us-east-1", "eu-west-1"]
+"#;
+    std::fs::write(dir.path().join("platform.toml"), toml).unwrap();
+    let out = platform_deploy()
+        .current_dir(dir.path())
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .args([
+            "failover",
+            "--to",
+            "eu-west-1",
+            "--primary-down",
+            "--allow-data-loss",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    // The global stack has no region: its state follows terraform.backend.region (line 7).
+    assert!(
+        stderr.contains(
+            "platform.toml:7:10: stack global keeps its state in s3://shop-state-use1 in us-east-1"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("set state_region on the stack"), "{stderr}");
+    assert!(!dir.path().join(".platform-deploy/failover.json").exists());
+
+    // Its state moved to the DR region's bucket, the same request passes this check (and then
+    // fails later, on the unreachable stand-in endpoint).
+    std::fs::write(
+        dir.path().join("platform.toml"),
+        toml.replace(
+            "dir = \"global\"",
+            "dir = \"global\"\nstate_region = \"eu-west-1\"",
+        ),
+    )
+    .unwrap();
+    let out = platform_deploy()
+        .current_dir(dir.path())
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .args([
+            "failover",
+            "--to",
+            "eu-west-1",
+            "--primary-down",
+            "--allow-data-loss",
+            "--drill",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("keeps its state in"), "{stderr}");
 }
