@@ -44,7 +44,9 @@ backends) behind a thin WSGI middleware that intercepts only what moto 5.2.5 lac
    answers RedrivePolicy as compact JSON; Lambda functions answer LoggingConfig; Backup ListTags finds the ARN
    without a trailing slash; API Gateway v2 stages answer their DeploymentId (and take UpdateStage);
    CloudFront behaviours with a cache policy carry no ForwardedValues, and an ACM or IAM viewer certificate
-   is not CloudFrontDefaultCertificate.
+   is not CloudFrontDefaultCertificate. A bucket policy's Deny applies only when its Condition holds, on a
+   request taken to have come over TLS 1.3 (moto applies every conditional Deny, so the state buckets' TLS-only
+   policy refused all object requests).
 
 5. IAM, as AWS enforces it, for role sessions: keys from STS AssumeRole / AssumeRoleWithWebIdentity may do
    only what the role's inline and attached policies allow on the request's resources (repository, service,
@@ -65,13 +67,40 @@ backends) behind a thin WSGI middleware that intercepts only what moto 5.2.5 lac
    action's duration -> completed; stopped by a stop-condition alarm in ALARM or by StopExperiment; failed when
    an ECS task target's service runs no task and the template fails on empty targets.
 
+7. The DR failover world. Regions go down and come back (control endpoints below): every call signed for a down
+   region (and every S3 call to a bucket there) is answered 503 ServiceUnavailable, which the SDKs retry and
+   then report; Route53 and CloudFront keep answering (see RegionOutage for why), and Route53 health checks of
+   endpoints in a down region report unhealthy. Aurora global databases switch over (SwitchoverGlobalCluster),
+   fail over (FailoverGlobalCluster, with or without AllowDataLoss) through "switching-over" / "failing-over"
+   for PD_SANDBOX_GLOBAL_FAILOVER_DELAY seconds (default 3), and detach a member (RemoveFromGlobalCluster, also
+   while the writer's region is down), on moto's own models. Every AWS call received is recorded with its
+   service, operation, region and whether it mutates, for drill tests.
+
+8. S3 Replication (moto stores a replication configuration and copies nothing): a new object version or delete
+   marker in a bucket with an Enabled replication rule matching its key is copied, asynchronously, after
+   PD_SANDBOX_S3_REPLICATION_DELAY seconds (default 0.5), to each destination bucket, as the configuration's
+   role (its policies are checked), SSE-KMS objects re-encrypted with the rule's ReplicaKmsKeyID; the copy
+   answers x-amz-replication-status REPLICA and is never replicated again (bidirectional pairs do not loop),
+   the source PENDING then COMPLETED or FAILED. A destination or source in a region that is down waits for it
+   to come back, then catches up. See S3Replication.
+
 Control endpoints (JSON in, JSON out), for tests:
   GET  /_sandbox/health
-  POST /_sandbox/reset                        moto reset + this front's state (POST /moto-api/reset does both too)
+  POST /_sandbox/reset                        moto reset + this front's state (POST /moto-api/reset does both too):
+                                              every region back up, the call record emptied
   POST /_sandbox/codedeploy/fail-hook         {"deploymentId", "hook", "message"}
   POST /_sandbox/codedeploy/speed             {"speed": 600}   for deployments created afterwards
   POST /_sandbox/ecr/pause-replication        {"paused": true}
   POST /_sandbox/registry-events              docker-registry notification envelopes
+  POST /_sandbox/regions/<region>/down        -> {"ok", "region", "state": "down", "down": [regions]}
+  POST /_sandbox/regions/<region>/up          -> {"ok", "region", "state": "up", "down": [regions]}
+  GET  /_sandbox/regions                      -> {"down": [regions]}
+  GET  /_sandbox/calls[?service=&region=&operation=&mutating=true|false]
+                                              -> {"since", "total", "mutating", "counts": [{"service", "operation",
+                                                 "region", "mutating", "count"}], "calls": [{..., "status", "at"}]}
+  POST /_sandbox/calls/reset                  -> {"ok", "since"}
+  GET  /_sandbox/s3/replication               -> {"delay", "pending": [{"source", "destination", "key", "versionId",
+                                                 "kind", "due", "waitingFor"}]}
 
 Run: python scripts/sandbox_aws.py --host 127.0.0.1 --port 5102   (from the sandbox venv)
 """
@@ -80,6 +109,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import collections
 import datetime as dt
 import functools
 import gzip
@@ -202,7 +232,10 @@ class Response:
         self.headers = headers or []
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        reason = {200: "OK", 201: "Created", 204: "No Content", 400: "Bad Request", 404: "Not Found", 409: "Conflict", 500: "Internal Server Error"}
+        reason = {
+            200: "OK", 201: "Created", 204: "No Content", 400: "Bad Request", 404: "Not Found", 409: "Conflict",
+            500: "Internal Server Error", 503: "Service Unavailable",
+        }
         headers = [(k, v) for k, v in self.headers if k.lower() != "content-length"]
         headers.append(("Content-Length", str(len(self.body))))
         start_response(f"{self.status} {reason.get(self.status, 'Status')}", headers)
@@ -257,6 +290,13 @@ class SandboxFront:
         self.dropped = DroppedFields(self)
         self.fis = FisExperiments(self)
         self.iam = IamGate(self)
+        self.outage = RegionOutage(self)
+        self.aurora = AuroraGlobalFailover(self)
+        self.calls = CallCounter(self)
+        self.s3replication = S3Replication(self)
+        self.aurora.install()
+        self.s3replication.install()
+        HealthCheckStatus(self.outage).install()
         patch_moto_sqs()
         patch_moto_rds()
         patch_moto_route53()
@@ -270,6 +310,7 @@ class SandboxFront:
         patch_moto_backup_list_tags()
         patch_moto_apigatewayv2_stage_deployment()
         patch_moto_cloudfront_distribution_answers()
+        patch_moto_s3_bucket_policy_conditions()
 
     # -- calling moto in-process ---------------------------------------------------------------------------
 
@@ -316,6 +357,10 @@ class SandboxFront:
             self.gaps.reset()
             self.dropped.reset()
             self.fis.reset()
+            self.outage.reset()
+            self.aurora.reset()
+            self.calls.reset()
+            self.s3replication.reset()
 
     # -- WSGI ----------------------------------------------------------------------------------------------
 
@@ -335,9 +380,16 @@ class SandboxFront:
                 environ["wsgi.input"] = io.BytesIO(body)
                 environ["CONTENT_LENGTH"] = str(len(body))
                 environ.pop("HTTP_TRANSFER_ENCODING", None)
+                start_response = self.calls.observe(self.calls.record(environ, body), start_response)
+                # A region that is down answers nothing, not even an authorisation refusal.
+                down = self.outage.refusal(environ)
+                if down is not None:
+                    return down(environ, start_response)
                 refused = self.iam.check(environ, body)
                 if refused is not None:
                     return refused(environ, start_response)
+                if signing_service(environ) == "rds":
+                    self.aurora.settle()
             if method == "POST" and path.startswith("/service/") and "/operation/" in path:
                 if "rpc-v2-cbor" in environ.get("HTTP_SMITHY_PROTOCOL", "") or "cbor" in environ.get(
                     "CONTENT_TYPE", ""
@@ -362,7 +414,13 @@ class SandboxFront:
             return json_response({"__type": "SandboxInternalError", "message": f"sandbox_aws: {exc!r}"}, 400)(
                 environ, start_response
             )
-        return self.moto(environ, start_response)
+        # Object versions this request writes are replicated once it is answered (S3Replication).
+        collecting = self.s3replication.begin()
+        try:
+            return self.moto(environ, start_response)
+        finally:
+            if collecting:
+                self.s3replication.end()
 
     def control(self, path: str, method: str, environ: dict) -> Response:
         body = read_body(environ)
@@ -379,8 +437,17 @@ class SandboxFront:
                     "replicationDelay": self.ecr.delay,
                     "replicationPaused": self.ecr.paused,
                     "primaryRegion": self.ecr.primary_region,
+                    "downRegions": sorted(self.outage.down),
+                    "globalFailoverDelay": self.aurora.delay,
+                    "s3ReplicationDelay": self.s3replication.delay,
                 }
             )
+        if path == "/_sandbox/regions" and method == "GET":
+            return self.outage.control_list()
+        if path == "/_sandbox/calls" and method == "GET":
+            return self.calls.control_report(environ.get("QUERY_STRING", ""))
+        if path == "/_sandbox/s3/replication" and method == "GET":
+            return self.s3replication.control_report()
         if method != "POST":
             return json_response({"error": f"use POST for {path}"}, 400)
         if path == "/_sandbox/reset":
@@ -395,6 +462,11 @@ class SandboxFront:
             return self.ecr.control_pause(payload)
         if path == "/_sandbox/registry-events":
             return self.ecr.registry_events(payload)
+        region_state = re.fullmatch(r"/_sandbox/regions/([^/]+)/(down|up)", path)
+        if region_state:
+            return self.outage.control_set(region_state.group(1), region_state.group(2) == "down")
+        if path == "/_sandbox/calls/reset":
+            return self.calls.control_reset()
         return json_response({"error": f"unknown sandbox endpoint {path}"}, 404)
 
 
@@ -2024,6 +2096,8 @@ def patch_moto_rds_global_cluster() -> None:
         params = self.params
         cluster = self.global_backend.global_clusters[params["GlobalClusterIdentifier"]]
         source = cluster.members[0] if cluster.members else None
+        if source is not None:  # the cluster a global cluster is made from is its writer; moto leaves it a reader
+            source.is_writer = True
         cluster.database_name = params.get("DatabaseName") or (source.database_name if source else None)
         cluster.tags = params.get("Tags") or []
         return result
@@ -2207,6 +2281,34 @@ def patch_moto_cloudfront_distribution_answers() -> None:
     behaviour_init._sandbox = True  # type: ignore[attr-defined]
     DefaultCacheBehaviour.__init__ = behaviour_init  # type: ignore[method-assign]
     ViewerCertificate.__init__ = certificate_init  # type: ignore[method-assign]
+
+
+# What a bucket policy's conditions see of a request here. Clients reach the stand-in over plain HTTP on
+# loopback; against AWS they speak TLS 1.2+, which is what the product's bucket policies require.
+BUCKET_POLICY_REQUEST_CONTEXT = {"aws:SecureTransport": "true", "s3:TlsVersion": "1.3"}
+
+
+def patch_moto_s3_bucket_policy_conditions() -> None:
+    """moto applies a bucket policy's Deny statement to object requests whether or not its Condition holds (its
+    statement check answers DENIED when a condition fails, and takes a condition on a key it lacks as holding),
+    so the TLS-only policy terraform/bootstrap puts on the state buckets (Deny when aws:SecureTransport is false,
+    or s3:TlsVersion is below 1.2) refuses every PutObject and GetObject. Here the policy is evaluated as IAM
+    does, with the IAM gate's evaluator, on a request that came over TLS 1.3: a Deny applies only when its
+    condition holds (a condition on an operator the gate does not know never holds, as for a key AWS lacks)."""
+    from moto.iam.access_control import PermissionResult
+    from moto.s3.models import FakeBucket
+
+    def get_permission(self: Any, action: str, resource: str) -> Any:
+        if self.policy is None:
+            return PermissionResult.NEUTRAL
+        try:
+            document = json.loads(self.policy.decode() if isinstance(self.policy, bytes) else self.policy)
+        except ValueError:
+            return PermissionResult.NEUTRAL
+        decision = IamGate.decide([document], action, resource, BUCKET_POLICY_REQUEST_CONTEXT)
+        return {"deny": PermissionResult.DENIED, "allow": PermissionResult.PERMITTED}.get(decision, PermissionResult.NEUTRAL)
+
+    FakeBucket.get_permission = get_permission  # type: ignore[method-assign]
 
 
 class DroppedFields:
@@ -3483,6 +3585,996 @@ class IamGate:
         )
         return Response(403, xml.encode(), [("Content-Type", "text/xml")])
 
+
+# ---------------------------------------------------------------------------------------------------------
+# 7. The DR failover world: regions that go down, Aurora global database switchover / failover / detach, and
+#    a record of the calls received (so that a drill can be shown to have changed nothing).
+
+REGION_NAME = re.compile(r"^[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d+$")
+
+
+def credential_scope(environ: dict) -> tuple[str, str, str] | None:
+    """(access key id, region, signing name) of a SigV4 request, signed in the Authorization header or
+    presigned in the query string (X-Amz-Credential, as S3 presigned URLs are)."""
+    m = re.search(r"Credential=([^/]+)/\d{8}/([^/]+)/([^/]+)/", environ.get("HTTP_AUTHORIZATION", ""))
+    if m:
+        return m.group(1), m.group(2), m.group(3)
+    query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
+    parts = (query.get("X-Amz-Credential") or [""])[0].split("/")
+    if len(parts) >= 5:
+        return parts[0], parts[2], parts[3]
+    return None
+
+
+def sigv2_s3(environ: dict) -> bool:
+    """An S3 request signed with SigV2 (header `AWS <key>:<signature>` or a presigned AWSAccessKeyId URL, as
+    boto3 presigns by default): no region in it, and no other service speaks SigV2 here."""
+    if environ.get("HTTP_AUTHORIZATION", "").startswith("AWS "):
+        return True
+    return "AWSAccessKeyId" in urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
+
+
+class RegionOutage:
+    """Regions a test has taken down (POST /_sandbox/regions/<region>/down, .../up; GET /_sandbox/regions).
+
+    While a region is down, every call signed for it (the SigV4 credential scope's region: ECS, RDS, ELBv2,
+    SSM, STS, IAM, ...) is answered HTTP 503 ServiceUnavailable in the service's protocol: the status the
+    AWS SDKs (aws-smithy-runtime, botocore, the Go SDK under Terraform) classify as a transient error, so
+    clients retry, then give up with a service error, as they do against an unreachable regional endpoint
+    (a dropped connection would be retried too, but reads as a local network fault and takes no message).
+    S3 calls that address a bucket of the down region fail the same way whichever region they are signed
+    for (or signed with SigV2, which names no region): the bucket's endpoint is in that region. Requests with
+    no signature (STS AssumeRoleWithWebIdentity) carry no region and go through.
+
+    Route53 and CloudFront (signing names route53, cloudfront, both signed us-east-1) keep answering while
+    any region is down, us-east-1 included. Their control planes do live in us-east-1, and AWS's static
+    stability guidance is not to depend on control planes during recovery; this is kinder than AWS promises,
+    so that the product's edge change (a Terraform apply that moves the Route53 failover records and the
+    CloudFront origin preference) can be exercised during a us-east-1 outage. What a client relies on while
+    a region is down still reflects the outage: Route53 health checks of the region's endpoints report
+    unhealthy (the data plane), and the region's own APIs are gone. IAM is not exempt: its control plane is
+    in us-east-1, so IAM calls (signed us-east-1) fail while us-east-1 is down, as do STS calls signed for
+    it; authorisation of other regions' calls (the IAM gate, IAM's data plane) keeps working. (With an
+    endpoint override the SDKs sign IAM calls for the client's region, so an IAM call of a eu-west-1 client
+    goes through: kinder than AWS, whose one IAM endpoint is in us-east-1.)
+    """
+
+    EDGE_SERVICES = {"route53", "cloudfront"}
+
+    def __init__(self, front: "SandboxFront") -> None:
+        self.front = front
+        # Replaced, never changed in place: request threads read it while a control request sets it.
+        self.down: frozenset[str] = frozenset()
+
+    def reset(self) -> None:
+        self.down = frozenset()
+
+    def is_down(self, region: str | None) -> bool:
+        return bool(region) and region in self.down
+
+    def refusal(self, environ: dict) -> Response | None:
+        """The outage's answer to this request, or None when it goes on."""
+        if not self.down:
+            return None
+        scope = credential_scope(environ)
+        if scope is None and sigv2_s3(environ):
+            scope = ("", "", "s3")
+        if scope is None:
+            return None
+        _, region, service = scope
+        if service in self.EDGE_SERVICES:
+            return None
+        where = region if region in self.down else None
+        if where is None and service == "s3":
+            bucket_region = self.bucket_region(environ)
+            where = bucket_region if bucket_region in self.down else None
+        if where is None:
+            return None
+        log(f"outage: refused {service} {environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')} ({where} is down)")
+        return self.error(environ, service, f"{service} in {where} is unavailable (sandbox_aws: region {where} is down)")
+
+    @staticmethod
+    def bucket_region(environ: dict) -> str | None:
+        """The region of the bucket an S3 request addresses, path-style or virtual-hosted."""
+        from moto.s3.models import s3_backends
+
+        buckets = s3_backends[account_from_environ(environ)]["aws"].buckets
+        path_bucket = urllib.parse.unquote(environ.get("PATH_INFO", "/")).lstrip("/").split("/", 1)[0]
+        host_bucket = environ.get("HTTP_HOST", "").split(":", 1)[0].split(".", 1)[0]
+        for name in (path_bucket, host_bucket):
+            bucket = buckets.get(name) if name else None
+            if bucket is not None:
+                return bucket.region_name
+        return None
+
+    def error(self, environ: dict, service: str, message: str) -> Response:
+        """503 ServiceUnavailable in the protocol the client parses (JSON, CBOR, REST-JSON, S3 XML, query XML)."""
+        request_id = str(uuid.uuid4())
+        if environ.get("HTTP_X_AMZ_TARGET"):
+            body = json.dumps({"__type": "ServiceUnavailableException", "message": message}).encode()
+            return Response(503, body, [("Content-Type", AMZ_JSON), ("x-amzn-RequestId", request_id)])
+        path = environ.get("PATH_INFO", "")
+        if path.startswith("/service/") and "/operation/" in path:
+            return CloudWatchCbor.error("ServiceUnavailable", message, 503, fault="Receiver")
+        if self.front.iam.rest.speaks_rest_json(service):
+            return rest_error("ServiceUnavailableException", message, 503)
+        if service == "s3":
+            xml = (
+                f"<Error><Code>ServiceUnavailable</Code><Message>{xml_escape(message)}</Message>"
+                f"<RequestId>{request_id}</RequestId></Error>"
+            )
+            return Response(503, xml.encode(), [("Content-Type", "application/xml"), ("x-amz-request-id", request_id)])
+        xml = (
+            "<ErrorResponse><Error><Type>Receiver</Type><Code>ServiceUnavailable</Code>"
+            f"<Message>{xml_escape(message)}</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>"
+        )
+        return Response(503, xml.encode(), [("Content-Type", "text/xml"), ("x-amzn-RequestId", request_id)])
+
+    # -- control --------------------------------------------------------------------------------------------
+
+    def control_list(self) -> Response:
+        return json_response({"down": sorted(self.down)})
+
+    def control_set(self, region: str, down: bool) -> Response:
+        if not REGION_NAME.match(region):
+            return json_response({"error": f"{region!r} is not a region name"}, 400)
+        self.down = self.down | {region} if down else self.down - {region}
+        log(f"outage: {region} is {'down' if down else 'up'} (down: {sorted(self.down) or 'none'})")
+        return json_response({"ok": True, "region": region, "state": "down" if down else "up", "down": sorted(self.down)})
+
+
+# Where Route53 checks endpoints from, when a health check names no regions (Route53's default checker regions).
+HEALTH_CHECKER_REGIONS = [
+    "us-east-1", "us-west-1", "us-west-2", "eu-west-1", "ap-southeast-1", "ap-southeast-2", "ap-northeast-1", "sa-east-1",
+]
+ENDPOINT_DOWN = (
+    "Connection timed out. The endpoint or the internet connection is down, or requests are being "
+    "blocked by your firewall. See https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-router-firewall-rules.html"
+)
+
+
+class HealthCheckStatus:
+    """Route53 GetHealthCheckStatus as the checkers see the endpoints (moto 5.2.5 answers every health check
+    healthy): an endpoint check (HTTP, HTTPS, TCP, *_STR_MATCH) of a host in a region that is down fails, from
+    each checker region that is up; the region is the one named in the host (ALB, NLB and API Gateway host
+    names carry it: <lb>.<region>.elb.amazonaws.com). A CALCULATED check is healthy while HealthThreshold of
+    its children are. Disabled checks count as healthy and Inverted ones the other way round, as in Route53."""
+
+    def __init__(self, outage: RegionOutage) -> None:
+        self.outage = outage
+
+    def install(self) -> None:
+        from moto.core.responses import ActionResult
+        from moto.core.utils import utcnow
+        from moto.route53.responses import Route53 as Route53Response
+
+        health = self
+
+        def get_health_check_status(self: Any) -> Any:
+            check = self.backend.get_health_check(self._get_param("HealthCheckId"))
+            _, status = health.status(self.backend, check, set())
+            regions = [r for r in (check.regions or HEALTH_CHECKER_REGIONS) if not health.outage.is_down(r)]
+            return ActionResult(
+                {
+                    "HealthCheckObservations": [
+                        {"Region": r, "IPAddress": "127.0.13.37", "StatusReport": {"Status": status, "CheckedTime": utcnow()}}
+                        for r in regions
+                    ]
+                }
+            )
+
+        Route53Response.get_health_check_status = get_health_check_status  # type: ignore[method-assign]
+
+    @staticmethod
+    def endpoint_region(check: Any) -> str | None:
+        host = (check.fqdn or "").lower().rstrip(".")
+        return next((label for label in host.split(".") if REGION_NAME.match(label)), None)
+
+    def healthy(self, backend: Any, check: Any, seen: set[str]) -> bool:
+        return self.status(backend, check, seen)[0]
+
+    def status(self, backend: Any, check: Any, seen: set[str]) -> tuple[bool, str]:
+        """(healthy, the checkers' status text)."""
+        seen = seen | {check.id}
+        if check.type_ == "CALCULATED":
+            children = []
+            for child_id in check.children or []:
+                if child_id in seen:
+                    continue
+                try:
+                    children.append(backend.get_health_check(child_id))
+                except Exception:
+                    continue
+            up = sum(1 for child in children if self.healthy(backend, child, seen))
+            threshold = int(check.health_threshold or 0)
+            healthy = up >= threshold
+            text = f"Calculated health check: {up} of {len(children)} child health checks are healthy (threshold {threshold})."
+        elif check.type_ == "CLOUDWATCH_METRIC":
+            healthy, text = True, "Alarm state OK."
+        else:
+            region = self.endpoint_region(check)
+            healthy = not self.outage.is_down(region)
+            text = "HTTP Status Code: 200. Resolved IP: 127.0.13.37. OK" if healthy else ENDPOINT_DOWN
+        if check.disabled:
+            healthy = True
+        if check.inverted:
+            healthy = not healthy
+        return healthy, f"{'Success' if healthy else 'Failure'}: {text}"
+
+
+class AuroraGlobalFailover:
+    """Aurora global database switchover, failover and detach, on moto's own global clusters and DB clusters
+    (moto 5.2.5 has no SwitchoverGlobalCluster / FailoverGlobalCluster; its RemoveFromGlobalCluster finds the
+    global cluster only when called in us-east-1 and leaves the removed cluster a reader). As AWS documents
+    them:
+
+    - SwitchoverGlobalCluster, and FailoverGlobalCluster without AllowDataLoss (which AWS runs as a switchover):
+      no data loss, so the writer must be reachable. The global cluster is "switching-over" (FailoverState
+      names the clusters) for PD_SANDBOX_GLOBAL_FAILOVER_DELAY seconds (default 3), then "available" with the
+      target writing and the old writer among the Readers.
+    - FailoverGlobalCluster with AllowDataLoss: the same through "failing-over", without needing the writer's
+      region; the old writer stays a member as a reader (AWS rejoins it as a secondary once its region is back).
+    - RemoveFromGlobalCluster, called in any region (the detached cluster's, when the writer's is down): the
+      member leaves the global cluster; a secondary becomes a standalone writer (no replication source, its
+      primary instance writes). The writer can leave only as the last member, as on AWS.
+
+    Refusals, named as AWS names them: GlobalClusterNotFoundFault, DBClusterNotFoundFault,
+    InvalidDBClusterStateFault (the target is not a member, already writes, or its region or, for a
+    switchover, the writer's region is down), InvalidGlobalClusterStateFault (a switchover or failover is under
+    way), InvalidParameterCombination (AllowDataLoss with Switchover).
+
+    Instances of a secondary cluster are all readers (DBClusterMembers IsClusterWriter false) until it is
+    promoted; moto makes the first instance of every cluster its writer.
+    """
+
+    def __init__(self, front: "SandboxFront") -> None:
+        self.front = front
+        self.delay = env_float("PD_SANDBOX_GLOBAL_FAILOVER_DELAY", 3.0)
+        self.lock = threading.RLock()
+        self.under_way: dict[tuple[str, str], dict[str, Any]] = {}  # (account, global cluster id) -> operation
+
+    def reset(self) -> None:
+        with self.lock:
+            self.under_way.clear()
+
+    def install(self) -> None:
+        from moto.core.responses import ActionResult
+        from moto.rds.models import DBCluster
+        from moto.rds.responses import RDSResponse
+
+        failover = self
+
+        def switchover_global_cluster(self: Any) -> Any:
+            return ActionResult({"GlobalCluster": failover.begin(self, data_loss=False)})
+
+        def failover_global_cluster(self: Any) -> Any:
+            allow = str(self.params.get("AllowDataLoss", "")).lower() == "true"
+            if allow and str(self.params.get("Switchover", "")).lower() == "true":
+                from moto.rds.exceptions import RDSClientError
+
+                raise RDSClientError("InvalidParameterCombination", "Specify either AllowDataLoss or Switchover, not both.")
+            return ActionResult({"GlobalCluster": failover.begin(self, data_loss=allow)})
+
+        def remove_from_global_cluster(self: Any) -> Any:
+            return ActionResult({"GlobalCluster": failover.remove(self)})
+
+        RDSResponse.switchover_global_cluster = switchover_global_cluster  # type: ignore[attr-defined]
+        RDSResponse.failover_global_cluster = failover_global_cluster  # type: ignore[attr-defined]
+        RDSResponse.remove_from_global_cluster = remove_from_global_cluster  # type: ignore[method-assign]
+
+        moto_members = DBCluster.db_cluster_members.fget  # type: ignore[attr-defined]
+        if getattr(moto_members, "_sandbox", False):
+            return
+
+        def db_cluster_members(self: Any) -> list[dict[str, Any]]:
+            members = moto_members(self)
+            if self.global_cluster_identifier and not self.is_writer:
+                for member in members:
+                    member["IsClusterWriter"] = False
+            return members
+
+        db_cluster_members._sandbox = True  # type: ignore[attr-defined]
+        DBCluster.db_cluster_members = property(db_cluster_members)  # type: ignore[method-assign,assignment]
+
+    # -- lookups --------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def global_cluster(response: Any, identifier: str | None) -> Any:
+        from moto.rds.exceptions import RDSClientError
+
+        cluster = response.global_backend.global_clusters.get(identifier or "")
+        if cluster is None:
+            raise RDSClientError("GlobalClusterNotFoundFault", f"Global cluster {identifier} not found.")
+        return cluster
+
+    @staticmethod
+    def db_cluster(response: Any, identifier: str | None) -> Any:
+        """A DB cluster by ARN (in the ARN's region, whichever region the call went to) or by identifier."""
+        from moto.rds.exceptions import DBClusterNotFoundError
+        from moto.rds.models import find_cluster
+
+        try:
+            if identifier and identifier.startswith("arn:"):
+                return find_cluster(identifier)
+            if identifier:
+                return response.backend.describe_db_clusters(db_cluster_identifier=identifier)[0]
+        except (IndexError, KeyError):  # an ARN with no region or account in it
+            pass
+        raise DBClusterNotFoundError(str(identifier))
+
+    # -- operations -----------------------------------------------------------------------------------------
+
+    def begin(self, response: Any, data_loss: bool) -> Any:
+        from moto.rds.exceptions import RDSClientError
+
+        params = response.params
+        state = "failing-over" if data_loss else "switching-over"
+        with self.lock:
+            self.settle()
+            glob = self.global_cluster(response, params.get("GlobalClusterIdentifier"))
+            target = self.db_cluster(response, params.get("TargetDbClusterIdentifier"))
+            gid = glob.global_cluster_identifier
+            key = (glob.account_id, gid)
+            if key in self.under_way or glob.status != "available":
+                raise RDSClientError(
+                    "InvalidGlobalClusterStateFault",
+                    f"Global cluster {gid} is {glob.status}; wait until the current switchover or failover completes.",
+                )
+            if not any(m is target for m in glob.members):
+                raise RDSClientError(
+                    "InvalidDBClusterStateFault",
+                    f"The DB cluster {target.db_cluster_arn} is not a secondary cluster of global cluster {gid}.",
+                )
+            if target.is_writer:
+                raise RDSClientError(
+                    "InvalidDBClusterStateFault",
+                    f"The DB cluster {target.db_cluster_arn} is already the primary cluster of global cluster {gid}.",
+                )
+            if self.front.outage.is_down(target.region):
+                raise RDSClientError(
+                    "InvalidDBClusterStateFault", f"The DB cluster {target.db_cluster_arn} is not available."
+                )
+            writer = next((m for m in glob.members if m.is_writer), None)
+            if not data_loss and writer is not None and self.front.outage.is_down(writer.region):
+                raise RDSClientError(
+                    "InvalidDBClusterStateFault",
+                    f"The primary DB cluster {writer.db_cluster_arn} is not available, so a switchover is not "
+                    "possible; fail over with AllowDataLoss or remove the secondary from the global cluster.",
+                )
+            glob.status = state
+            glob.failover_state = {
+                "Status": state,
+                "FromDbClusterArn": writer.db_cluster_arn if writer is not None else None,
+                "ToDbClusterArn": target.db_cluster_arn,
+                "IsDataLossAllowed": data_loss,
+            }
+            self.under_way[key] = {"global": glob, "target": target, "due": time.time() + self.delay}
+            log(f"rds: global cluster {gid} {state} to {target.db_cluster_arn} (for {self.delay:g}s)")
+            return glob
+
+    def settle(self) -> None:
+        """Completes the switchovers and failovers whose time has come."""
+        now = time.time()
+        with self.lock:
+            for key, op in list(self.under_way.items()):
+                if op["due"] > now:
+                    continue
+                del self.under_way[key]
+                glob, target = op["global"], op["target"]
+                for member in glob.members:
+                    member.is_writer = member is target
+                glob.status = "available"
+                glob.failover_state = None
+                log(f"rds: global cluster {key[1]} available, writer {target.db_cluster_arn}")
+
+    def remove(self, response: Any) -> Any:
+        from moto.rds.exceptions import RDSClientError
+
+        params = response.params
+        with self.lock:
+            self.settle()
+            glob = self.global_cluster(response, params.get("GlobalClusterIdentifier"))
+            cluster = self.db_cluster(response, params.get("DbClusterIdentifier"))
+            gid = glob.global_cluster_identifier
+            if not any(m is cluster for m in glob.members):
+                raise RDSClientError(
+                    "DBClusterNotFoundFault", f"The DB cluster {cluster.db_cluster_arn} is not a member of global cluster {gid}."
+                )
+            if (glob.account_id, gid) in self.under_way:
+                raise RDSClientError(
+                    "InvalidGlobalClusterStateFault", f"Global cluster {gid} is {glob.status}; wait until it completes."
+                )
+            if cluster.is_writer and len(glob.members) > 1:
+                raise RDSClientError(
+                    "InvalidGlobalClusterStateFault",
+                    f"The primary cluster {cluster.db_cluster_arn} can leave global cluster {gid} only after its secondary clusters.",
+                )
+            glob.members.remove(cluster)
+            cluster.global_cluster_identifier = None
+            cluster.replication_source_identifier = None
+            cluster.is_writer = True
+            log(f"rds: {cluster.db_cluster_arn} removed from global cluster {gid}: a standalone writer")
+            return glob
+
+
+# A read changes nothing in the account: these operation names, and the STS sessions and KMS crypto below.
+READ_OPERATION = re.compile(
+    r"^(Describe|Get|List|Head|Batch\w*?(Get|Describe|Check)|Query|Scan|Search|Select|Lookup|Filter|Check|Test|"
+    r"Validate|Simulate|Preview|Estimate)(?=[A-Z0-9]|$)"
+)
+READ_ONLY_OPERATIONS = {
+    "AssumeRole", "AssumeRoleWithWebIdentity", "AssumeRoleWithSAML", "DecodeAuthorizationMessage",
+    "Decrypt", "Encrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext",
+}
+
+
+def is_mutating(operation: str) -> bool:
+    return not (READ_OPERATION.match(operation) or operation in READ_ONLY_OPERATIONS)
+
+
+class CallCounter:
+    """The AWS API calls received since a reset point, each as {service (SigV4 signing name), operation,
+    region (of the signature; null when unsigned), mutating, status, at}. Refused calls (outage, IAM) count:
+    they arrived. GET /_sandbox/calls answers them (filters: ?service=, ?region=, ?operation=, ?mutating=true|false)
+    with per-operation counts; POST /_sandbox/calls/reset starts again. The list keeps the last KEEP calls,
+    the counts all of them."""
+
+    KEEP = 20000
+
+    def __init__(self, front: "SandboxFront") -> None:
+        self.front = front
+        self.lock = threading.Lock()
+        self.since = time.time()
+        self.calls: collections.deque[dict[str, Any]] = collections.deque(maxlen=self.KEEP)
+        self.counts: dict[tuple, int] = {}
+
+    def reset(self) -> float:
+        with self.lock:
+            self.since = time.time()
+            self.calls.clear()
+            self.counts.clear()
+            return self.since
+
+    def operation(self, environ: dict, body: bytes, service: str) -> str | None:
+        try:
+            op, _ = IamGate.operation(environ, body)
+            if op is None and service:
+                method, path = environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", "/")
+                op = self.front.iam.rest.operation(service, method, path, environ.get("QUERY_STRING", ""))
+            return op
+        except Exception:  # the record must never cost the call itself
+            traceback.print_exc()
+            return None
+
+    def record(self, environ: dict, body: bytes) -> dict[str, Any] | None:
+        """Notes the request; None when it is no AWS API call (unsigned, no operation)."""
+        scope = credential_scope(environ)
+        service, region = (scope[2], scope[1]) if scope else ("s3" if sigv2_s3(environ) else "", None)
+        op = self.operation(environ, body, service)
+        if op is None and not service:
+            return None
+        if not service and op and op.startswith("AssumeRole"):
+            service = "sts"
+        if op is None:
+            method = environ.get("REQUEST_METHOD", "GET")
+            op = f"{method} {environ.get('PATH_INFO', '/')}"
+            mutating = method not in ("GET", "HEAD", "OPTIONS")
+        else:
+            mutating = is_mutating(op)
+        call = {"service": service, "operation": op, "region": region, "mutating": mutating, "status": None, "at": time.time()}
+        key = (service, op, region, mutating)
+        with self.lock:
+            self.calls.append(call)
+            self.counts[key] = self.counts.get(key, 0) + 1
+        return call
+
+    @staticmethod
+    def observe(call: dict[str, Any] | None, start_response: Callable) -> Callable:
+        """start_response that also notes the answer's status in the call."""
+        if call is None:
+            return start_response
+
+        def noting(status: str, headers: list, exc_info: Any = None) -> Callable:
+            call["status"] = int(status.split(" ", 1)[0])
+            return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
+
+        return noting
+
+    def control_report(self, query: str) -> Response:
+        wanted = {k: v[-1] for k, v in urllib.parse.parse_qs(query).items()}
+
+        def keep(service: str, op: str, region: str | None, mutating: bool) -> bool:
+            return (
+                wanted.get("service", service) == service
+                and wanted.get("operation", op) == op
+                and wanted.get("region", region) == region
+                and wanted.get("mutating", str(mutating).lower()).lower() == str(mutating).lower()
+            )
+
+        with self.lock:
+            calls = [dict(c) for c in self.calls if keep(c["service"], c["operation"], c["region"], c["mutating"])]
+            counts = [
+                {"service": s, "operation": o, "region": r, "mutating": m, "count": n}
+                for (s, o, r, m), n in self.counts.items()
+                if keep(s, o, r, m)
+            ]
+            since = self.since
+        counts.sort(key=lambda c: (c["service"], c["operation"], c["region"] or ""))
+        return json_response(
+            {
+                "since": since,
+                "total": sum(c["count"] for c in counts),
+                "mutating": sum(c["count"] for c in counts if c["mutating"]),
+                "counts": counts,
+                "calls": calls,
+            }
+        )
+
+    def control_reset(self) -> Response:
+        return json_response({"ok": True, "since": self.reset()})
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 8. S3 replication (moto 5.2.5 stores a bucket's replication configuration and replicates nothing)
+
+S3_REPLICATION_HEADER = "x-amz-replication-status"
+
+
+def _enabled(block: Any) -> bool:
+    return isinstance(block, dict) and block.get("Status") == "Enabled"
+
+
+class S3Replication:
+    """S3 Replication (same- and cross-Region) on moto's buckets, as S3 does it, asynchronously.
+
+    A new object version (PutObject, CopyObject, CompleteMultipartUpload, POST upload) or delete marker
+    (DeleteObject / DeleteObjects without a version id) in a bucket whose replication configuration has an
+    Enabled rule matching its key (Filter Prefix / Tag / And, or the old top-level Prefix; the highest Priority
+    per destination) is copied, PD_SANDBOX_S3_REPLICATION_DELAY seconds (default 0.5) after the request that
+    made it, to each destination bucket (Destination.Bucket, arn:aws:s3:::NAME): body, metadata, tags, ETag,
+    Last-Modified, the same version id, storage class (Destination.StorageClass or the source's); an SSE-KMS
+    object is replicated only when the rule has SourceSelectionCriteria.SseKmsEncryptedObjects Enabled, and its
+    replica is encrypted with Destination.EncryptionConfiguration.ReplicaKmsKeyID (which must be a key of the
+    destination's region), as S3 does. Delete markers go only where DeleteMarkerReplication is Enabled (and
+    never by a tag-filtered rule). HEAD/GET answer x-amz-replication-status: PENDING, then COMPLETED (or
+    FAILED) on the source, REPLICA on the copy; a replica is never replicated again, so a bidirectional pair
+    (each bucket replicating to the other, with ReplicaModifications) does not loop.
+
+    S3 replicates as the configuration's Role, so the role must exist, trust s3.amazonaws.com and allow
+    (identity policies, evaluated as the IAM gate does) s3:GetReplicationConfiguration and s3:ListBucket on the
+    source bucket, s3:GetObjectVersionForReplication and s3:GetObjectVersionAcl (+ s3:GetObjectVersionTagging
+    for a tagged object) on the source object, s3:ReplicateObject (+ s3:ReplicateTags) or s3:ReplicateDelete on
+    the destination object, kms:Decrypt on the source object's key and kms:Encrypt on the replica key (with
+    kms:ViaService s3.<region>.amazonaws.com and kms:EncryptionContext:aws:s3:arn in the context); otherwise
+    the replication FAILS (status FAILED, a log line says which permission). So does a destination bucket
+    that is missing or not versioned.
+
+    While the source's or the destination's region is down (RegionOutage), replication to that destination
+    waits, and catches up once both are up, in the order the versions were written, like S3.
+    PutBucketReplication is refused (InvalidRequest) when a destination bucket does not exist or is not
+    versioned, or SseKmsEncryptedObjects is Enabled without a ReplicaKmsKeyID; GetBucketReplication answers
+    the rules as they were put (moto answers every rule with an empty filter and no delete marker
+    replication, which a Terraform re-plan would see as drift).
+
+    GET /_sandbox/s3/replication answers {"delay", "pending": [{source, destination, key, versionId, kind,
+    due, waitingFor}]}.
+    """
+
+    TICK = 0.05
+
+    def __init__(self, front: "SandboxFront") -> None:
+        self.front = front
+        self.delay = max(0.0, env_float("PD_SANDBOX_S3_REPLICATION_DELAY", 0.5))
+        self.local = threading.local()
+        self.lock = threading.Lock()
+        self.pending: list[dict[str, Any]] = []
+        threading.Thread(target=self.worker, name="s3-replication", daemon=True).start()
+
+    def reset(self) -> None:
+        with self.lock:
+            self.pending = []
+
+    # -- moto patches ---------------------------------------------------------------------------------------
+
+    def install(self) -> None:
+        from moto.s3.exceptions import S3ClientError
+        from moto.s3.models import FakeKey, S3Backend
+        from moto.s3.responses import S3Response
+
+        replication = self
+        put_object = S3Backend.put_object
+        set_delete_marker = S3Backend._set_delete_marker
+        put_bucket_replication = S3Backend.put_bucket_replication
+        response_dict = FakeKey.response_dict.fget
+
+        @functools.wraps(put_object)
+        def put(backend: Any, *args: Any, **kwargs: Any) -> Any:
+            key = put_object(backend, *args, **kwargs)
+            replication.written(backend, key.bucket_name, key, "object")
+            return key
+
+        @functools.wraps(set_delete_marker)
+        def delete_marker(backend: Any, bucket_name: str, key_name: str) -> Any:
+            marker = set_delete_marker(backend, bucket_name, key_name)
+            replication.written(backend, bucket_name, marker, "delete")
+            return marker
+
+        @functools.wraps(put_bucket_replication)
+        def put_configuration(backend: Any, bucket_name: str, config: dict[str, Any]) -> None:
+            rules = config.get("Rule")
+            for rule in _as_list(rules):
+                destination = (rule or {}).get("Destination") or {}
+                name = str(destination.get("Bucket") or "").split(":::", 1)[-1]
+                target = backend.buckets.get(name)
+                if target is None:
+                    raise S3ClientError("InvalidRequest", "Destination bucket must exist.")
+                if not target.is_versioned:
+                    raise S3ClientError("InvalidRequest", "Destination bucket must have versioning enabled.")
+                criteria = (rule or {}).get("SourceSelectionCriteria") or {}
+                if _enabled(criteria.get("SseKmsEncryptedObjects")) and not (
+                    (destination.get("EncryptionConfiguration") or {}).get("ReplicaKmsKeyID")
+                ):
+                    raise S3ClientError(
+                        "InvalidRequest", "ReplicaKmsKeyID must be specified if SseKmsEncryptedObjects tag is present."
+                    )
+            put_bucket_replication(backend, bucket_name, config)
+
+        def answered(key: Any) -> dict[str, Any]:
+            headers = response_dict(key)
+            status = replication.status(key)
+            if status:
+                headers[S3_REPLICATION_HEADER] = status
+            return headers
+
+        def get_bucket_replication(response: Any) -> Any:
+            from moto.core.responses import ActionResult
+            from moto.s3.exceptions import ReplicationConfigurationNotFoundError
+
+            response.data["Action"] = "GetBucketReplication"
+            config = response.backend.get_bucket_replication(response.bucket_name)
+            if not config:
+                raise ReplicationConfigurationNotFoundError(bucket_name=response.bucket_name)
+            rules = [self.rule_answer(rule) for rule in _as_list(config.get("Rule"))]
+            return response.serialized(
+                ActionResult({"ReplicationConfiguration": {"Role": config.get("Role"), "Rules": rules}})
+            )
+
+        S3Backend.put_object = put
+        S3Backend._set_delete_marker = delete_marker
+        S3Backend.put_bucket_replication = put_configuration
+        FakeKey.response_dict = property(answered)
+        S3Response.get_bucket_replication = get_bucket_replication
+
+    @staticmethod
+    def rule_answer(rule: dict[str, Any]) -> dict[str, Any]:
+        """A stored rule (the PUT's XML as xmltodict parsed it) in the shape of GetBucketReplication's answer."""
+
+        def ints(value: Any) -> Any:
+            if isinstance(value, dict):
+                return {k: (int(v) if k == "Minutes" and str(v).isdigit() else ints(v)) for k, v in value.items()}
+            return value
+
+        out = {k: ints(v) for k, v in rule.items() if v is not None}
+        if str(out.get("Priority", "")).isdigit():
+            out["Priority"] = int(out["Priority"])
+        if "Filter" in rule:
+            flt = dict(rule.get("Filter") or {})
+            if isinstance(flt.get("And"), dict):
+                conj = dict(flt["And"])
+                if "Tag" in conj:
+                    conj["Tags"] = _as_list(conj.pop("Tag"))
+                flt["And"] = conj
+            out["Filter"] = flt
+        return out
+
+    # -- what was written -----------------------------------------------------------------------------------
+
+    def begin(self) -> bool:
+        """Collects the versions a request writes, to schedule them once it is answered (its metadata and
+        tags are set after moto's put_object); False when a request is already collecting on this thread."""
+        if getattr(self.local, "events", None) is not None:
+            return False
+        self.local.events = []
+        return True
+
+    def end(self) -> None:
+        events, self.local.events = self.local.events, None
+        if events:
+            self.schedule(events)
+
+    def written(self, backend: Any, bucket_name: str, version: Any, kind: str) -> None:
+        if getattr(self.local, "replicating", False):
+            return  # a replica: never replicated again
+        event = (backend.account_id, bucket_name, version, kind)
+        events = getattr(self.local, "events", None)
+        if events is not None:
+            events.append(event)
+        else:
+            self.schedule([event])
+
+    @staticmethod
+    def status(version: Any) -> str | None:
+        if getattr(version, "sandbox_replica", False):
+            return "REPLICA"
+        targets = getattr(version, "sandbox_replication", None)
+        if not targets:
+            return None
+        states = set(targets.values())
+        return "FAILED" if "FAILED" in states else "PENDING" if "PENDING" in states else "COMPLETED"
+
+    @staticmethod
+    def backend(account: str) -> Any:
+        from moto.s3.models import s3_backends
+
+        return s3_backends[account]["aws"]
+
+    @staticmethod
+    def filter_of(rule: dict[str, Any]) -> tuple[str, list[dict[str, str]]]:
+        """(prefix, tags) a rule selects by."""
+        if "Filter" not in rule:
+            return str(rule.get("Prefix") or ""), []
+        flt = rule.get("Filter") or {}
+        if isinstance(flt.get("And"), dict):
+            conj = flt["And"]
+            return str(conj.get("Prefix") or ""), [t for t in _as_list(conj.get("Tag")) if isinstance(t, dict)]
+        return str(flt.get("Prefix") or ""), [t for t in _as_list(flt.get("Tag")) if isinstance(t, dict)]
+
+    def rules_for(self, backend: Any, bucket: Any, version: Any, kind: str) -> list[tuple[str, dict[str, Any]]]:
+        """(destination bucket name, rule) for each destination the version goes to."""
+        config = getattr(bucket, "replication", None) or {}
+        tags: dict[str, str] = {}
+        if kind == "object":
+            try:
+                tags = {t["Key"]: t["Value"] for t in backend.tagger.list_tags_for_resource(version.arn)["Tags"]}
+            except Exception:
+                tags = {}
+        best: dict[str, tuple[int, dict[str, Any]]] = {}
+        for rule in _as_list(config.get("Rule")):
+            if not isinstance(rule, dict) or rule.get("Status") != "Enabled":
+                continue
+            prefix, wanted = self.filter_of(rule)
+            if not version.name.startswith(prefix) or any(tags.get(t.get("Key")) != t.get("Value") for t in wanted):
+                continue
+            if kind == "delete":
+                # V1 rules (a top-level Prefix) replicate delete markers; V2 ones when asked, never by tag.
+                if wanted or ("Filter" in rule and not _enabled(rule.get("DeleteMarkerReplication"))):
+                    continue
+            elif version.encryption == "aws:kms" and not _enabled(
+                ((rule.get("SourceSelectionCriteria") or {}).get("SseKmsEncryptedObjects"))
+            ):
+                continue  # S3 skips SSE-KMS objects unless the rule opts in
+            destination = str((rule.get("Destination") or {}).get("Bucket") or "").split(":::", 1)[-1]
+            try:
+                priority = int(rule.get("Priority") or 0)
+            except ValueError:
+                priority = 0
+            if destination and (destination not in best or priority > best[destination][0]):
+                best[destination] = (priority, rule)
+        return [(dest, rule) for dest, (_, rule) in best.items()]
+
+    def schedule(self, events: list[tuple[str, str, Any, str]]) -> None:
+        tasks = []
+        due = time.time() + self.delay
+        for account, bucket_name, version, kind in events:
+            try:
+                backend = self.backend(account)
+                bucket = backend.buckets.get(bucket_name)
+                if bucket is None or not getattr(bucket, "replication", None):
+                    continue
+                targets = self.rules_for(backend, bucket, version, kind)
+            except Exception:  # replication must never cost the request that wrote the object
+                traceback.print_exc()
+                continue
+            if targets and kind == "object":
+                version.sandbox_replication = {dest: "PENDING" for dest, _ in targets}
+            for dest, rule in targets:
+                tasks.append(
+                    {
+                        "account": account, "source": bucket_name, "destination": dest, "key": version.name,
+                        "version": version, "kind": kind, "rule": rule, "role": bucket.replication.get("Role"),
+                        "due": due,
+                    }
+                )
+        if tasks:
+            with self.lock:
+                self.pending.extend(tasks)
+
+    # -- the replicator -------------------------------------------------------------------------------------
+
+    def worker(self) -> None:
+        while True:
+            time.sleep(self.TICK)
+            try:
+                self.run_due()
+            except Exception:
+                traceback.print_exc()
+
+    def waiting_for(self, task: dict[str, Any]) -> str | None:
+        """The down region a task waits for, or None."""
+        backend = self.backend(task["account"])
+        for name in (task["source"], task["destination"]):
+            bucket = backend.buckets.get(name)
+            region = getattr(bucket, "region_name", None)
+            if self.front.outage.is_down(region):
+                return region
+        return None
+
+    def run_due(self) -> None:
+        with self.lock:
+            tasks = list(self.pending)
+        if not tasks:
+            return
+        now = time.time()
+        done: list[dict[str, Any]] = []
+        held: set[tuple[str, str]] = set()  # (destination, key) with an earlier version still waiting
+        for task in tasks:
+            ident = (task["destination"], task["key"])
+            if ident in held or task["due"] > now or self.waiting_for(task):
+                held.add(ident)
+                continue
+            try:
+                self.replicate(task)
+            except Exception as exc:
+                traceback.print_exc()
+                self.settle(task, "FAILED", f"sandbox_aws error {exc!r}")
+            done.append(task)
+        if done:
+            with self.lock:
+                self.pending = [t for t in self.pending if not any(t is d for d in done)]
+
+    def settle(self, task: dict[str, Any], state: str, why: str = "") -> None:
+        version = task["version"]
+        targets = getattr(version, "sandbox_replication", None)
+        if targets is not None and task["destination"] in targets:
+            targets[task["destination"]] = state
+        what = "delete marker" if task["kind"] == "delete" else "object"
+        line = f"s3 replication: {what} s3://{task['source']}/{task['key']} ({version.version_id}) -> {task['destination']}: {state}"
+        log(f"{line} ({why})" if why else line)
+
+    def replicate(self, task: dict[str, Any]) -> None:
+        backend = self.backend(task["account"])
+        source = backend.buckets.get(task["source"])
+        destination = backend.buckets.get(task["destination"])
+        version = task["version"]
+        if source is None or not any(v is version for v in source.keys.getlist(task["key"], [])):
+            return  # the version (or its bucket) was deleted before it replicated: nothing to copy
+        if destination is None:
+            return self.settle(task, "FAILED", "the destination bucket does not exist")
+        if not destination.is_versioned:
+            return self.settle(task, "FAILED", "versioning is not enabled on the destination bucket")
+        replica_key = ((task["rule"].get("Destination") or {}).get("EncryptionConfiguration") or {}).get("ReplicaKmsKeyID")
+        refusal = self.authorise(task, source, destination, replica_key)
+        if refusal:
+            return self.settle(task, "FAILED", refusal)
+        existing = destination.keys.getlist(task["key"], [])
+        if any(str(v.version_id) == str(version.version_id) for v in existing):
+            return self.settle(task, "COMPLETED", "already there")
+        self.local.replicating = True
+        try:
+            if task["kind"] == "delete":
+                if not existing:
+                    return self.settle(task, "COMPLETED", "no object of that key in the destination")
+                marker = backend._set_delete_marker(task["destination"], task["key"])
+                marker._version_id = version.version_id
+                marker.sandbox_replica = True
+                return self.settle(task, "COMPLETED")
+            self.copy(backend, task, version, replica_key)
+        finally:
+            self.local.replicating = False
+        self.settle(task, "COMPLETED")
+
+    @staticmethod
+    def copy(backend: Any, task: dict[str, Any], version: Any, replica_key: str | None) -> None:
+        from moto.utilities.utils import LowercaseDict
+
+        encryption, kms_key_id = version.encryption, None
+        if encryption == "aws:kms":
+            kms_key_id = replica_key
+        storage = (task["rule"].get("Destination") or {}).get("StorageClass") or version.storage_class
+        replica = backend.put_object(
+            task["destination"],
+            task["key"],
+            version.value,
+            storage=storage,
+            etag=version._etag,
+            encryption=encryption,
+            kms_key_id=kms_key_id,
+            bucket_key_enabled=version.bucket_key_enabled,
+            checksum_value=version.checksum_value,
+        )
+        replica._version_id = version.version_id
+        replica._metadata = LowercaseDict(version.metadata)
+        replica.last_modified = version.last_modified
+        replica.checksum_algorithm = version.checksum_algorithm
+        replica.checksum_type = version.checksum_type
+        replica.website_redirect_location = version.website_redirect_location
+        replica.sandbox_replica = True
+        backend.tagger.copy_tags(version.arn, replica.arn)
+
+    def authorise(self, task: dict[str, Any], source: Any, destination: Any, replica_key: str | None) -> str | None:
+        """Why S3, acting as the replication role, may not replicate this version; None when it may."""
+        from moto.iam.models import iam_backends
+        from moto.kms.models import kms_backends
+
+        account, role_arn = task["account"], str(task["role"] or "")
+        try:
+            role = iam_backends[account]["aws"].get_role_by_arn(role_arn)
+        except Exception:
+            return f"the replication role {role_arn!r} does not exist"
+        trust = role.assume_role_policy_document
+        trust = json.loads(trust) if isinstance(trust, str) else (trust or {})
+        if not any(
+            st.get("Effect") == "Allow"
+            and any(_glob(a, "sts:AssumeRole", True) for a in _as_list(st.get("Action", [])))
+            and "s3.amazonaws.com" in _as_list((st.get("Principal") or {}).get("Service", []))
+            for st in _as_list(trust.get("Statement", []))
+        ):
+            return f"the role {role_arn} does not trust s3.amazonaws.com"
+        version = task["version"]
+        src_region, dest_region = source.region_name, destination.region_name
+        src_bucket, dest_bucket = f"arn:aws:s3:::{source.name}", f"arn:aws:s3:::{destination.name}"
+        src_object, dest_object = f"{src_bucket}/{task['key']}", f"{dest_bucket}/{task['key']}"
+        checks: list[tuple[str, str, dict]] = [
+            ("s3:GetReplicationConfiguration", src_bucket, {}),
+            ("s3:ListBucket", src_bucket, {}),
+        ]
+        if task["kind"] == "delete":
+            checks.append(("s3:ReplicateDelete", dest_object, {}))
+        else:
+            checks += [
+                ("s3:GetObjectVersionForReplication", src_object, {}),
+                ("s3:GetObjectVersionAcl", src_object, {}),
+                ("s3:ReplicateObject", dest_object, {}),
+            ]
+            if self.backend(account).tagger.list_tags_for_resource(version.arn)["Tags"]:
+                checks += [("s3:GetObjectVersionTagging", src_object, {}), ("s3:ReplicateTags", dest_object, {})]
+            if version.encryption == "aws:kms":
+                # With S3 Bucket Keys the encryption context is the bucket's ARN, otherwise the object's.
+                bucket_key = str(version.bucket_key_enabled).lower() == "true"
+                dest_arn = IamGate.kms_key_arn(account, dest_region, replica_key)
+                if dest_arn.split(":")[3] != dest_region:
+                    return f"the replica KMS key {replica_key} is not in the destination's region {dest_region}"
+                try:
+                    kms_backends[account][dest_region].describe_key(replica_key)
+                except Exception:
+                    return f"the replica KMS key {replica_key} does not exist in {dest_region}"
+                checks += [
+                    (
+                        "kms:Decrypt",
+                        IamGate.kms_key_arn(account, src_region, version.kms_key_id),
+                        {"kms:ViaService": f"s3.{src_region}.amazonaws.com",
+                         "kms:EncryptionContext:aws:s3:arn": src_bucket if bucket_key else src_object},
+                    ),
+                    (
+                        "kms:Encrypt",
+                        dest_arn,
+                        {"kms:ViaService": f"s3.{dest_region}.amazonaws.com",
+                         "kms:EncryptionContext:aws:s3:arn": dest_bucket if bucket_key else dest_object},
+                    ),
+                ]
+        try:
+            docs = IamGate.role_policies(account, role.name)
+        except Exception:
+            docs = []
+        for action, resource, context in checks:
+            if IamGate.decide(docs, action, resource, context) != "allow":
+                return f"the role {role_arn} is not allowed {action} on {resource}"
+        return None
+
+    # -- control --------------------------------------------------------------------------------------------
+
+    def control_report(self) -> Response:
+        with self.lock:
+            tasks = list(self.pending)
+        pending = [
+            {
+                "source": t["source"], "destination": t["destination"], "key": t["key"],
+                "versionId": t["version"].version_id, "kind": t["kind"], "due": t["due"],
+                "waitingFor": self.waiting_for(t),
+            }
+            for t in tasks
+        ]
+        return json_response({"delay": self.delay, "pending": pending})
 
 
 def main(argv: list[str] | None = None) -> None:

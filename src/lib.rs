@@ -16,6 +16,7 @@ pub mod image;
 pub mod logging;
 pub mod outcome;
 pub mod pipeline;
+pub mod progress;
 pub mod rollout;
 pub mod runner;
 pub mod secrets;

@@ -1,16 +1,18 @@
 //! `chaos`: find the experiment in the region's deploy targets, check that it may run (the region serves
 //! traffic, the template stops on alarms), then run and watch it, or only list / show.
 
+use std::collections::BTreeMap;
 use std::time::Instant;
 
 use tokio_util::sync::CancellationToken;
 
+use crate::aws::RegionClients;
 use crate::chaos::{self, ChaosError, Ending, Report, Watch};
 use crate::cli::{ChaosArgs, Cli, OutputFormat};
 use crate::error::Error;
 use crate::outcome::Outcome;
 use crate::pipeline;
-use crate::rollout::{RolloutError, alarms};
+use crate::rollout::{DeployTargets, RolloutError, alarms};
 use crate::runner::Workflow;
 use crate::settings::Settings;
 
@@ -38,34 +40,14 @@ pub async fn run(
         }
         .into());
     };
-    let experiments = &target.chaos_experiments;
     if args.list {
-        if settings.output == OutputFormat::Text {
-            for (name, id) in experiments {
-                println!("{name}\t{id}");
-            }
-        }
-        return Ok(Outcome::success(format!(
-            "{} chaos experiment(s) in {region}",
-            experiments.len()
-        ))
-        .with_data(serde_json::json!({ "region": region, "experiments": experiments })));
+        return Ok(list_experiments(
+            &settings,
+            &region,
+            &target.chaos_experiments,
+        ));
     }
-    let name = args.experiment.clone().unwrap_or_default();
-    if target.traffic_role.as_deref() == Some("standby") {
-        return Err(ChaosError::Standby { region }.into());
-    }
-    if experiments.is_empty() {
-        return Err(ChaosError::NoExperiments { region }.into());
-    }
-    let Some(template_id) = experiments.get(&name) else {
-        return Err(ChaosError::UnknownExperiment {
-            name,
-            region,
-            available: experiments.keys().cloned().collect::<Vec<_>>().join(", "),
-        }
-        .into());
-    };
+    let (name, template_id) = choose_experiment(args, &region, target)?;
 
     let clients = settings
         .clients(std::slice::from_ref(&region), workflow)
@@ -94,23 +76,7 @@ pub async fn run(
     let begun = Instant::now();
     let progress = |line: &str| tracing::info!("{line}");
     let finished = chaos::run(fis, &template, &started_by, &watch, &cancel, &progress).await?;
-    let message = match finished.ending {
-        Ending::Completed => format!("{name} in {region} completed: the platform kept its SLOs"),
-        Ending::StoppedByAlarm => format!(
-            "{name} in {region} was halted by {} and FIS reverted its faults: {}",
-            firing_stop_conditions(&aws.cloudwatch, &region, &template).await,
-            finished.reason
-        ),
-        Ending::Failed => format!(
-            "{name} in {region}: FIS failed the experiment: {}",
-            finished.reason
-        ),
-        Ending::Cancelled => format!("{name} in {region} interrupted: the experiment was stopped"),
-        Ending::TimedOut => format!(
-            "{name} in {region} had not ended after {}: the experiment was stopped",
-            args.timeout
-        ),
-    };
+    let message = ending_message(&finished, &name, &region, &args.timeout, aws, &template).await;
     let kind = finished.ending.kind();
     let report = Report {
         region,
@@ -121,6 +87,77 @@ pub async fn run(
     };
     let _ = workflow.set_output("experiment-id", &report.finished.experiment_id);
     Ok(Outcome::new(kind, message).with_data(serde_json::to_value(&report).unwrap_or_default()))
+}
+
+/// `--list`: the region's experiments, one `name<TAB>template id` a line in text output.
+fn list_experiments(
+    settings: &Settings,
+    region: &str,
+    experiments: &BTreeMap<String, String>,
+) -> Outcome {
+    if settings.output == OutputFormat::Text {
+        for (name, id) in experiments {
+            println!("{name}\t{id}");
+        }
+    }
+    Outcome::success(format!(
+        "{} chaos experiment(s) in {region}",
+        experiments.len()
+    ))
+    .with_data(serde_json::json!({ "region": region, "experiments": experiments }))
+}
+
+/// The experiment `--experiment` names and its template id, if the region may run it at all.
+fn choose_experiment<'a>(
+    args: &ChaosArgs,
+    region: &str,
+    target: &'a DeployTargets,
+) -> Result<(String, &'a String), Error> {
+    let region = region.to_string();
+    let experiments = &target.chaos_experiments;
+    let name = args.experiment.clone().unwrap_or_default();
+    if target.traffic_role.as_deref() == Some("standby") {
+        return Err(ChaosError::Standby { region }.into());
+    }
+    if experiments.is_empty() {
+        return Err(ChaosError::NoExperiments { region }.into());
+    }
+    let Some(template_id) = experiments.get(&name) else {
+        return Err(ChaosError::UnknownExperiment {
+            name,
+            region,
+            available: experiments.keys().cloned().collect::<Vec<_>>().join(", "),
+        }
+        .into());
+    };
+    Ok((name, template_id))
+}
+
+/// The one-line summary of how the experiment ended.
+async fn ending_message(
+    finished: &chaos::Finished,
+    name: &str,
+    region: &str,
+    timeout: &str,
+    aws: &RegionClients,
+    template: &chaos::Template,
+) -> String {
+    match finished.ending {
+        Ending::Completed => format!("{name} in {region} completed: the platform kept its SLOs"),
+        Ending::StoppedByAlarm => format!(
+            "{name} in {region} was halted by {} and FIS reverted its faults: {}",
+            firing_stop_conditions(&aws.cloudwatch, region, template).await,
+            finished.reason
+        ),
+        Ending::Failed => format!(
+            "{name} in {region}: FIS failed the experiment: {}",
+            finished.reason
+        ),
+        Ending::Cancelled => format!("{name} in {region} interrupted: the experiment was stopped"),
+        Ending::TimedOut => {
+            format!("{name} in {region} had not ended after {timeout}: the experiment was stopped")
+        }
+    }
 }
 
 /// Which stop-condition alarms are in ALARM, for the message (FIS's own reason may not name them).

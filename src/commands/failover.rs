@@ -71,12 +71,8 @@ pub async fn run(
     }
     workflow.append_summary(&report.render_markdown())?;
     let data = serde_json::to_value(&report).unwrap_or_default();
-    let message = report
-        .message
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .to_string();
+    // The whole message: a refused step's fix and how to continue follow its first line.
+    let message = report.message.clone();
     Ok(Outcome::new(report.outcome, message).with_data(data))
 }
 

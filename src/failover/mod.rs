@@ -189,8 +189,11 @@ impl Failover<'_> {
         let steps = steps::plan(
             &opts.direction,
             &primary,
-            &dr_stack,
-            &edge,
+            steps::Stacks {
+                primary: Some(&primary_stack),
+                dr: &dr_stack,
+                edge: &edge,
+            },
             opts.primary_down,
         );
 
@@ -301,6 +304,8 @@ impl Run<'_> {
     fn orchestrator(&self, variables: BTreeMap<String, Map<String, Value>>) -> Orchestrator<'_> {
         let mut ctx = self.f.terraform.clone();
         ctx.variables = variables;
+        // A drill's plans take no state lock: it writes nothing anywhere.
+        ctx.read_only = self.opts.drill;
         Orchestrator::new(self.f.config, ctx, None)
     }
 

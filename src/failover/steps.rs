@@ -57,15 +57,38 @@ fn step(id: impl Into<String>, title: impl Into<String>, action: Action) -> Step
     }
 }
 
-/// The steps of `direction`. `dr_stack` is the DR region's stack, `edge_stacks` the stacks that
-/// read the regions' outputs (the global stack: CloudFront and Route53).
+/// The stacks a failover applies.
+#[derive(Debug, Clone, Copy)]
+pub struct Stacks<'a> {
+    /// The primary region's stack: its backup plan follows the writer (it reads the DR region's
+    /// traffic role), so it is applied when the writer moves, whenever the primary answers.
+    pub primary: Option<&'a str>,
+    pub dr: &'a str,
+    /// The stacks that read the regions' outputs (the global stack: CloudFront and Route53).
+    pub edge: &'a [String],
+}
+
+/// The steps of `direction`.
 pub fn plan(
     direction: &Direction,
     primary: &str,
-    dr_stack: &str,
-    edge_stacks: &[String],
+    stacks: Stacks<'_>,
     primary_down: bool,
 ) -> Vec<Step> {
+    let (dr_stack, edge_stacks) = (stacks.dr, stacks.edge);
+    // The backups follow the writer: the primary's stack stops (or resumes) its backup plan. While
+    // the primary is down it cannot be applied; its next apply catches up.
+    let apply_primary = |title: &str| {
+        stacks.primary.filter(|_| !primary_down).map(|stack| {
+            step(
+                "apply-primary",
+                format!("Apply stack {stack}: {title}"),
+                Action::ApplyStacks {
+                    stacks: vec![stack.to_string()],
+                },
+            )
+        })
+    };
     let edge = |title: String| {
         (!edge_stacks.is_empty()).then(|| {
             if primary_down {
@@ -121,7 +144,12 @@ pub fn plan(
             )),
             Some(apply_dr(
                 "apply-dr",
-                format!("Apply stack {dr_stack}: tasks at full count, NAT gateways"),
+                format!(
+                    "Apply stack {dr_stack}: tasks at full count, NAT gateways, the backup plan (copies to {primary})"
+                ),
+            )),
+            apply_primary(&format!(
+                "its backup plan stops ({dr} holds the writer and backs it up)"
             )),
             Some(step(
                 "wait-serving",
@@ -162,6 +190,7 @@ pub fn plan(
                     role: TrafficRole::Draining,
                 },
             )),
+            apply_primary("the backup plan returns here with the writer"),
             Some(apply_dr(
                 "apply-dr-draining",
                 format!("Apply stack {dr_stack}: {from} no longer preferred, capacity kept"),
@@ -248,8 +277,11 @@ mod tests {
         let steps = plan(
             &Direction::To("eu-west-1".into()),
             "us-east-1",
-            "eu-west-1",
-            &["global".into()],
+            Stacks {
+                primary: Some("us-east-1"),
+                dr: "eu-west-1",
+                edge: &["global".into()],
+            },
             false,
         );
         assert_eq!(
@@ -258,6 +290,7 @@ mod tests {
                 "promote-database",
                 "mark-active",
                 "apply-dr",
+                "apply-primary",
                 "wait-serving",
                 "apply-edge"
             ]
@@ -272,8 +305,11 @@ mod tests {
                 from: "eu-west-1".into(),
             },
             "us-east-1",
-            "eu-west-1",
-            &["global".into()],
+            Stacks {
+                primary: Some("us-east-1"),
+                dr: "eu-west-1",
+                edge: &["global".into()],
+            },
             false,
         );
         let ids = ids(&steps);
@@ -295,8 +331,11 @@ mod tests {
         let steps = plan(
             &Direction::To("eu-west-1".into()),
             "us-east-1",
-            "dr",
-            &[],
+            Stacks {
+                primary: Some("us-east-1"),
+                dr: "dr",
+                edge: &[],
+            },
             false,
         );
         assert!(!ids(&steps).contains(&"apply-edge"));
@@ -307,8 +346,11 @@ mod tests {
         let steps = plan(
             &Direction::To("eu-west-1".into()),
             "us-east-1",
-            "eu-west-1",
-            &["global".into()],
+            Stacks {
+                primary: Some("us-east-1"),
+                dr: "eu-west-1",
+                edge: &["global".into()],
+            },
             true,
         );
         assert_eq!(ids(&steps).last(), Some(&"confirm-edge"));

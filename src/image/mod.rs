@@ -6,7 +6,8 @@
 //! - [`engine`]: connecting to the daemon, building, tagging and pushing through bollard.
 //! - [`ecr`]: pre-flight checks, existing tags, authorization tokens (masked, cached until expiry).
 //! - [`replication`]: polling every DR region for the pushed digest with backoff.
-//! - [`release`]: the `build` and `push` flows composed from the above.
+//! - [`release`]: the `build` and `push` flows composed from the above (the `push` flow's phases
+//!   are in `push.rs`, re-exported by [`release`]).
 
 pub mod context;
 pub mod dockerfile;
@@ -14,6 +15,7 @@ pub mod ecr;
 pub mod engine;
 pub mod ignore;
 pub mod progress;
+mod push;
 pub mod release;
 pub mod replication;
 

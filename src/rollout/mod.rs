@@ -23,7 +23,6 @@ pub mod image_ref;
 pub mod live;
 pub mod monitor;
 pub mod preflight;
-pub mod progress;
 pub mod report;
 pub mod rollback;
 pub mod service;
@@ -44,11 +43,11 @@ use crate::config;
 use crate::outcome::OutcomeKind;
 
 pub use crate::aws::AwsError;
+pub use crate::progress::Progress;
 pub use error::{Refusal, RolloutError};
 pub use image_ref::ImageRef;
 pub use monitor::{Cause, Ending};
 pub use preflight::Prepared;
-pub use progress::Progress;
 pub use targets::{DeployTargets, ServiceTarget};
 
 use deployment::DeploymentRequest;

@@ -31,18 +31,70 @@ pub(super) async fn release(
         deployment_id: None,
         ending: None,
     };
-    let fail = |mut result: DeploymentResult, message: String| {
-        abort.trigger(&p.key);
-        progress.event(&p.key, &message);
-        result.outcome = OutcomeKind::Failed;
-        result.message = message;
-        result
+    let halted = |mut result: DeploymentResult, halt: Halt| match halt {
+        Halt::Cancelled(message) => {
+            result.message = message;
+            result
+        }
+        Halt::Failed(message) => {
+            abort.trigger(&p.key);
+            progress.event(&p.key, &message);
+            result.outcome = OutcomeKind::Failed;
+            result.message = message;
+            result
+        }
     };
     if abort.is_triggered() || cancel.is_cancelled() {
         result.message = "not started: the rollout was cancelled or the wave failed".into();
         return result;
     }
 
+    let arn = match register(p, clients, cancel, progress).await {
+        Ok(arn) => arn,
+        Err(halt) => return halted(result, halt),
+    };
+    result.task_definition_arn = Some(arn.clone());
+    let id = match create_deployment(p, clients, opts, &arn, cancel, progress).await {
+        Ok(id) => id,
+        Err(halt) => return halted(result, halt),
+    };
+    result.deployment_id = Some(id.clone());
+
+    let watched = Watched {
+        key: &p.key,
+        region: &p.region,
+        codedeploy: &clients.codedeploy,
+        cloudwatch: &clients.cloudwatch,
+        deployment_id: &id,
+        alarms: &p.alarms,
+        routing: p.routing,
+    };
+    let ending = monitor::watch(&watched, monitor_settings, cancel, abort, progress).await;
+    let (outcome, message) = ending_outcome(&ending, &arn, &id);
+    if !matches!(ending, Ending::Succeeded | Ending::Cancelled { .. }) {
+        abort.trigger(&p.key);
+    }
+    result.outcome = outcome;
+    result.message = message;
+    result.ending = Some(ending);
+    result
+}
+
+/// Why a step ended the release before its deployment was watched.
+enum Halt {
+    /// Cancelled: the result stays `cancelled`, with this message.
+    Cancelled(String),
+    /// AWS refused the step: the release failed, and so does its wave.
+    Failed(String),
+}
+
+/// Registers the new task definition revision; its ARN.
+async fn register(
+    p: &Prepared,
+    clients: &RegionClients,
+    cancel: &CancellationToken,
+    progress: &Progress,
+) -> Result<String, Halt> {
     if p.is_standby() {
         progress.event(
             &p.key,
@@ -60,40 +112,43 @@ pub(super) async fn release(
     let registered = tokio::select! {
         biased;
         _ = cancel.cancelled() => {
-            result.message = "cancelled before the task definition was registered; nothing was deployed".into();
-            return result;
+            return Err(Halt::Cancelled(
+                "cancelled before the task definition was registered; nothing was deployed".into(),
+            ));
         }
         r = taskdef::register_raw(&clients.ecs, &p.task_definition_request) => r,
     };
-    let arn = match registered {
-        Ok(arn) => arn,
-        Err(e) => return fail(result, format!("{e}; nothing was deployed")),
-    };
+    let arn = registered.map_err(|e| Halt::Failed(format!("{e}; nothing was deployed")))?;
     progress.event(&p.key, &format!("registered {arn}"));
-    result.task_definition_arn = Some(arn.clone());
+    Ok(arn)
+}
 
-    let request = deployment_request(p, &arn, opts);
+/// Creates the CodeDeploy deployment of revision `arn`; its id.
+async fn create_deployment(
+    p: &Prepared,
+    clients: &RegionClients,
+    opts: &RolloutOptions,
+    arn: &str,
+    cancel: &CancellationToken,
+    progress: &Progress,
+) -> Result<String, Halt> {
+    let request = deployment_request(p, arn, opts);
     let created = tokio::select! {
         biased;
         _ = cancel.cancelled() => {
             // The request may have reached CodeDeploy: stop whatever it started.
             let stopped = stop_new_deployments(p, clients).await;
-            result.message = format!("cancelled while the deployment was being created; {stopped}");
-            progress.event(&p.key, &result.message);
-            return result;
+            let message = format!("cancelled while the deployment was being created; {stopped}");
+            progress.event(&p.key, &message);
+            return Err(Halt::Cancelled(message));
         }
         r = request.send(&clients.codedeploy, &p.region) => r,
     };
-    let id = match created {
-        Ok(id) => id,
-        Err(e) => {
-            return fail(
-                result,
-                format!("{e}; the revision {arn} was registered but not deployed"),
-            );
-        }
-    };
-    result.deployment_id = Some(id.clone());
+    let id = created.map_err(|e| {
+        Halt::Failed(format!(
+            "{e}; the revision {arn} was registered but not deployed"
+        ))
+    })?;
     progress.event(
         &p.key,
         &format!(
@@ -104,21 +159,15 @@ pub(super) async fn release(
                 .unwrap_or_else(|| "traffic routing unknown".into())
         ),
     );
+    Ok(id)
+}
 
-    let watched = Watched {
-        key: &p.key,
-        region: &p.region,
-        codedeploy: &clients.codedeploy,
-        cloudwatch: &clients.cloudwatch,
-        deployment_id: &id,
-        alarms: &p.alarms,
-        routing: p.routing,
-    };
-    let ending = monitor::watch(&watched, monitor_settings, cancel, abort, progress).await;
-    let (outcome, message) = match &ending {
+/// The outcome and one-line message of a watched deployment of revision `arn`.
+fn ending_outcome(ending: &Ending, arn: &str, id: &str) -> (OutcomeKind, String) {
+    match ending {
         Ending::Succeeded => (
             OutcomeKind::Succeeded,
-            format!("released as {} ({id})", short_arn(&arn)),
+            format!("released as {} ({id})", short_arn(arn)),
         ),
         Ending::RolledBack {
             cause,
@@ -141,14 +190,7 @@ pub(super) async fn release(
         Ending::Cancelled { detail, .. } => {
             (OutcomeKind::Cancelled, format!("cancelled: {detail}"))
         }
-    };
-    if !matches!(ending, Ending::Succeeded | Ending::Cancelled { .. }) {
-        abort.trigger(&p.key);
     }
-    result.outcome = outcome;
-    result.message = message;
-    result.ending = Some(ending);
-    result
 }
 
 pub(super) fn deployment_request(

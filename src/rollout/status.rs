@@ -16,7 +16,7 @@ use crate::aws::history::{self, PastDeployment};
 use super::alarms::{self, AlarmState};
 use super::live::{Release, live_release, short_digest, short_td};
 use super::monitor::{self, Watched};
-use super::{AwsError, DeployTargets, ImageRef, preflight};
+use super::{AwsError, DeployTargets, ImageRef, ServiceTarget, preflight};
 
 /// A deployment that has not finished.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -91,44 +91,7 @@ async fn one(
     let desired = service.as_ref().map(|s| s.desired_count()).unwrap_or(0);
     let running = service.as_ref().map(|s| s.running_count()).unwrap_or(0);
 
-    let mut in_flight = None;
-    if let Some(id) = preflight::in_flight_deployments(c, target)
-        .await?
-        .into_iter()
-        .next()
-    {
-        let status = monitor::get_deployment(&c.codedeploy, &id)
-            .await
-            .map(|s| s.status)
-            .unwrap_or_else(|e| format!("unknown ({e})"));
-        let w = Watched {
-            key: name,
-            region: &c.region,
-            codedeploy: &c.codedeploy,
-            cloudwatch: &c.cloudwatch,
-            deployment_id: &id,
-            alarms: &[],
-            routing: None,
-        };
-        let mut target_id = None;
-        let ts = monitor::get_target(&w, &mut target_id)
-            .await
-            .ok()
-            .flatten()
-            .unwrap_or_default();
-        let step = ts
-            .events
-            .iter()
-            .find(|(_, s, _)| s == "InProgress" || s == "Failed")
-            .or_else(|| ts.events.iter().rev().find(|(_, s, _)| s == "Succeeded"))
-            .map(|(n, _, _)| n.clone());
-        in_flight = Some(InFlight {
-            deployment_id: id,
-            status,
-            green_percent: ts.green_weight,
-            lifecycle_step: step,
-        });
-    }
+    let in_flight = in_flight_deployment(c, target, name).await?;
 
     let recent = history::history(
         &c.codedeploy,
@@ -148,21 +111,10 @@ async fn one(
         alarms::describe(&c.cloudwatch, &c.region, &target.alarm_names).await?
     };
 
-    let mut replication = BTreeMap::new();
-    if let Some(digest) = &live.digest {
-        for r in regions {
-            let (Some(rt), Some(rc)) = (targets.get(r), clients.get(r)) else {
-                continue;
-            };
-            let image = ImageRef {
-                registry: None,
-                repository: rt.ecr_repository.clone(),
-                digest: digest.clone(),
-            };
-            let present = preflight::check_image(rc, rt, &image).await?.is_ok();
-            replication.insert(r.clone(), present);
-        }
-    }
+    let replication = match &live.digest {
+        Some(digest) => replication_of(digest, regions, targets, clients).await?,
+        None => BTreeMap::new(),
+    };
 
     Ok(ServiceStatus {
         region: c.region.clone(),
@@ -177,6 +129,75 @@ async fn one(
         alarms,
         replication,
     })
+}
+
+/// The group's first deployment that has not finished: its status, traffic split and step.
+async fn in_flight_deployment(
+    c: &RegionClients,
+    target: &ServiceTarget,
+    name: &str,
+) -> Result<Option<InFlight>, AwsError> {
+    let Some(id) = preflight::in_flight_deployments(c, target)
+        .await?
+        .into_iter()
+        .next()
+    else {
+        return Ok(None);
+    };
+    let status = monitor::get_deployment(&c.codedeploy, &id)
+        .await
+        .map(|s| s.status)
+        .unwrap_or_else(|e| format!("unknown ({e})"));
+    let w = Watched {
+        key: name,
+        region: &c.region,
+        codedeploy: &c.codedeploy,
+        cloudwatch: &c.cloudwatch,
+        deployment_id: &id,
+        alarms: &[],
+        routing: None,
+    };
+    let mut target_id = None;
+    let ts = monitor::get_target(&w, &mut target_id)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let step = ts
+        .events
+        .iter()
+        .find(|(_, s, _)| s == "InProgress" || s == "Failed")
+        .or_else(|| ts.events.iter().rev().find(|(_, s, _)| s == "Succeeded"))
+        .map(|(n, _, _)| n.clone());
+    Ok(Some(InFlight {
+        deployment_id: id,
+        status,
+        green_percent: ts.green_weight,
+        lifecycle_step: step,
+    }))
+}
+
+/// Region → whether `digest` is in that region's ECR repository.
+async fn replication_of(
+    digest: &str,
+    regions: &[String],
+    targets: &BTreeMap<String, DeployTargets>,
+    clients: &BTreeMap<String, RegionClients>,
+) -> Result<BTreeMap<String, bool>, AwsError> {
+    let mut replication = BTreeMap::new();
+    for r in regions {
+        let (Some(rt), Some(rc)) = (targets.get(r), clients.get(r)) else {
+            continue;
+        };
+        let image = ImageRef {
+            registry: None,
+            repository: rt.ecr_repository.clone(),
+            digest: digest.to_string(),
+        };
+        let present = preflight::check_image(rc, rt, &image).await?.is_ok();
+        replication.insert(r.clone(), present);
+    }
+    Ok(replication)
 }
 
 impl StatusReport {
@@ -194,65 +215,7 @@ impl StatusReport {
             "REPLICATED",
         ];
         let mut rows: Vec<Vec<String>> = vec![header.iter().map(|h| h.to_string()).collect()];
-        for s in &self.services {
-            let tasks = if s.standby {
-                "standby 0/0".to_string()
-            } else {
-                format!("{}/{}", s.running, s.desired)
-            };
-            let deployment = match &s.in_flight {
-                Some(f) => format!(
-                    "{} {}{}{}",
-                    f.deployment_id,
-                    f.status,
-                    f.green_percent
-                        .map(|p| format!(" {p}% new"))
-                        .unwrap_or_default(),
-                    f.lifecycle_step
-                        .as_deref()
-                        .map(|e| format!(" at {e}"))
-                        .unwrap_or_default()
-                ),
-                None => "-".into(),
-            };
-            let alarms = if s.alarms.is_empty() {
-                "-".to_string()
-            } else {
-                s.alarms
-                    .iter()
-                    .map(|a| format!("{} {}", a.name, a.state))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
-            let replicated = if s.replication.is_empty() {
-                "-".to_string()
-            } else {
-                s.replication
-                    .iter()
-                    .map(|(r, ok)| format!("{r} {}", if *ok { "yes" } else { "MISSING" }))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
-            rows.push(vec![
-                s.region.clone(),
-                s.service.clone(),
-                short_td(&s.live.task_definition).to_string(),
-                s.live
-                    .digest
-                    .as_deref()
-                    .map(short_digest)
-                    .unwrap_or_else(|| "(by tag)".into()),
-                s.live
-                    .git_sha
-                    .as_deref()
-                    .map(|g| g[..g.len().min(12)].to_string())
-                    .unwrap_or_else(|| "-".into()),
-                tasks,
-                deployment,
-                alarms,
-                replicated,
-            ]);
-        }
+        rows.extend(self.services.iter().map(table_row));
         let widths: Vec<usize> = (0..header.len())
             .map(|i| rows.iter().map(|r| r[i].len()).max().unwrap_or(0))
             .collect();
@@ -265,22 +228,88 @@ impl StatusReport {
                 .collect();
             let _ = writeln!(out, "{}", line.join("  ").trim_end());
         }
-        for s in &self.services {
-            if s.recent.is_empty() {
-                continue;
-            }
-            let _ = writeln!(out, "\n{}/{} last deployments:", s.region, s.service);
-            for d in &s.recent {
-                let _ = writeln!(
-                    out,
-                    "  {:<14} {:<10} {:<14} {}",
-                    d.deployment_id,
-                    d.status,
-                    d.task_definition.as_deref().map(short_td).unwrap_or("-"),
-                    d.description
-                );
-            }
-        }
+        render_recent(&mut out, &self.services);
         out
+    }
+}
+
+/// One service's row of the status table, in the header's column order.
+fn table_row(s: &ServiceStatus) -> Vec<String> {
+    let tasks = if s.standby {
+        "standby 0/0".to_string()
+    } else {
+        format!("{}/{}", s.running, s.desired)
+    };
+    let deployment = match &s.in_flight {
+        Some(f) => format!(
+            "{} {}{}{}",
+            f.deployment_id,
+            f.status,
+            f.green_percent
+                .map(|p| format!(" {p}% new"))
+                .unwrap_or_default(),
+            f.lifecycle_step
+                .as_deref()
+                .map(|e| format!(" at {e}"))
+                .unwrap_or_default()
+        ),
+        None => "-".into(),
+    };
+    let alarms = if s.alarms.is_empty() {
+        "-".to_string()
+    } else {
+        s.alarms
+            .iter()
+            .map(|a| format!("{} {}", a.name, a.state))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let replicated = if s.replication.is_empty() {
+        "-".to_string()
+    } else {
+        s.replication
+            .iter()
+            .map(|(r, ok)| format!("{r} {}", if *ok { "yes" } else { "MISSING" }))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    vec![
+        s.region.clone(),
+        s.service.clone(),
+        short_td(&s.live.task_definition).to_string(),
+        s.live
+            .digest
+            .as_deref()
+            .map(short_digest)
+            .unwrap_or_else(|| "(by tag)".into()),
+        s.live
+            .git_sha
+            .as_deref()
+            .map(|g| g[..g.len().min(12)].to_string())
+            .unwrap_or_else(|| "-".into()),
+        tasks,
+        deployment,
+        alarms,
+        replicated,
+    ]
+}
+
+/// Each service's last finished deployments, under the table.
+fn render_recent(out: &mut String, services: &[ServiceStatus]) {
+    for s in services {
+        if s.recent.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "\n{}/{} last deployments:", s.region, s.service);
+        for d in &s.recent {
+            let _ = writeln!(
+                out,
+                "  {:<14} {:<10} {:<14} {}",
+                d.deployment_id,
+                d.status,
+                d.task_definition.as_deref().map(short_td).unwrap_or("-"),
+                d.description
+            );
+        }
     }
 }

@@ -50,10 +50,7 @@ impl WaveEnd {
 impl WaveRun<'_> {
     /// Releases wave `index` of `waves`.
     pub async fn wave(&self, waves: &[Vec<String>], index: usize) -> Result<WaveEnd, RolloutError> {
-        let (opts, clients, cancel, progress) =
-            (self.opts, self.clients, self.cancel, self.progress);
         let regions = &waves[index];
-        let deadline = self.monitor.deadline;
         let wave: Vec<&Prepared> = self
             .prepared
             .iter()
@@ -61,82 +58,15 @@ impl WaveRun<'_> {
             .collect();
         let label = format!("wave {} ({})", index + 1, regions.join(", "));
 
-        if index > 0 {
-            // Alarms and running deployments may have changed since the pre-flight.
-            let mut refused = Vec::new();
-            for p in &wave {
-                refused.extend(
-                    preflight::recheck(&clients[&p.region], p, opts.wait_for_inflight).await?,
-                );
-            }
-            if !refused.is_empty() {
-                let released = waves[..index]
-                    .iter()
-                    .flatten()
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let problems = refused
-                    .iter()
-                    .map(|r| format!("{}: {}", r.scope, r.problem))
-                    .collect::<Vec<_>>()
-                    .join("; ");
-                let mut end = WaveEnd::stopped((
-                    OutcomeKind::PreflightRefused,
-                    format!("{label} refused to start: {problems}; already released: {released}"),
-                ));
-                end.refusals = refused;
-                return Ok(end);
-            }
+        if index > 0
+            && let Some(end) = self.recheck(&wave, &waves[..index], &label).await?
+        {
+            return Ok(end);
         }
-        let waited = if opts.wait_for_inflight {
-            wait_for_inflight(
-                &wave,
-                clients,
-                opts.settings.poll_interval,
-                deadline,
-                cancel,
-                progress,
-            )
-            .await
-        } else {
-            Ok(())
-        };
-        if let Err(kind) = waited {
-            let why = if kind == OutcomeKind::Cancelled {
-                "cancelled"
-            } else {
-                "the timeout passed"
-            };
-            return Ok(WaveEnd::stopped((
-                kind,
-                format!(
-                    "{label}: {why} while waiting for running deployments to finish; nothing of this wave was started"
-                ),
-            )));
+        if let Some(end) = self.wait_until_idle(&wave, &label).await {
+            return Ok(end);
         }
-
-        progress.event(
-            "rollout",
-            &format!(
-                "{label}: releasing {} to {} service(s)",
-                opts.image,
-                wave.len()
-            ),
-        );
-        let abort = WaveAbort::default();
-        let runs = wave.iter().map(|p| {
-            release(
-                p,
-                &clients[&p.region],
-                opts,
-                &self.monitor,
-                cancel,
-                &abort,
-                progress,
-            )
-        });
-        let results = join_all(runs).await;
+        let results = self.release_all(&wave, &label).await;
         let failed = results.iter().any(|r| r.outcome != OutcomeKind::Succeeded);
         let mut end = WaveEnd {
             results,
@@ -144,10 +74,122 @@ impl WaveRun<'_> {
             reason: None,
             refusals: Vec::new(),
         };
-        if failed || index + 1 == waves.len() || opts.settings.bake_time.is_zero() {
+        if failed || index + 1 == waves.len() || self.opts.settings.bake_time.is_zero() {
             return Ok(end);
         }
-        end.reason = match bake(&wave, clients, opts, deadline, cancel, progress).await {
+        end.reason = self.bake_after(&wave, regions, &label).await;
+        end.stop = end.reason.is_some();
+        Ok(end)
+    }
+
+    /// A later wave re-checks what may have changed since the pre-flight (alarms, running
+    /// deployments); the wave's end when something refuses.
+    async fn recheck(
+        &self,
+        wave: &[&Prepared],
+        earlier_waves: &[Vec<String>],
+        label: &str,
+    ) -> Result<Option<WaveEnd>, RolloutError> {
+        let mut refused = Vec::new();
+        for p in wave {
+            refused.extend(
+                preflight::recheck(&self.clients[&p.region], p, self.opts.wait_for_inflight)
+                    .await?,
+            );
+        }
+        if refused.is_empty() {
+            return Ok(None);
+        }
+        let released = earlier_waves
+            .iter()
+            .flatten()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
+        let problems = refused
+            .iter()
+            .map(|r| format!("{}: {}", r.scope, r.problem))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let mut end = WaveEnd::stopped((
+            OutcomeKind::PreflightRefused,
+            format!("{label} refused to start: {problems}; already released: {released}"),
+        ));
+        end.refusals = refused;
+        Ok(Some(end))
+    }
+
+    /// `--wait-for-inflight`: the wave's end when the wait was cancelled or timed out.
+    async fn wait_until_idle(&self, wave: &[&Prepared], label: &str) -> Option<WaveEnd> {
+        if !self.opts.wait_for_inflight {
+            return None;
+        }
+        let kind = wait_for_inflight(
+            wave,
+            self.clients,
+            self.opts.settings.poll_interval,
+            self.monitor.deadline,
+            self.cancel,
+            self.progress,
+        )
+        .await
+        .err()?;
+        let why = if kind == OutcomeKind::Cancelled {
+            "cancelled"
+        } else {
+            "the timeout passed"
+        };
+        Some(WaveEnd::stopped((
+            kind,
+            format!(
+                "{label}: {why} while waiting for running deployments to finish; nothing of this wave was started"
+            ),
+        )))
+    }
+
+    /// Releases every service of the wave at once; one failure stops the others.
+    async fn release_all(&self, wave: &[&Prepared], label: &str) -> Vec<DeploymentResult> {
+        self.progress.event(
+            "rollout",
+            &format!(
+                "{label}: releasing {} to {} service(s)",
+                self.opts.image,
+                wave.len()
+            ),
+        );
+        let abort = WaveAbort::default();
+        let runs = wave.iter().map(|p| {
+            release(
+                p,
+                &self.clients[&p.region],
+                self.opts,
+                &self.monitor,
+                self.cancel,
+                &abort,
+                self.progress,
+            )
+        });
+        join_all(runs).await
+    }
+
+    /// Bakes the released wave; why later waves must not start, if they must not.
+    async fn bake_after(
+        &self,
+        wave: &[&Prepared],
+        regions: &[String],
+        label: &str,
+    ) -> Option<(OutcomeKind, String)> {
+        let (opts, deadline) = (self.opts, self.monitor.deadline);
+        match bake(
+            wave,
+            self.clients,
+            opts,
+            deadline,
+            self.cancel,
+            self.progress,
+        )
+        .await
+        {
             BakeEnd::AllOk => None,
             BakeEnd::Alarm(key, alarm) => Some((
                 OutcomeKind::FailedNoRollback,
@@ -169,9 +211,7 @@ impl WaveRun<'_> {
                     "the timeout passed during the bake after {label}; later waves were not started"
                 ),
             )),
-        };
-        end.stop = end.reason.is_some();
-        Ok(end)
+        }
     }
 }
 

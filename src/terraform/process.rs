@@ -111,12 +111,11 @@ impl LineSink for GroupedLines {
     }
 }
 
-/// Prints lines to stderr as `[stack] line`.
-pub struct StderrLines;
-
-impl LineSink for StderrLines {
+/// Outside GitHub Actions terraform's lines are events of the one progress type: `[stack] line` on
+/// stderr, above a terminal's status line.
+impl LineSink for crate::progress::Progress {
     fn line(&self, stack: &str, line: &str) {
-        eprintln!("[{stack}] {}", crate::secrets::redact(line));
+        self.event(stack, line);
     }
 }
 

@@ -311,53 +311,7 @@ impl<'a> Orchestrator<'a> {
                 .collect();
             let done = self
                 .for_each(&level, |name| {
-                    let results = &results;
-                    let outputs = &outputs;
-                    async move {
-                        let blocked = {
-                            let r = results.lock().unwrap_or_else(|e| e.into_inner());
-                            self.graph
-                                .upstream(&name)
-                                .find(|u| {
-                                    r.get(*u).is_some_and(|s| {
-                                        !matches!(
-                                            s.status,
-                                            StackStatus::Applied | StackStatus::Unchanged
-                                        )
-                                    })
-                                })
-                                .map(str::to_string)
-                        };
-                        if let Some(up) = blocked {
-                            return Ok(StackSummary::without_plan(
-                                StackStatus::Skipped,
-                                format!("skipped: upstream stack {up} did not apply"),
-                            ));
-                        }
-                        let Some(review) = reviewed.stacks.get(&name) else {
-                            return Err(TerraformError::MissingReview {
-                                stack: name.clone(),
-                                dir: self.ctx.out_dir.clone(),
-                            });
-                        };
-                        let current = outputs.lock().unwrap_or_else(|e| e.into_inner()).clone();
-                        tracing::info!("{name}: applying");
-                        let result = self
-                            .apply_one(self.stack(&name), review, mode, &current)
-                            .await;
-                        self.ctx
-                            .sink
-                            .finish(&name, &format!("terraform apply {name}"));
-                        let result = result?;
-                        if matches!(result.status, StackStatus::Applied | StackStatus::Unchanged) {
-                            let values = stack::outputs(&self.ctx, self.stack(&name)).await?;
-                            outputs
-                                .lock()
-                                .unwrap_or_else(|e| e.into_inner())
-                                .insert(name.clone(), values);
-                        }
-                        Ok(result)
-                    }
+                    self.apply_in_turn(name, reviewed, mode, &results, &outputs)
                 })
                 .await;
             let mut r = results.lock().unwrap_or_else(|e| e.into_inner());
@@ -378,6 +332,58 @@ impl<'a> Orchestrator<'a> {
         let text = serde_json::to_string_pretty(&summary).unwrap_or_default();
         std::fs::write(&path, text).map_err(|source| TerraformError::Write { path, source })?;
         Ok(summary)
+    }
+
+    /// Applies one stack of a level, unless an upstream did not apply; once it is applied (or
+    /// unchanged) its outputs join `outputs` for the stacks downstream.
+    async fn apply_in_turn(
+        &self,
+        name: String,
+        reviewed: &PlanSummary,
+        mode: ApplyMode,
+        results: &Mutex<BTreeMap<String, StackSummary>>,
+        outputs: &Mutex<StackOutputs>,
+    ) -> Result<StackSummary, TerraformError> {
+        let blocked = {
+            let r = results.lock().unwrap_or_else(|e| e.into_inner());
+            self.graph
+                .upstream(&name)
+                .find(|u| {
+                    r.get(*u).is_some_and(|s| {
+                        !matches!(s.status, StackStatus::Applied | StackStatus::Unchanged)
+                    })
+                })
+                .map(str::to_string)
+        };
+        if let Some(up) = blocked {
+            return Ok(StackSummary::without_plan(
+                StackStatus::Skipped,
+                format!("skipped: upstream stack {up} did not apply"),
+            ));
+        }
+        let Some(review) = reviewed.stacks.get(&name) else {
+            return Err(TerraformError::MissingReview {
+                stack: name.clone(),
+                dir: self.ctx.out_dir.clone(),
+            });
+        };
+        let current = outputs.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        tracing::info!("{name}: applying");
+        let result = self
+            .apply_one(self.stack(&name), review, mode, &current)
+            .await;
+        self.ctx
+            .sink
+            .finish(&name, &format!("terraform apply {name}"));
+        let result = result?;
+        if matches!(result.status, StackStatus::Applied | StackStatus::Unchanged) {
+            let values = stack::outputs(&self.ctx, self.stack(&name)).await?;
+            outputs
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(name.clone(), values);
+        }
+        Ok(result)
     }
 
     async fn apply_one(

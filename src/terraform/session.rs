@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::TerraformError;
 use super::credentials;
-use super::process::{GroupedLines, StderrLines};
+use super::process::GroupedLines;
 use super::run::Orchestrator;
 use super::stack::{self, RunContext};
 use super::summary::PlanSummary;
@@ -69,13 +69,14 @@ pub fn context(
         sink: if workflow.in_actions() {
             Arc::new(GroupedLines::new(workflow.clone()))
         } else {
-            Arc::new(StderrLines)
+            Arc::new(crate::progress::Progress::stderr())
         },
         cancel,
         init_lock: Default::default(),
         variables: Default::default(),
         aws_env: aws.env,
         unreachable: Default::default(),
+        read_only: false,
     })
 }
 

@@ -37,6 +37,8 @@ pub struct RunContext {
     /// Regions known not to answer (`failover --primary-down`): state buckets there are not tried;
     /// outputs come from the replicas straight away.
     pub unreachable: std::collections::BTreeSet<String>,
+    /// Plans only look (a drill): no state lock, so nothing at all is written to the backend.
+    pub read_only: bool,
 }
 
 impl RunContext {
@@ -81,8 +83,8 @@ pub fn init_args(stack: &str, backend: Option<&Backend>, offline: bool) -> Vec<S
             ("bucket", b.bucket.as_str()),
             ("key", key.as_str()),
             ("region", b.region.as_str()),
+            // No `encrypt`: it would write SSE-S3 over the bucket's default SSE-KMS key.
             ("use_lockfile", "true"),
-            ("encrypt", "true"),
         ] {
             args.push(format!("-backend-config={k}={v}"));
         }
@@ -225,6 +227,11 @@ pub async fn current_outputs(
         }
         .await;
         match read {
+            // An object that has not replicated yet reads as an empty state: not an answer.
+            Ok(values) if values.is_empty() => ctx.sink.line(
+                &copy.name,
+                "the replica holds no outputs for this stack (not replicated yet?)",
+            ),
             Ok(values) => {
                 tracing::info!(
                     "{}: outputs read from the replica s3://{} in {} ({} did not answer)",
@@ -314,6 +321,9 @@ pub async fn plan(
         &["plan", "-input=false", "-no-color", "-lock-timeout=60s"],
     );
     inv = inv.arg(format!("-out={}", plan_file.display()));
+    if ctx.read_only {
+        inv = inv.arg("-lock=false");
+    }
     if destroy {
         inv = inv.arg("-destroy");
     }

@@ -1,123 +1,65 @@
 locals {
-  bucket_name = coalesce(var.bucket_name, "${var.project}-tfstate-${var.account_id}")
   partition   = data.aws_partition.current.partition
+  name_prefix = coalesce(var.bucket_name_prefix, "${var.project}-tfstate-${var.account_id}")
+
+  # try(): a list of the wrong length is reported by var.regions' validation, not as an index error.
+  primary_region = try(var.regions[0], "us-east-1")
+  dr_region      = try(var.regions[1], "eu-west-1")
+  backend_region = coalesce(var.backend_region, local.dr_region)
+
+  bucket_names = { for region in [local.primary_region, local.dr_region] : region => "${local.name_prefix}-${region}" }
 }
 
-resource "aws_kms_key" "state" {
-  description             = "Terraform state of ${var.project}"
-  enable_key_rotation     = true
-  deletion_window_in_days = var.kms_deletion_window_days
+# One state bucket per region, each replicating every write to the other (S3 Cross-Region Replication, both
+# ways): a stack writes its state in its own region's bucket and its outputs can still be read from the other
+# region's bucket when its region is down. Each module instance replicates its bucket towards the other one.
+module "primary" {
+  source    = "./modules/state-bucket"
+  providers = { aws = aws.primary }
 
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Sid       = "AccountAdministration"
-      Effect    = "Allow"
-      Principal = { AWS = "arn:${local.partition}:iam::${var.account_id}:root" }
-      Action    = "kms:*"
-      Resource  = "*"
-    }]
-  })
+  project                           = var.project
+  account_id                        = var.account_id
+  partition                         = local.partition
+  region                            = local.primary_region
+  bucket_name                       = local.bucket_names[local.primary_region]
+  noncurrent_version_retention_days = var.noncurrent_version_retention_days
+  kms_deletion_window_days          = var.kms_deletion_window_days
+
+  replica_region           = local.dr_region
+  replica_bucket_arn       = module.dr.versioned_bucket_arn
+  replica_kms_key_arn      = module.dr.kms_key_arn
+  replication_time_control = var.replication_time_control
 }
 
-resource "aws_kms_alias" "state" {
-  name          = "alias/${var.project}-tfstate"
-  target_key_id = aws_kms_key.state.key_id
+module "dr" {
+  source    = "./modules/state-bucket"
+  providers = { aws = aws.dr }
+
+  project                           = var.project
+  account_id                        = var.account_id
+  partition                         = local.partition
+  region                            = local.dr_region
+  bucket_name                       = local.bucket_names[local.dr_region]
+  noncurrent_version_retention_days = var.noncurrent_version_retention_days
+  kms_deletion_window_days          = var.kms_deletion_window_days
+
+  replica_region           = local.primary_region
+  replica_bucket_arn       = module.primary.versioned_bucket_arn
+  replica_kms_key_arn      = module.primary.kms_key_arn
+  replication_time_control = var.replication_time_control
 }
 
-resource "aws_s3_bucket" "state" {
-  #checkov:skip=CKV_AWS_18:Access to state is audited with CloudTrail data events; a log bucket would need its own bootstrap.
-  #checkov:skip=CKV_AWS_144:State is versioned and KMS-encrypted in one region; cross-region replication would need a second bootstrap region.
-  #checkov:skip=CKV2_AWS_62:Nothing consumes events of the state bucket.
-  bucket        = local.bucket_name
-  force_destroy = false
-
-  lifecycle {
-    prevent_destroy = true
-  }
-}
-
-resource "aws_s3_bucket_ownership_controls" "state" {
-  bucket = aws_s3_bucket.state.id
-
-  rule {
-    object_ownership = "BucketOwnerEnforced"
-  }
-}
-
-resource "aws_s3_bucket_public_access_block" "state" {
-  bucket                  = aws_s3_bucket.state.id
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
-}
-
-resource "aws_s3_bucket_versioning" "state" {
-  bucket = aws_s3_bucket.state.id
-
-  versioning_configuration {
-    status = "Enabled"
-  }
-}
-
-resource "aws_s3_bucket_server_side_encryption_configuration" "state" {
-  bucket = aws_s3_bucket.state.id
-
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm     = "aws:kms"
-      kms_master_key_id = aws_kms_key.state.arn
-    }
-    bucket_key_enabled = true
-  }
-}
-
-resource "aws_s3_bucket_lifecycle_configuration" "state" {
-  bucket = aws_s3_bucket.state.id
-
-  rule {
-    id     = "state-versions"
-    status = "Enabled"
-
-    filter {}
-
-    noncurrent_version_expiration {
-      noncurrent_days = var.noncurrent_version_retention_days
-    }
-
-    abort_incomplete_multipart_upload {
-      days_after_initiation = 7
-    }
+locals {
+  buckets = {
+    (local.primary_region) = module.primary
+    (local.dr_region)      = module.dr
   }
 
-  depends_on = [aws_s3_bucket_versioning.state]
-}
-
-resource "aws_s3_bucket_policy" "state" {
-  bucket = aws_s3_bucket.state.id
-
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [
-      {
-        Sid       = "DenyInsecureTransport"
-        Effect    = "Deny"
-        Principal = "*"
-        Action    = "s3:*"
-        Resource  = [aws_s3_bucket.state.arn, "${aws_s3_bucket.state.arn}/*"]
-        Condition = { Bool = { "aws:SecureTransport" = "false" } }
-      },
-      {
-        Sid       = "DenyOutdatedTls"
-        Effect    = "Deny"
-        Principal = "*"
-        Action    = "s3:*"
-        Resource  = [aws_s3_bucket.state.arn, "${aws_s3_bucket.state.arn}/*"]
-        Condition = { NumericLessThan = { "s3:TlsVersion" = "1.2" } }
-      },
-    ]
-  })
-
-  depends_on = [aws_s3_bucket_public_access_block.state]
+  # platform.toml's [terraform.backend], regions in var.regions' order.
+  platform_toml = <<-EOT
+    [terraform.backend]
+    key_prefix = "${var.key_prefix}"
+    region = "${local.backend_region}"
+    buckets = { ${join(", ", [for region in [local.primary_region, local.dr_region] : "${region} = \"${local.bucket_names[region]}\""])} }
+  EOT
 }

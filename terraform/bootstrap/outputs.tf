@@ -1,30 +1,42 @@
-output "state_bucket_name" {
-  description = "Name of the state bucket (platform.toml [terraform.backend] bucket; global stack state_bucket_name)."
-  value       = aws_s3_bucket.state.bucket
+output "state_buckets" {
+  description = "State bucket per region (platform.toml [terraform.backend] buckets)."
+  value       = { for region, bucket in local.buckets : region => bucket.bucket_name }
 }
 
-output "state_bucket_arn" {
-  description = "ARN of the state bucket."
-  value       = aws_s3_bucket.state.arn
+output "state_bucket_arns" {
+  description = "State bucket ARN per region."
+  value       = { for region, bucket in local.buckets : region => bucket.bucket_arn }
 }
 
-output "kms_key_arn" {
-  description = "KMS key encrypting the state (global stack state_kms_key_arn)."
-  value       = aws_kms_key.state.arn
+output "kms_key_arns" {
+  description = "KMS key encrypting each region's state bucket, per region (the pipeline roles need every one they read state through)."
+  value       = { for region, bucket in local.buckets : region => bucket.kms_key_arn }
 }
 
-output "region" {
-  description = "Region of the state bucket."
-  value       = var.region
+output "replication_role_arns" {
+  description = "IAM role S3 replicates each region's bucket to the other as, per source region."
+  value       = { for region, bucket in local.buckets : region => bucket.replication_role_arn }
+}
+
+output "backend_region" {
+  description = "Region whose bucket holds the state of stacks without a region (platform.toml [terraform.backend] region)."
+  value       = local.backend_region
 }
 
 output "backend_config" {
-  description = "Settings for `terraform init -backend-config=...` of every stack (key is per stack). Locking is S3-native: no DynamoDB table."
+  description = "Settings for `terraform init -backend-config=...` per region (key is per stack). Locking is S3-native: no DynamoDB table."
   value = {
-    bucket       = aws_s3_bucket.state.bucket
-    region       = var.region
-    encrypt      = true
-    kms_key_id   = aws_kms_key.state.arn
-    use_lockfile = true
+    for region, bucket in local.buckets : region => {
+      bucket       = bucket.bucket_name
+      region       = region
+      encrypt      = true
+      kms_key_id   = bucket.kms_key_arn
+      use_lockfile = true
+    }
   }
+}
+
+output "platform_toml" {
+  description = "The [terraform.backend] block of platform.toml for these buckets (terraform output -raw platform_toml)."
+  value       = local.platform_toml
 }

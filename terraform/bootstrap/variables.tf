@@ -5,7 +5,7 @@ variable "offline" {
 }
 
 variable "project" {
-  description = "Project name: the bucket is <project>-tfstate-<account_id> unless bucket_name is set."
+  description = "Project name: the buckets are <project>-tfstate-<account_id>-<region> unless bucket_name_prefix is set."
   type        = string
   default     = "platform"
 
@@ -16,7 +16,7 @@ variable "project" {
 }
 
 variable "account_id" {
-  description = "AWS account id (bucket name, KMS key policy). aws_caller_identity is not usable offline."
+  description = "AWS account id (bucket names, KMS key policies). aws_caller_identity is not usable offline."
   type        = string
   default     = "123456789012"
 
@@ -26,30 +26,63 @@ variable "account_id" {
   }
 }
 
-variable "region" {
-  description = "Region of the state bucket (platform-deploy passes it as the backend region of every stack)."
-  type        = string
-  default     = "us-east-1"
+variable "regions" {
+  description = "The state regions: the primary region first, the DR region second. One bucket in each, replicated to the other."
+  type        = list(string)
+  default     = ["us-east-1", "eu-west-1"]
 
   validation {
-    condition     = can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.region))
-    error_message = "region must be an AWS region name such as us-east-1."
+    condition     = length(var.regions) == 2 && length(distinct(var.regions)) == 2
+    error_message = "regions must name exactly two different regions, the primary first and the DR region second: this configuration declares one AWS provider per region (aws.primary and aws.dr in providers.tf), and Terraform cannot make providers from a variable. A third region needs a provider block in providers.tf and a module call replicating to and from it in main.tf."
+  }
+
+  validation {
+    condition     = alltrue([for region in var.regions : can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", region))])
+    error_message = "regions must be AWS region names such as us-east-1."
   }
 }
 
-variable "bucket_name" {
-  description = "Name of the state bucket. Null uses <project>-tfstate-<account_id>."
+variable "backend_region" {
+  description = "Region whose bucket holds the state of stacks without a region of their own (the global stack): platform.toml [terraform.backend] region. Null uses the DR region, so that the global stack (DNS and CDN failover) can still be applied while the primary region is down."
   type        = string
   default     = null
 
   validation {
-    condition     = var.bucket_name == null || can(regex("^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$", coalesce(var.bucket_name, "-")))
-    error_message = "bucket_name must be a valid S3 bucket name without dots (3-63 lower-case letters, digits, '-')."
+    condition     = var.backend_region == null || contains(var.regions, coalesce(var.backend_region, "-"))
+    error_message = "backend_region must be one of regions (it needs a state bucket)."
   }
 }
 
+variable "key_prefix" {
+  description = "platform.toml [terraform.backend] key_prefix: each stack's state is <key_prefix>/<stack>.tfstate."
+  type        = string
+  default     = "platform"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9!_.*'()/-]*$", var.key_prefix))
+    error_message = "key_prefix must be S3 key characters that need no quoting (letters, digits, ! _ . * ' ( ) / -)."
+  }
+}
+
+variable "bucket_name_prefix" {
+  description = "State buckets are <bucket_name_prefix>-<region>. Null uses <project>-tfstate-<account_id>."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.bucket_name_prefix == null || can(regex("^[a-z0-9][a-z0-9-]{1,46}[a-z0-9]$", coalesce(var.bucket_name_prefix, "-")))
+    error_message = "bucket_name_prefix must be 3-48 lower-case letters, digits or '-' without dots (the region is appended and a bucket name has at most 63 characters)."
+  }
+}
+
+variable "replication_time_control" {
+  description = "S3 Replication Time Control on both replication rules: 99.99% of state writes replicated within 15 minutes (SLA), with replication metrics and missed-threshold events. State objects are small, so it costs little."
+  type        = bool
+  default     = true
+}
+
 variable "noncurrent_version_retention_days" {
-  description = "Days old state versions are kept (recovery from a bad apply)."
+  description = "Days old state versions are kept (recovery from a bad apply), in each bucket."
   type        = number
   default     = 90
 
@@ -60,7 +93,7 @@ variable "noncurrent_version_retention_days" {
 }
 
 variable "kms_deletion_window_days" {
-  description = "Waiting period before the state key is deleted."
+  description = "Waiting period before a state key is deleted."
   type        = number
   default     = 30
 
@@ -71,7 +104,7 @@ variable "kms_deletion_window_days" {
 }
 
 variable "default_tags" {
-  description = "Tags applied by the provider to every resource."
+  description = "Tags applied by the providers to every resource."
   type        = map(string)
   default = {
     Project   = "platform"

@@ -434,6 +434,44 @@ class S3LifecycleTest(unittest.TestCase):
         self.assertEqual(got["TransitionDefaultMinimumObjectSize"], "varies_by_storage_class")
 
 
+class S3BucketPolicyConditionsTest(unittest.TestCase):
+    """terraform/bootstrap's state buckets deny requests without TLS or below TLS 1.2: moto applied those
+    conditional Deny statements to every object request."""
+
+    def setUp(self) -> None:
+        front.reset()
+        self.s3 = front.client("s3", REGION)
+        self.s3.create_bucket(Bucket="state")
+
+    def policy(self, *statements: dict) -> None:
+        self.s3.put_bucket_policy(Bucket="state", Policy=json.dumps({"Version": "2012-10-17", "Statement": list(statements)}))
+
+    @staticmethod
+    def deny(sid: str, action: str, condition: dict | None = None) -> dict:
+        st = {"Sid": sid, "Effect": "Deny", "Principal": "*", "Action": action,
+              "Resource": ["arn:aws:s3:::state", "arn:aws:s3:::state/*"]}
+        if condition:
+            st["Condition"] = condition
+        return st
+
+    def test_the_tls_only_policy_lets_requests_through(self) -> None:
+        self.policy(
+            self.deny("DenyInsecureTransport", "s3:*", {"Bool": {"aws:SecureTransport": "false"}}),
+            self.deny("DenyOutdatedTls", "s3:*", {"NumericLessThan": {"s3:TlsVersion": "1.2"}}),
+        )
+        self.s3.put_object(Bucket="state", Key="platform/global.tfstate", Body=b"{}")
+        self.assertEqual(self.s3.get_object(Bucket="state", Key="platform/global.tfstate")["Body"].read(), b"{}")
+
+    def test_a_deny_whose_condition_holds_or_without_condition_refuses(self) -> None:
+        self.policy(self.deny("DenyOverTls", "s3:PutObject", {"Bool": {"aws:SecureTransport": "true"}}))
+        with self.assertRaises(ClientError) as ctx:
+            self.s3.put_object(Bucket="state", Key="k", Body=b"{}")
+        self.assertEqual(ctx.exception.response["ResponseMetadata"]["HTTPStatusCode"], 403)
+        self.policy(self.deny("DenyPuts", "s3:PutObject"))
+        with self.assertRaises(ClientError):
+            self.s3.put_object(Bucket="state", Key="k", Body=b"{}")
+
+
 class SecurityGroupRuleDescriptionTest(unittest.TestCase):
     """aws_vpc_security_group_ingress_rule / _egress_rule read their description from DescribeSecurityGroupRules."""
 

@@ -8,12 +8,17 @@
 //! - [`publish`] does all of it in order: job summary first, then the comment.
 
 mod diff;
+mod document;
 mod error;
+mod fit;
 mod load;
 pub mod markdown;
+mod markers;
 mod post;
 mod render;
+mod section;
 mod trust;
+mod view;
 
 pub use diff::{SENSITIVE, UNKNOWN};
 pub use error::CommentError;

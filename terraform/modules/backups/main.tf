@@ -1,12 +1,32 @@
-# AWS Backup for the platform, run from the PRIMARY region's stack:
-#   primary vault (KMS) <- plan (daily + weekly rules, selection by tag) -- copy_action --> DR vault (KMS, DR region)
-# plus optional Vault Lock on both vaults and a restore-testing plan.
+# AWS Backup for the platform. One instance per regional stack, both with the same name:
+#   primary stack (existing_vaults = null): creates both vaults, so the DR stack does not have to exist first
+#     primary vault (KMS) <- plan (daily + weekly rules, selection by tag) -- copy_action --> DR vault (KMS, DR region)
+#   DR stack (existing_vaults set): creates no vault; after a failover its plan writes to the DR vault and copies back
+#     DR vault <- plan -- copy_action --> primary vault
+# Only the region holding the database writer runs a plan (plan_enabled): the plan, its selection, the restore-testing
+# plan and its validation. Vaults, keys and IAM roles stay either way, so moving the plan makes no IAM change (IAM's
+# control plane lives in us-east-1, which may be the region a failover leaves).
+# Plus optional Vault Lock on both vaults.
 
 data "aws_partition" "current" {}
 
 locals {
-  kms_key_arn             = var.kms_key_arn != null ? var.kms_key_arn : aws_kms_key.primary[0].arn
-  destination_kms_key_arn = var.destination_kms_key_arn != null ? var.destination_kms_key_arn : aws_kms_key.destination[0].arn
+  create_vaults = var.existing_vaults == null
+
+  kms_key_arn             = !local.create_vaults ? null : var.kms_key_arn != null ? var.kms_key_arn : aws_kms_key.primary[0].arn
+  destination_kms_key_arn = !local.create_vaults ? null : var.destination_kms_key_arn != null ? var.destination_kms_key_arn : aws_kms_key.destination[0].arn
+
+  # The vault the rules write to (this region) and the one they copy to (the other region).
+  vault_arn             = local.create_vaults ? aws_backup_vault.primary[0].arn : var.existing_vaults.vault_arn
+  vault_name            = local.create_vaults ? aws_backup_vault.primary[0].name : element(split(":", var.existing_vaults.vault_arn), 6)
+  destination_vault_arn = local.create_vaults ? aws_backup_vault.destination[0].arn : var.existing_vaults.destination_vault_arn
+
+  # arn:<partition>:backup:<region>:<account>:backup-vault:<name>: no API call, plans stay offline.
+  region     = element(split(":", local.vault_arn), 3)
+  account_id = element(split(":", local.vault_arn), 4)
+
+  # The aliases the creating instance gives the vault keys: how the DR stack's instance names keys it did not create.
+  vault_key_aliases = ["alias/${var.name}-backup", "alias/${var.name}-backup-dr"]
 
   daily_copy_retention_days  = coalesce(var.daily_copy_retention_days, var.daily_retention_days)
   weekly_copy_retention_days = coalesce(var.weekly_copy_retention_days, var.weekly_retention_days)
@@ -28,7 +48,7 @@ locals {
 # --- keys ----------------------------------------------------------------------------------------------------------
 
 resource "aws_kms_key" "primary" {
-  count = var.kms_key_arn == null ? 1 : 0
+  count = local.create_vaults && var.kms_key_arn == null ? 1 : 0
 
   #checkov:skip=CKV2_AWS_64:default key policy (the account administers it); AWS Backup uses it through the backup role's IAM permissions
   description             = "AWS Backup vault ${var.name}"
@@ -39,14 +59,14 @@ resource "aws_kms_key" "primary" {
 }
 
 resource "aws_kms_alias" "primary" {
-  count = var.kms_key_arn == null ? 1 : 0
+  count = local.create_vaults && var.kms_key_arn == null ? 1 : 0
 
   name          = "alias/${var.name}-backup"
   target_key_id = aws_kms_key.primary[0].key_id
 }
 
 resource "aws_kms_key" "destination" {
-  count    = var.destination_kms_key_arn == null ? 1 : 0
+  count    = local.create_vaults && var.destination_kms_key_arn == null ? 1 : 0
   provider = aws.destination
 
   #checkov:skip=CKV2_AWS_64:default key policy (the account administers it); AWS Backup uses it through the backup role's IAM permissions
@@ -58,7 +78,7 @@ resource "aws_kms_key" "destination" {
 }
 
 resource "aws_kms_alias" "destination" {
-  count    = var.destination_kms_key_arn == null ? 1 : 0
+  count    = local.create_vaults && var.destination_kms_key_arn == null ? 1 : 0
   provider = aws.destination
 
   name          = "alias/${var.name}-backup-dr"
@@ -68,6 +88,8 @@ resource "aws_kms_alias" "destination" {
 # --- vaults --------------------------------------------------------------------------------------------------------
 
 resource "aws_backup_vault" "primary" {
+  count = local.create_vaults ? 1 : 0
+
   name          = var.name
   kms_key_arn   = local.kms_key_arn
   force_destroy = var.force_destroy
@@ -76,6 +98,7 @@ resource "aws_backup_vault" "primary" {
 }
 
 resource "aws_backup_vault" "destination" {
+  count    = local.create_vaults ? 1 : 0
   provider = aws.destination
 
   name          = "${var.name}-dr"
@@ -86,28 +109,28 @@ resource "aws_backup_vault" "destination" {
 }
 
 resource "aws_backup_vault_lock_configuration" "primary" {
-  count = var.vault_lock == null ? 0 : 1
+  count = local.create_vaults && var.vault_lock != null ? 1 : 0
 
-  backup_vault_name   = aws_backup_vault.primary.name
+  backup_vault_name   = aws_backup_vault.primary[0].name
   min_retention_days  = var.vault_lock.min_retention_days
   max_retention_days  = var.vault_lock.max_retention_days
   changeable_for_days = var.vault_lock.changeable_for_days
 }
 
 resource "aws_backup_vault_lock_configuration" "destination" {
-  count    = var.vault_lock == null ? 0 : 1
+  count    = local.create_vaults && var.vault_lock != null ? 1 : 0
   provider = aws.destination
 
-  backup_vault_name   = aws_backup_vault.destination.name
+  backup_vault_name   = aws_backup_vault.destination[0].name
   min_retention_days  = var.vault_lock.min_retention_days
   max_retention_days  = var.vault_lock.max_retention_days
   changeable_for_days = var.vault_lock.changeable_for_days
 }
 
 resource "aws_backup_vault_notifications" "primary" {
-  count = var.notification_topic_arn == null ? 0 : 1
+  count = local.create_vaults && var.notification_topic_arn != null ? 1 : 0
 
-  backup_vault_name = aws_backup_vault.primary.name
+  backup_vault_name = aws_backup_vault.primary[0].name
   sns_topic_arn     = var.notification_topic_arn
   backup_vault_events = [
     "BACKUP_JOB_FAILED",
@@ -121,13 +144,15 @@ resource "aws_backup_vault_notifications" "primary" {
 # --- plan and selection --------------------------------------------------------------------------------------------
 
 resource "aws_backup_plan" "this" {
+  count = var.plan_enabled ? 1 : 0
+
   name = var.name
 
   dynamic "rule" {
     for_each = local.rules
     content {
       rule_name                    = rule.key
-      target_vault_name            = aws_backup_vault.primary.name
+      target_vault_name            = local.vault_name
       schedule                     = rule.value.schedule
       schedule_expression_timezone = var.schedule_timezone
       start_window                 = var.start_window_minutes
@@ -139,9 +164,9 @@ resource "aws_backup_plan" "this" {
         opt_in_to_archive_for_supported_resources = false
       }
 
-      # Cross-region copy to the DR vault: a regional disaster leaves restorable, encrypted copies in the DR region.
+      # Cross-region copy to the other region's vault: a regional disaster leaves restorable, encrypted copies there.
       copy_action {
-        destination_vault_arn = aws_backup_vault.destination.arn
+        destination_vault_arn = local.destination_vault_arn
 
         lifecycle {
           delete_after                              = rule.value.copy_retention
@@ -158,8 +183,10 @@ resource "aws_backup_plan" "this" {
 }
 
 resource "aws_backup_selection" "by_tag" {
+  count = var.plan_enabled ? 1 : 0
+
   name         = "${var.name}-tagged"
-  plan_id      = aws_backup_plan.this.id
+  plan_id      = aws_backup_plan.this[0].id
   iam_role_arn = aws_iam_role.backup.arn
   resources    = ["*"]
 
@@ -176,8 +203,9 @@ resource "aws_backup_selection" "by_tag" {
 
 # --- restore testing -----------------------------------------------------------------------------------------------
 
+# Where the plan runs: restore tests draw from this region's vault, where its fresh recovery points land.
 resource "aws_backup_restore_testing_plan" "this" {
-  count = var.restore_testing == null ? 0 : 1
+  count = var.plan_enabled && var.restore_testing != null ? 1 : 0
 
   # Restore testing plan names allow letters, digits and underscores only.
   name                         = "${replace(var.name, "-", "_")}_restore_test"
@@ -187,7 +215,7 @@ resource "aws_backup_restore_testing_plan" "this" {
 
   recovery_point_selection {
     algorithm             = "LATEST_WITHIN_WINDOW"
-    include_vaults        = [aws_backup_vault.primary.arn]
+    include_vaults        = [local.vault_arn]
     recovery_point_types  = ["SNAPSHOT"]
     selection_window_days = var.restore_testing.selection_window_days
   }
@@ -196,7 +224,7 @@ resource "aws_backup_restore_testing_plan" "this" {
 }
 
 resource "aws_backup_restore_testing_selection" "this" {
-  for_each = var.restore_testing == null ? toset([]) : toset(var.restore_testing.resource_types)
+  for_each = var.plan_enabled && var.restore_testing != null ? toset(var.restore_testing.resource_types) : toset([])
 
   name                      = "${lower(each.value)}_tagged"
   restore_testing_plan_name = aws_backup_restore_testing_plan.this[0].name
@@ -248,19 +276,45 @@ resource "aws_iam_role_policy_attachment" "backup" {
   policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/${each.value}"
 }
 
-# The vault keys are customer managed: the role needs them for encrypted recovery points and the DR copies.
+# The vault keys are customer managed: the role needs them for encrypted recovery points and the cross-region copies.
+# The DR stack's instance did not create them: it names them by the aliases the creating instance gave them.
 data "aws_iam_policy_document" "backup_kms" {
-  statement {
-    sid = "VaultKeys"
-    actions = [
-      "kms:Decrypt",
-      "kms:Encrypt",
-      "kms:GenerateDataKey*",
-      "kms:ReEncrypt*",
-      "kms:DescribeKey",
-      "kms:CreateGrant",
-    ]
-    resources = [local.kms_key_arn, local.destination_kms_key_arn]
+  dynamic "statement" {
+    for_each = local.create_vaults ? ["VaultKeys"] : []
+    content {
+      sid = statement.value
+      actions = [
+        "kms:Decrypt",
+        "kms:Encrypt",
+        "kms:GenerateDataKey*",
+        "kms:ReEncrypt*",
+        "kms:DescribeKey",
+        "kms:CreateGrant",
+      ]
+      resources = [local.kms_key_arn, local.destination_kms_key_arn]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.create_vaults ? [] : ["VaultKeysByAlias"]
+    content {
+      sid = statement.value
+      actions = [
+        "kms:Decrypt",
+        "kms:Encrypt",
+        "kms:GenerateDataKey*",
+        "kms:ReEncrypt*",
+        "kms:DescribeKey",
+        "kms:CreateGrant",
+      ]
+      resources = ["arn:${data.aws_partition.current.partition}:kms:*:${local.account_id}:key/*"]
+
+      condition {
+        test     = "ForAnyValue:StringEquals"
+        variable = "kms:ResourceAliases"
+        values   = local.vault_key_aliases
+      }
+    }
   }
 }
 
@@ -268,4 +322,26 @@ resource "aws_iam_role_policy" "backup_kms" {
   name   = "vault-keys"
   role   = aws_iam_role.backup.id
   policy = data.aws_iam_policy_document.backup_kms.json
+}
+
+# --- addresses before the vaults and the plan became optional ------------------------------------------------------
+
+moved {
+  from = aws_backup_vault.primary
+  to   = aws_backup_vault.primary[0]
+}
+
+moved {
+  from = aws_backup_vault.destination
+  to   = aws_backup_vault.destination[0]
+}
+
+moved {
+  from = aws_backup_plan.this
+  to   = aws_backup_plan.this[0]
+}
+
+moved {
+  from = aws_backup_selection.by_tag
+  to   = aws_backup_selection.by_tag[0]
 }

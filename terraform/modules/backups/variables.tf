@@ -8,6 +8,43 @@ variable "name" {
   }
 }
 
+variable "plan_enabled" {
+  description = "Run the backups here: the plan (daily + weekly rules copying to the other region's vault), its tag selection, the restore-testing plan and its validation. Only the region holding the database writer runs them; false keeps the vaults, keys and IAM roles, so turning it on or off makes no IAM change."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "existing_vaults" {
+  description = <<-EOT
+    The DR region's stack: use the vaults the primary stack's instance of this module (same name) created, and create
+    none. vault_arn: the DR vault "<name>-dr" in this region (the rules write there, restore tests draw from there);
+    destination_vault_arn: the primary vault "<name>" (the rules copy back there). The backup role may use their keys
+    by the aliases the creating instance gives them (alias/<name>-backup, alias/<name>-backup-dr). null: this
+    instance creates both vaults and their keys (the primary region's stack).
+  EOT
+  type = object({
+    vault_arn             = string
+    destination_vault_arn = string
+  })
+  default = null
+
+  validation {
+    condition = var.existing_vaults == null || try(
+      can(regex("^arn:aws[a-z-]*:backup:[a-z0-9-]+:[0-9]{12}:backup-vault:[A-Za-z0-9_.-]+$", var.existing_vaults.vault_arn)) &&
+      can(regex("^arn:aws[a-z-]*:backup:[a-z0-9-]+:[0-9]{12}:backup-vault:[A-Za-z0-9_.-]+$", var.existing_vaults.destination_vault_arn)) &&
+      split(":", var.existing_vaults.vault_arn)[3] != split(":", var.existing_vaults.destination_vault_arn)[3],
+      false
+    )
+    error_message = "existing_vaults.vault_arn and destination_vault_arn must be backup vault ARNs (arn:aws:backup:<region>:<account>:backup-vault:<name>) in two different regions."
+  }
+
+  validation {
+    condition     = var.existing_vaults == null || (var.vault_lock == null && var.kms_key_arn == null && var.destination_kms_key_arn == null && var.notification_topic_arn == null)
+    error_message = "With existing_vaults, leave vault_lock, kms_key_arn, destination_kms_key_arn and notification_topic_arn null: the vaults' lock, keys and notifications belong to the instance that created them."
+  }
+}
+
 variable "selection_tags" {
   description = "Resources carrying ALL of these tags are backed up (e.g. the Aurora cluster, DynamoDB tables). Put the same tags on the resources (rds module: var.tags)."
   type        = map(string)
@@ -148,7 +185,7 @@ variable "vault_lock" {
 }
 
 variable "restore_testing" {
-  description = "Restore-testing plan: AWS Backup periodically restores the latest recovery point of the selected resource types from the primary vault, validates it and deletes it. null turns it off."
+  description = "Restore-testing plan (where the plan runs): AWS Backup periodically restores the latest recovery point of the selected resource types from this region's vault, keeps it validation_window_hours for validation (restore_validation) and deletes it. null turns it off."
   type = object({
     schedule                   = optional(string, "cron(0 6 ? * MON *)")
     start_window_hours         = optional(number, 24)
@@ -170,6 +207,31 @@ variable "restore_testing" {
       false
     )
     error_message = "restore_testing: schedule must be cron(...), start_window_hours and validation_window_hours 1-168, selection_window_days 1-365, resource_types non-empty among Aurora, DocumentDB, DynamoDB, EBS, EC2, EFS, FSx, Neptune, RDS, S3."
+  }
+}
+
+variable "restore_validation" {
+  description = <<-EOT
+    Validate every restore test of an Aurora recovery point (with restore_testing, where the plan runs): EventBridge
+    starts a Step Functions state machine when a restore job of the restore-testing plan completes; it checks that
+    the restored cluster is storage-encrypted and becomes available, and reports SUCCESSFUL or FAILED to AWS Backup
+    (PutRestoreValidationResult) within the validation window. log_kms_key_arn: a KMS key of this region whose policy
+    lets CloudWatch Logs use it (the execution log group); log_retention_days: that group's retention. null: no
+    validation (restore tests then only restore and delete).
+  EOT
+  type = object({
+    log_kms_key_arn    = string
+    log_retention_days = optional(number, 365)
+  })
+  default = null
+
+  validation {
+    condition = var.restore_validation == null || try(
+      can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.restore_validation.log_kms_key_arn)) &&
+      contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.restore_validation.log_retention_days),
+      false
+    )
+    error_message = "restore_validation.log_kms_key_arn must be a KMS key ARN and log_retention_days a CloudWatch Logs retention value (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)."
   }
 }
 

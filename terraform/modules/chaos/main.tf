@@ -9,6 +9,8 @@
 #   Network          <svc>-dependency-blackhole  aws:ecs:task-network-blackhole-port (security-group blackhole)
 #
 # Every template stops on the SLO alarms, logs to CloudWatch Logs and runs with a least-privilege role.
+# create_templates = false keeps the role, its policy and the log group without templates (a region that does not
+# serve yet): starting to serve then creates templates only, and changes no IAM.
 
 data "aws_partition" "current" {}
 
@@ -105,7 +107,7 @@ locals {
     }
   ]...)
 
-  aurora_templates = var.aurora_cluster_arn == null ? {} : {
+  aurora_templates = var.aurora_cluster_arn == null || !var.aurora_failover_template ? {} : {
     "aurora-failover" = {
       description = "DB failover: force a failover of the Aurora cluster (a reader becomes the writer)"
       action_id   = "aws:rds:failover-db-cluster"
@@ -124,7 +126,7 @@ locals {
 }
 
 resource "aws_fis_experiment_template" "this" {
-  for_each = local.templates
+  for_each = { for k, t in local.templates : k => t if var.create_templates }
 
   description = each.value.description
   role_arn    = aws_iam_role.fis.arn

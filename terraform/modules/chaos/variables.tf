@@ -124,6 +124,20 @@ variable "aurora_cluster_arn" {
   }
 }
 
+variable "aurora_failover_template" {
+  description = "With aurora_cluster_arn: create the aurora-failover template (true), or keep only its permission (false: the cluster is not the writer right now, or has no reader to promote). Flipping it changes no IAM."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "create_templates" {
+  description = "Create the experiment templates (true), or only what they run with: the role and its policy (the permissions of every configured experiment), the log group and its key (false: a region that does not serve yet, e.g. a DR region on standby at 0 tasks). Flipping it creates or deletes templates only, with no IAM change."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
 variable "log_retention_days" {
   description = "Retention of the experiment log group."
   type        = number

@@ -1,14 +1,20 @@
-# Chaos engineering (AWS FIS), in the primary region only (the DR cluster is a global-database secondary without
-# a writer to fail over, and DR runs no tasks):
+# Chaos engineering (AWS FIS), templates wherever the region serves: the primary, and a DR region once failover makes
+# it active (or while it drains); none in a DR region on standby, which runs 0 tasks.
 #   az-outage                   network of the first AZ's subnets cut off (ALB node, tasks and Aurora instance)
 #   <svc>-stop-tasks / -service-outage / -latency / -dependency-blackhole   per service
-#   aurora-failover             failover of the primary cluster
+#   aurora-failover             failover of this region's cluster, only where the writer is (local.writer) and the
+#                               cluster has a reader to promote (a DR cluster has 1 instance unless db_instance_count)
 # Every experiment stops as soon as an SLO alarm (5xx rate or p95 latency of any service) goes to ALARM.
+#
+# The experiments' role, its policy, the log group and the tasks' fault injection (compute.tf) exist in both regions
+# from the start: a promoted DR region then creates templates only, and no IAM (whose control plane lives in
+# us-east-1), and its tasks already run the FIS sidecar the latency and blackhole experiments need.
 
 data "aws_partition" "current" {}
 
 locals {
-  chaos_enabled = var.chaos_enabled && !var.is_dr
+  chaos_enabled   = var.chaos_enabled
+  chaos_templates = var.chaos_enabled && !local.dr_standby
 
   # The SLO alarms among each service's rollout alarms, picked by name (known at plan time).
   slo_alarm_arns = flatten([
@@ -53,6 +59,9 @@ module "chaos" {
   # needs to decide on the failover template before the cluster exists (the ARN attribute is unknown until then).
   aurora_cluster_arn = "arn:${data.aws_partition.current.partition}:rds:${local.region}:${local.account_id}:cluster:${module.rds.cluster_identifier}"
   log_retention_days = var.log_retention_days
+
+  create_templates         = local.chaos_templates
+  aurora_failover_template = local.writer && local.db_instance_count >= 2
 
   tags = var.tags
 }

@@ -41,7 +41,8 @@ module "ecs" {
     }
   }
 
-  # The chaos templates' latency and blackhole experiments (chaos.tf) run on these tasks.
+  # The chaos templates' latency and blackhole experiments (chaos.tf) run on these tasks; also in a standby DR region,
+  # whose task definitions a promotion does not re-register (the services ignore task definition changes).
   fault_injection = local.chaos_enabled ? {} : null
 
   tags = var.tags

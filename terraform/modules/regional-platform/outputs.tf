@@ -12,7 +12,7 @@ output "deploy_targets" {
     traffic_role           = local.traffic_role
     traffic_role_parameter = var.is_dr ? aws_ssm_parameter.traffic_role[0].name : null
     ecr_repository         = var.ecr_repository_name
-    # FIS template id by experiment name (chaos.tf): what `platform-deploy chaos <name>` starts.
+    # FIS template id by experiment name (chaos.tf): what `platform-deploy chaos <name>` starts. Empty in a standby DR region.
     chaos_experiments = local.chaos_enabled ? module.chaos[0].experiment_template_ids : {}
     services = {
       for k in keys(var.services) : k => {

@@ -3,14 +3,15 @@
 ################################################################################
 
 output "data_plane" {
-  description = "Connection points of the region's data and real-time plane. backup_vault_arn and chaos_experiment_template_ids are null in DR."
+  description = "Connection points of the region's data and real-time plane. backup_vault_arn: this region's vault (the primary's, or the DR vault); backup_plan_arn: null unless this region holds the writer (runs the plan); chaos_experiment_template_ids: empty in a standby DR region, null with chaos_enabled = false."
   value = {
     db_writer_endpoint            = module.rds.writer_endpoint
     db_reader_endpoint            = module.rds.reader_endpoint
     db_secret_arn                 = module.rds.secret_arn
     websocket_url                 = module.websocket.websocket_url
     jobs_queue_url                = module.websocket.queue_url
-    backup_vault_arn              = one(module.backups[*].vault_arn)
+    backup_vault_arn              = module.backups.vault_arn
+    backup_plan_arn               = module.backups.plan_arn
     chaos_experiment_template_ids = one(module.chaos[*].experiment_template_ids)
   }
 }
@@ -36,11 +37,11 @@ output "db_security_group_id" {
 }
 
 output "backup_selection_tags" {
-  description = "Tags that put a resource into the AWS Backup plan (primary region)."
+  description = "Tags that put a resource into the AWS Backup plan (of the region holding the writer)."
   value       = local.backup_selection_tags
 }
 
 output "backup_destination_vault_arn" {
-  description = "Primary: ARN of the DR-region vault that receives the backup copies (null in DR)."
-  value       = one(module.backups[*].destination_vault_arn)
+  description = "ARN of the other region's vault, which receives this region's backup copies while it holds the writer: the DR vault in the primary, the primary vault in DR."
+  value       = module.backups.destination_vault_arn
 }

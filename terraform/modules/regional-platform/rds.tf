@@ -20,6 +20,7 @@ data "aws_region" "dr" {
 
 locals {
   db_client_services    = toset(var.db_client_services != null ? var.db_client_services : keys(var.services))
+  db_instance_count     = coalesce(var.db_instance_count, var.is_dr ? 1 : 2)
   backup_selection_tags = var.backup_selection_tags != null ? var.backup_selection_tags : { backup = var.name }
 }
 
@@ -31,7 +32,7 @@ module "rds" {
   global_cluster_identifier = coalesce(var.global_cluster_identifier, "${var.name}-global")
   engine_version            = var.db_engine_version
   instance_class            = var.db_instance_class
-  instance_count            = coalesce(var.db_instance_count, var.is_dr ? 1 : 2)
+  instance_count            = local.db_instance_count
   deletion_protection       = var.db_deletion_protection
 
   vpc_id     = local.vpc_id

@@ -14,7 +14,7 @@ variable "name" {
 }
 
 variable "is_dr" {
-  description = "DR region (cost-optimized active-passive): secondary Aurora cluster, no backups or chaos; while its traffic role is standby, no NAT gateway and zero tasks (desired count and autoscaling minimum 0). Load balancers, target groups, deployment groups and alarms are pre-created."
+  description = "DR region (cost-optimized active-passive): secondary Aurora cluster; while its traffic role is standby, no NAT gateway, zero tasks (desired count and autoscaling minimum 0), no backup plan and no chaos templates. Load balancers, target groups, deployment groups, alarms and IAM roles are pre-created."
   type        = bool
   default     = false
 }
@@ -32,6 +32,54 @@ variable "traffic_role_override" {
   validation {
     condition     = var.is_dr || var.traffic_role_override == null || var.traffic_role_override == "active"
     error_message = "traffic_role_override must be null or \"active\" in the primary region (is_dr = false): the primary is always active. Drill a failover on the DR region's stack."
+  }
+}
+
+variable "dr_traffic_role" {
+  description = "Primary only: override of the DR region's traffic role, which tells the primary where the Aurora writer is. null (the default): read it from the DR region's parameter (dr_traffic_role_parameter) through the aws.dr provider; a parameter that does not exist yet (the DR stack is applied after this one on the first deploy) reads as \"standby\". Set it only for plans that must not read the parameter (a failover drill, an offline plan). \"active\": failover promoted the DR region, which now runs the backup plan (copying back here), so this region's plan, restore tests and Aurora failover experiment stop. \"standby\" or \"draining\": the writer is here. Must be null in a DR region (it reads its own role)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.dr_traffic_role == null || contains(["standby", "active", "draining"], coalesce(var.dr_traffic_role, "standby"))
+    error_message = "dr_traffic_role must be null, \"standby\", \"active\" or \"draining\" (the DR region's traffic role)."
+  }
+
+  validation {
+    condition     = !var.is_dr || var.dr_traffic_role == null
+    error_message = "dr_traffic_role must be null in a DR region (is_dr = true): it reads its own role from its traffic role parameter (or traffic_role_override). Set it on the primary region's stack."
+  }
+}
+
+variable "dr_traffic_role_parameter" {
+  description = "Primary only: the DR region's traffic role parameter, which the primary reads through aws.dr (the DR stack's deploy_targets.traffic_role_parameter). null: /<name>/traffic-role, the DR stack having the same name. Must be null in a DR region."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.dr_traffic_role_parameter == null || can(regex("^(/[A-Za-z0-9_.-]+){2,}$", coalesce(var.dr_traffic_role_parameter, "x")))
+    error_message = "dr_traffic_role_parameter must be a full SSM parameter name in a folder, such as /platform/traffic-role."
+  }
+
+  validation {
+    condition     = !var.is_dr || var.dr_traffic_role_parameter == null
+    error_message = "dr_traffic_role_parameter must be null in a DR region (is_dr = true): it reads its own parameter."
+  }
+}
+
+variable "primary_region" {
+  description = "DR only (required there): the primary region. After a failover (traffic role active) this region's backup plan copies its recovery points back to the primary vault there. Must be null in the primary region."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.is_dr ? var.primary_region != null : var.primary_region == null
+    error_message = "primary_region is required in DR (is_dr = true: the region the backup copies go back to after a failover) and must be null in the primary region."
+  }
+
+  validation {
+    condition     = var.primary_region == null || can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", coalesce(var.primary_region, "x")))
+    error_message = "primary_region must be an AWS region name such as us-east-1."
   }
 }
 

@@ -164,7 +164,7 @@ variable "websocket_worker_services" {
 }
 
 ################################################################################
-# Cross-region backups (backups.tf, primary only)
+# Cross-region backups (backups.tf: the plan runs where the Aurora writer is)
 ################################################################################
 
 variable "backup_selection_tags" {
@@ -179,7 +179,7 @@ variable "backup_selection_tags" {
 }
 
 variable "backup_daily_retention_days" {
-  description = "Days the daily recovery points are kept, in the primary vault and (copies) in the DR vault."
+  description = "Days the daily recovery points are kept, in the writer region's vault and (copies) in the other region's vault."
   type        = number
   default     = 35
 
@@ -190,7 +190,7 @@ variable "backup_daily_retention_days" {
 }
 
 variable "backup_weekly_retention_days" {
-  description = "Days the weekly recovery points are kept, in the primary vault and (copies) in the DR vault."
+  description = "Days the weekly recovery points are kept, in the writer region's vault and (copies) in the other region's vault."
   type        = number
   default     = 90
 
@@ -201,21 +201,26 @@ variable "backup_weekly_retention_days" {
 }
 
 variable "backup_vault_lock" {
-  description = "Optional AWS Backup Vault Lock on both vaults (see modules/backups): min/max_retention_days, changeable_for_days (null: governance mode; >= 3: compliance mode)."
+  description = "Optional AWS Backup Vault Lock on both vaults (see modules/backups): min/max_retention_days, changeable_for_days (null: governance mode; >= 3: compliance mode). Primary only: its stack creates both vaults; must be null in DR."
   type = object({
     min_retention_days  = number
     max_retention_days  = number
     changeable_for_days = optional(number)
   })
   default = null
+
+  validation {
+    condition     = !var.is_dr || var.backup_vault_lock == null
+    error_message = "backup_vault_lock must be null in DR (is_dr = true): the primary region's stack creates and locks both vaults."
+  }
 }
 
 ################################################################################
-# Chaos engineering (chaos.tf, primary only)
+# Chaos engineering (chaos.tf: templates where the region serves)
 ################################################################################
 
 variable "chaos_enabled" {
-  description = "Create the AWS FIS experiment templates (AZ outage, ECS failures per service, Aurora failover) in the primary region. Never in DR."
+  description = "AWS FIS experiments (AZ outage, ECS failures per service, Aurora failover where the writer is): templates in every region that serves (the primary; a DR region once active or draining, none on standby at 0 tasks); their role, log group and the tasks' fault injection exist in both regions from the start."
   type        = bool
   default     = true
 }

@@ -20,6 +20,7 @@ module "platform" {
   services                  = var.services
   alarm_actions             = var.alarm_actions
 
+  primary_region            = var.primary_region
   global_cluster_identifier = var.global_cluster_identifier
   db_master_secret_arn      = var.db_master_secret_arn
   websocket_worker_services = var.websocket_worker_services

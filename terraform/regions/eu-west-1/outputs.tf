@@ -9,6 +9,6 @@ output "edge_origin" {
 }
 
 output "data_plane" {
-  description = "Aurora (secondary) endpoints and secret replica, WebSocket URL and jobs queue of this region (no backup vault, no FIS templates in DR)."
+  description = "Aurora (secondary) endpoints and secret replica, WebSocket URL, jobs queue, the DR backup vault, and (once failover makes the region active) the backup plan and the FIS experiment template ids of this region."
   value       = module.platform.data_plane
 }

@@ -15,6 +15,17 @@ variable "region" {
   }
 }
 
+variable "primary_region" {
+  description = "Primary region: where this region's backup plan copies its recovery points (to the primary vault) while a failover has made this region active."
+  type        = string
+  default     = "us-east-1"
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.primary_region)) && var.primary_region != var.region
+    error_message = "primary_region must be an AWS region name such as us-east-1, other than region."
+  }
+}
+
 variable "default_tags" {
   description = "Tags the provider applies to every resource."
   type        = map(string)

@@ -9,6 +9,9 @@ module "platform" {
   name                      = var.name
   is_dr                     = false
   traffic_role_override     = var.traffic_role_override
+  dr_traffic_role_parameter = var.dr_traffic_role_parameter
+  # null: the module reads the DR region's parameter through aws.dr; offline (no AWS access) it cannot, so standby.
+  dr_traffic_role           = var.offline ? coalesce(var.dr_traffic_role, "standby") : var.dr_traffic_role
   azs                       = var.azs
   vpc_cidr                  = var.vpc_cidr
   nat_gateway_mode          = var.nat_gateway_mode

@@ -53,6 +53,23 @@ variable "traffic_role_override" {
   }
 }
 
+variable "dr_traffic_role" {
+  description = "Override of the DR region's traffic role (\"standby\", \"active\", \"draining\"), for plans that must not read it (a failover drill). null (the default): the stack reads the DR region's parameter (dr_traffic_role_parameter) itself through the aws.dr provider; a parameter that does not exist yet (the first deploy applies this stack before eu-west-1) reads as \"standby\", and so does an offline plan. \"active\" (failed over: the DR region holds the Aurora writer and runs the backup plan copying back here): this region runs no backup plan, restore test or Aurora failover experiment."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.dr_traffic_role == null || contains(["standby", "active", "draining"], coalesce(var.dr_traffic_role, "standby"))
+    error_message = "dr_traffic_role must be null, \"standby\", \"active\" or \"draining\" (the DR region's traffic role)."
+  }
+}
+
+variable "dr_traffic_role_parameter" {
+  description = "The DR region's traffic role parameter, read through the aws.dr provider (the DR stack's deploy_targets.traffic_role_parameter). null: /<name>/traffic-role, the DR stack (terraform/regions/eu-west-1) having the same name as this one."
+  type        = string
+  default     = null
+}
+
 variable "name" {
   description = "Name prefix of the region's resources."
   type        = string

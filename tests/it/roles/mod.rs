@@ -26,6 +26,7 @@ const CLIENTS: &[(&str, &str)] = &[
     ("elb", "elasticloadbalancing"),
     ("fis", "fis"),
     ("rds", "rds"),
+    ("route53", "route53"),
     ("ssm", "ssm"),
     ("sts", "sts"),
 ];
@@ -299,6 +300,7 @@ const NAMESPACES: &[(&str, Option<&str>)] = &[
     ("aws_route53_", Some("route53")),
     ("aws_route_table", Some("ec2")),
     ("aws_s3_", Some("s3")),
+    ("aws_sfn_", Some("states")),
     ("aws_secretsmanager_", Some("secretsmanager")),
     ("aws_security_group", Some("ec2")),
     ("aws_shield_", Some("shield")),

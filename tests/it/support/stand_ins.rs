@@ -141,6 +141,43 @@ fn python() -> PathBuf {
     python
 }
 
+/// An AWS stand-in of the test's own, without a registry, started with `env` on top (the
+/// stand-in's PD_SANDBOX_* knobs, moto's MOTO_* ones).
+pub struct AwsOnly {
+    pub url: String,
+    /// `127.0.0.1:PORT`, for the control endpoint.
+    pub addr: String,
+    _front: Owned,
+    _dir: tempfile::TempDir,
+}
+
+pub fn aws_only(env: &[(&str, &str)]) -> AwsOnly {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut cmd = Command::new(python());
+    cmd.arg(repo().join("scripts/sandbox_aws.py")).args([
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &port.to_string(),
+    ]);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let log = dir.path().join("aws.log");
+    let front = spawn_owned(cmd, &log);
+    let addr = format!("127.0.0.1:{port}");
+    wait_until("the AWS stand-in (scripts/sandbox_aws.py)", &log, || {
+        http::get(&addr, "/_sandbox/health").is_ok_and(|(_, body)| body.contains("sandbox_aws"))
+    });
+    AwsOnly {
+        url: format!("http://{addr}"),
+        addr,
+        _front: front,
+        _dir: dir,
+    }
+}
+
 pub fn aws_with_registry() -> Aws {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();

@@ -154,6 +154,48 @@ run "least_privilege_follows_the_enabled_experiments" {
   }
 }
 
+# A region that does not serve yet (a DR region on standby): no template, but the role already holds every
+# configured experiment's permissions, so serving later creates templates without an IAM change.
+run "no_templates_until_the_region_serves" {
+  command = plan
+
+  variables {
+    create_templates = false
+  }
+
+  assert {
+    condition     = length(aws_fis_experiment_template.this) == 0 && output.experiment_template_ids == {}
+    error_message = "create_templates = false creates no template"
+  }
+
+  assert {
+    condition = (
+      strcontains(aws_iam_role_policy.fis.policy, "ec2:CreateNetworkAcl") && strcontains(aws_iam_role_policy.fis.policy, "ecs:StopTask") &&
+      strcontains(aws_iam_role_policy.fis.policy, "rds:FailoverDBCluster") && aws_cloudwatch_log_group.fis.name == "/aws/fis/app"
+    )
+    error_message = "the role, its policy and the log group exist before the templates"
+  }
+}
+
+# The cluster is not the writer (or has no reader to promote): every other experiment, and the same role.
+run "aurora_failover_only_where_it_can_fail_over" {
+  command = plan
+
+  variables {
+    aurora_failover_template = false
+  }
+
+  assert {
+    condition     = !contains(keys(aws_fis_experiment_template.this), "aurora-failover") && contains(keys(aws_fis_experiment_template.this), "az-outage") && length(aws_fis_experiment_template.this) == 9
+    error_message = "aurora_failover_template = false drops only the failover template"
+  }
+
+  assert {
+    condition     = strcontains(aws_iam_role_policy.fis.policy, "rds:FailoverDBCluster")
+    error_message = "the failover permission stays, so the template can come back without an IAM change"
+  }
+}
+
 run "rejects_empty_stop_conditions" {
   command = plan
 

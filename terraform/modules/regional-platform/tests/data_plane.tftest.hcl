@@ -1,4 +1,5 @@
-# Aurora, WebSocket, backups and chaos composed into the region, and how is_dr changes them.
+# Aurora, WebSocket, backups and chaos composed into the region, and how is_dr changes them (how the traffic role moves
+# backups and chaos: writer_role.tftest.hcl).
 
 mock_provider "aws" {
   mock_data "aws_region" {
@@ -97,12 +98,12 @@ run "primary_creates_the_global_database_backups_and_chaos" {
   }
 
   assert {
-    condition     = length(module.backups) == 1 && startswith(module.backups[0].destination_vault_arn, "arn:aws:backup:eu-west-1:")
+    condition     = length(module.backups.plan_rules) == 2 && startswith(module.backups.destination_vault_arn, "arn:aws:backup:eu-west-1:") && output.backup_destination_vault_arn == module.backups.destination_vault_arn
     error_message = "the primary region must create the backup plan, copying to a vault created with the aws.dr provider"
   }
 
   assert {
-    condition     = module.backups[0].selection_tags == tomap({ backup = "platform" }) && output.backup_selection_tags == tomap({ backup = "platform" })
+    condition     = module.backups.selection_tags == tomap({ backup = "platform" }) && output.backup_selection_tags == tomap({ backup = "platform" })
     error_message = "backups select resources by the tag the Aurora cluster carries"
   }
 
@@ -146,6 +147,7 @@ run "dr_joins_the_global_cluster_without_backups_or_chaos" {
 
   variables {
     is_dr                     = true
+    primary_region            = "us-east-1"
     vpc_cidr                  = "10.20.0.0/16"
     azs                       = ["eu-west-1a", "eu-west-1b"]
     global_cluster_identifier = "shop-global"
@@ -174,13 +176,13 @@ run "dr_joins_the_global_cluster_without_backups_or_chaos" {
   }
 
   assert {
-    condition     = length(module.backups) == 0 && output.data_plane.backup_vault_arn == null
-    error_message = "DR must not create a backup plan (the primary copies into the DR vault)"
+    condition     = module.backups.plan_rules == {} && module.backups.restore_testing == null && module.backups.kms_key_arn == null
+    error_message = "a standby DR region must not run a backup plan nor create vaults (the primary copies into the DR vault it created)"
   }
 
   assert {
-    condition     = length(module.chaos) == 0 && output.data_plane.chaos_experiment_template_ids == null && length(aws_cloudwatch_composite_alarm.slo) == 0
-    error_message = "DR must not create FIS experiment templates"
+    condition     = output.data_plane.chaos_experiment_template_ids == {} && output.deploy_targets.chaos_experiments == {} && length(aws_cloudwatch_composite_alarm.slo) == 0
+    error_message = "a standby DR region must not create FIS experiment templates"
   }
 
   assert {
@@ -276,7 +278,8 @@ run "rejects_primary_inputs_in_dr" {
   command = plan
 
   variables {
-    is_dr = true
+    is_dr          = true
+    primary_region = "us-east-1"
   }
 
   expect_failures = [var.db_master_password, var.db_master_secret_arn]

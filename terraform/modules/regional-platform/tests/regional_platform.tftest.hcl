@@ -135,6 +135,7 @@ run "dr_region" {
 
   variables {
     is_dr                = true
+    primary_region       = "us-east-1"
     vpc_cidr             = "10.20.0.0/16"
     azs                  = ["eu-west-1a", "eu-west-1b"]
     db_master_password   = null
@@ -183,6 +184,7 @@ run "dr_region_active" {
 
   variables {
     is_dr                 = true
+    primary_region        = "us-east-1"
     vpc_cidr              = "10.20.0.0/16"
     azs                   = ["eu-west-1a", "eu-west-1b"]
     db_master_password    = null
@@ -211,8 +213,8 @@ run "dr_region_active" {
   }
 
   assert {
-    condition     = module.rds.role == "secondary" && length(module.backups) == 0 && length(module.chaos) == 0
-    error_message = "the traffic role changes capacity only: the database role, backups and chaos follow is_dr"
+    condition     = module.rds.role == "secondary" && length(module.backups.plan_rules) == 2 && length(output.deploy_targets.chaos_experiments) > 0
+    error_message = "the database's Terraform role follows is_dr; the backup plan (the writer's) and the chaos templates (a serving region's) follow the traffic role"
   }
 }
 
@@ -221,6 +223,7 @@ run "dr_region_draining" {
 
   variables {
     is_dr                 = true
+    primary_region        = "us-east-1"
     vpc_cidr              = "10.20.0.0/16"
     azs                   = ["eu-west-1a", "eu-west-1b"]
     db_master_password    = null
@@ -267,6 +270,7 @@ run "rejects_unknown_traffic_role" {
 
   variables {
     is_dr                 = true
+    primary_region        = "us-east-1"
     db_master_password    = null
     db_master_secret_arn  = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:platform-primary/master-AbCdEf"
     traffic_role_override = "primary"

@@ -2,13 +2,14 @@
 //! into the new revision), the image in the region's registry, the deployment group, its alarms,
 //! deployments already running, the deployment config. Problems that must stop the rollout are
 //! collected as [`Refusal`]s — all of them, not just the first — so one run shows every fix.
+//! The per-service checks themselves are in `checks`.
+
+mod checks;
 
 use std::collections::BTreeMap;
 
 use futures_util::future::join_all;
 
-use aws_sdk_codedeploy::operation::get_deployment_config::GetDeploymentConfigError;
-use aws_sdk_codedeploy::operation::get_deployment_group::GetDeploymentGroupError;
 use aws_sdk_codedeploy::types::DeploymentStatus;
 use aws_sdk_ecr::operation::describe_images::DescribeImagesError;
 use aws_sdk_ecr::operation::describe_repositories::DescribeRepositoriesError;
@@ -21,12 +22,12 @@ use crate::config;
 use super::RolloutOptions;
 use super::alarms::{self, AlarmState};
 use super::appspec::ServiceSnapshot;
-use super::deployment::{ConfigChoice, TrafficRouting, choose_config};
+use super::deployment::{ConfigChoice, TrafficRouting};
 use super::error::{Refusal, RolloutError};
 use super::image_ref::ImageRef;
 use super::targets::{DeployTargets, ServiceTarget};
-use super::taskdef;
 use crate::aws::AwsError;
+use checks::ServiceCheck;
 
 /// Deployment statuses that mean "still running" for a deployment group.
 pub const IN_FLIGHT: &[DeploymentStatus] = &[
@@ -174,249 +175,30 @@ pub async fn prepare(
     image_uri: &str,
     input: &PreflightInput<'_>,
 ) -> Result<(Option<Prepared>, Vec<Refusal>), AwsError> {
-    let region = clients.region.as_str();
-    let name = input.service.name.as_str();
-    let key = format!("{region}/{name}");
-    let target = targets
-        .service(name)
-        .expect("services are checked against deploy_targets before the pre-flight")
-        .clone();
-    let mut refusals = Vec::new();
-    let refuse = |refusals: &mut Vec<Refusal>, problem: String, fix: String| {
-        refusals.push(Refusal {
-            scope: key.clone(),
-            problem,
-            fix,
-        })
+    let mut check = ServiceCheck::new(clients, targets, input);
+    let Some(snapshot) = check.live_service().await? else {
+        return Ok((None, check.refusals));
     };
-
-    // The live service.
-    let live = crate::aws::live_service(&clients.ecs, &target.cluster_name, &target.service_name)
-        .await
-        .map_err(|e| AwsError::new(region, "ECS DescribeServices", e))?;
-    let service = match live {
-        crate::aws::LiveService::Found(service) => service,
-        crate::aws::LiveService::Missing(why) => {
-            refuse(
-                &mut refusals,
-                format!(
-                    "ECS service {} in cluster {} cannot be used: {why}",
-                    target.service_name, target.cluster_name
-                ),
-                format!(
-                    "apply the {region} stack, or correct cluster_name/service_name in its deploy_targets output"
-                ),
-            );
-            return Ok((None, refusals));
-        }
-    };
-    let snapshot = ServiceSnapshot::from_sdk(&service);
-    if snapshot.deployment_controller.as_deref() != Some("CODE_DEPLOY") {
-        refuse(
-            &mut refusals,
-            format!(
-                "ECS service {} uses the {} deployment controller; blue/green traffic shifting needs CODE_DEPLOY",
-                target.service_name,
-                snapshot.deployment_controller.as_deref().unwrap_or("ECS")
-            ),
-            "create the service with deployment_controller { type = \"CODE_DEPLOY\" } (the bundled ecs-service module does)".into(),
-        );
-    }
-
-    // Its task definition, rendered into the new revision.
-    let current = taskdef::describe_raw(&clients.ecs, &snapshot.task_definition)
-        .await
-        .map_err(|e| AwsError {
-            region: region.into(),
-            operation: format!("ECS {}", e.operation),
-            message: e.message,
-        })?;
-    let family = current["taskDefinition"]["family"]
-        .as_str()
-        .unwrap_or_default();
-    if !target.task_family.is_empty() && family != target.task_family {
-        tracing::warn!(
-            "{key}: the service runs task definition family {family}, deploy_targets says {}; the new revision continues {family}",
-            target.task_family
-        );
-    }
-    let request = match taskdef::render(&current, &target.container_name, image_uri, input.git_sha)
-    {
-        Ok(r) => Some(r),
-        Err(e) => {
-            let text = e.to_string();
-            let (problem, fix) = text.split_once("\n  fix: ").unwrap_or((&text, ""));
-            refuse(&mut refusals, problem.to_string(), fix.to_string());
-            None
-        }
-    };
-
-    // The deployment group and its alarms.
-    let group = clients
-        .codedeploy
-        .get_deployment_group()
-        .application_name(&target.codedeploy_app)
-        .deployment_group_name(&target.deployment_group)
-        .send()
-        .await;
-    let mut group_alarms = Vec::new();
-    match group {
-        Ok(out) => {
-            if let Some(alarm_config) = out
-                .deployment_group_info()
-                .and_then(|g| g.alarm_configuration())
-                .filter(|a| a.enabled())
-            {
-                group_alarms = alarm_config
-                    .alarms()
-                    .iter()
-                    .filter_map(|a| a.name().map(str::to_string))
-                    .collect();
-            }
-        }
-        Err(e) => match e.as_service_error() {
-            Some(
-                GetDeploymentGroupError::ApplicationDoesNotExistException(_)
-                | GetDeploymentGroupError::DeploymentGroupDoesNotExistException(_),
-            ) => refuse(
-                &mut refusals,
-                format!(
-                    "CodeDeploy deployment group {}/{} does not exist in {region}",
-                    target.codedeploy_app, target.deployment_group
-                ),
-                format!(
-                    "apply the {region} stack, or correct codedeploy_app/deployment_group in its deploy_targets output"
-                ),
-            ),
-            _ => return Err(AwsError::new(region, "CodeDeploy GetDeploymentGroup", e)),
-        },
-    }
-    let mut alarm_names: Vec<String> = Vec::new();
-    for name in target.alarm_names.iter().chain(group_alarms.iter()) {
-        if !alarm_names.contains(name) {
-            alarm_names.push(name.clone());
-        }
-    }
-    let mut alarm_states = Vec::new();
-    if alarm_names.is_empty() {
-        if input.require_alarms {
-            refuse(
-                &mut refusals,
-                "no alarm gates this service's rollout (deploy_targets.alarm_names and the deployment group's alarms are both empty), and rollout.require_alarms is true".into(),
-                "give the service alarms in the stack (alarm_names in deploy_targets), or set rollout.require_alarms = false in platform.toml to release without a gate".into(),
-            );
-        }
-    } else {
-        alarm_states = alarms::describe(&clients.cloudwatch, region, &alarm_names).await?;
-        let missing = alarms::missing(&alarm_names, &alarm_states);
-        if !missing.is_empty() {
-            refuse(
-                &mut refusals,
-                format!("alarm(s) {} do not exist in CloudWatch in {region}", missing.join(", ")),
-                "apply the stack that creates them, or correct alarm_names in deploy_targets: an alarm that does not exist can never stop a bad release".into(),
-            );
-        }
-        if input.allow_firing_alarms {
-            let firing: Vec<String> = alarm_states
-                .iter()
-                .filter(|s| s.firing())
-                .map(|s| s.name.clone())
-                .collect();
-            if !firing.is_empty() {
-                tracing::warn!(
-                    "{key}: alarm(s) {} already in ALARM are not watched during the rollback",
-                    firing.join(", ")
-                );
-                alarm_names.retain(|n| !firing.contains(n));
-            }
-        }
-        for state in alarm_states
-            .iter()
-            .filter(|s| s.firing() && !input.allow_firing_alarms)
-        {
-            refuse(
-                &mut refusals,
-                format!("alarm {} is already in ALARM ({})", state.name, state.reason),
-                "fix what the alarm reports and wait until it is OK; CodeDeploy and ECS ignore an alarm that is already firing when a deployment starts, so the release would not be gated".into(),
-            );
-        }
-    }
-
-    // Deployments already running on the group.
-    let in_flight = in_flight_deployments(clients, &target).await?;
-    if !in_flight.is_empty() && !input.wait_for_inflight {
-        refuse(
-            &mut refusals,
-            format!(
-                "deployment(s) {} are still running on {}/{}",
-                in_flight.join(", "),
-                target.codedeploy_app,
-                target.deployment_group
-            ),
-            "wait for them to finish, or pass --wait-for-inflight to wait for them and then start"
-                .into(),
-        );
-    }
-
-    // The deployment config.
-    let mut config = choose_config(
-        name,
-        input.service.deployment_config.as_deref(),
-        input.rollout_config,
-        &target.deployment_config,
-    );
-    if input.allow_firing_alarms {
-        // A rollback sets the config itself (`rollback --deployment-config`).
-        config.source = "rollback --deployment-config".into();
-    }
-    let routing = match TrafficRouting::predefined(&config.name) {
-        Some(r) => Some(r),
-        None => {
-            match clients
-                .codedeploy
-                .get_deployment_config()
-                .deployment_config_name(&config.name)
-                .send()
-                .await
-            {
-                Ok(out) => out
-                    .deployment_config_info()
-                    .and_then(|i| i.traffic_routing_config())
-                    .and_then(TrafficRouting::from_sdk),
-                Err(e) => {
-                    if let Some(GetDeploymentConfigError::DeploymentConfigDoesNotExistException(
-                        _,
-                    )) = e.as_service_error()
-                    {
-                        refuse(
-                            &mut refusals,
-                            format!(
-                                "deployment config {} (from {}) does not exist in {region}",
-                                config.name, config.source
-                            ),
-                            "apply the stack that creates it, or name an existing config (CodeDeployDefault.ECS* or a custom one)".into(),
-                        );
-                    } else {
-                        tracing::warn!(
-                            "{key}: cannot read deployment config {} ({}); progress will show percentages without steps",
-                            config.name,
-                            crate::aws::error_message(&e)
-                        );
-                    }
-                    None
-                }
-            }
-        }
-    };
+    let (current, request) = check.render_revision(&snapshot, image_uri).await?;
+    let group_alarms = check.group_alarms().await?;
+    let (alarms, alarm_states) = check.gating_alarms(&group_alarms).await?;
+    let in_flight = check.in_flight().await?;
+    let (config, routing) = check.deployment_config().await;
 
     let Some(request) = request else {
-        return Ok((None, refusals));
+        return Ok((None, check.refusals));
     };
+    let ServiceCheck {
+        key,
+        target,
+        refusals,
+        ..
+    } = check;
     Ok((
         Some(Prepared {
             key,
-            region: region.to_string(),
-            service: name.to_string(),
+            region: clients.region.clone(),
+            service: input.service.name.clone(),
             is_dr: targets.is_dr,
             target,
             snapshot,
@@ -425,7 +207,7 @@ pub async fn prepare(
             image_uri: image_uri.to_string(),
             config,
             routing,
-            alarms: alarm_names,
+            alarms,
             alarm_states,
             hooks: input.service.hooks.clone(),
             in_flight,

@@ -1,4 +1,5 @@
-//! Progress of the running deployments, on stderr.
+//! Progress of long waits, on stderr: the one progress type of rollouts, rollbacks, failover waits,
+//! chaos runs and terraform's plain output (`[stack] line`).
 //!
 //! On a terminal: one status line redrawn in place (percentage shifted, step, time to the next
 //! shift) with events printed above it. Elsewhere (CI logs): one plain line per change, no control
