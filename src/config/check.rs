@@ -287,6 +287,28 @@ impl Checker<'_> {
         )
     }
 
+    /// The stack's folder: it must exist and hold Terraform files.
+    fn stack_dir(&mut self, name: &str, dir: &Spanned<String>) -> PathBuf {
+        let path = self.root.join(dir.as_ref());
+        if !path.is_dir() {
+            self.report(
+                dir.span(),
+                format!("stack `{name}`: directory `{}` does not exist", path.display()),
+                "write the path of the Terraform root module relative to the folder of platform.toml",
+            );
+        } else if !has_tf_files(&path) {
+            self.report(
+                dir.span(),
+                format!(
+                    "stack `{name}`: directory `{}` holds no .tf files",
+                    path.display()
+                ),
+                "point `dir` at the folder that holds the stack's Terraform configuration",
+            );
+        }
+        path
+    }
+
     fn stacks(
         &mut self,
         raw: &[raw::RawStack],
@@ -313,23 +335,7 @@ impl Checker<'_> {
                     "give every [[stacks]] entry a different name",
                 );
             }
-            let dir = self.root.join(stack.dir.as_ref());
-            if !dir.is_dir() {
-                self.report(
-                    stack.dir.span(),
-                    format!("stack `{name}`: directory `{}` does not exist", dir.display()),
-                    "write the path of the Terraform root module relative to the folder of platform.toml",
-                );
-            } else if !has_tf_files(&dir) {
-                self.report(
-                    stack.dir.span(),
-                    format!(
-                        "stack `{name}`: directory `{}` holds no .tf files",
-                        dir.display()
-                    ),
-                    "point `dir` at the folder that holds the stack's Terraform configuration",
-                );
-            }
+            let dir = self.stack_dir(name, &stack.dir);
             if let Some(region) = &stack.region
                 && self.region(region, "stacks.region")
                 && regions::is_known(primary)

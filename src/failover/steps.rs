@@ -75,57 +75,31 @@ pub fn plan(
     stacks: Stacks<'_>,
     primary_down: bool,
 ) -> Vec<Step> {
-    let (dr_stack, edge_stacks) = (stacks.dr, stacks.edge);
-    // The backups follow the writer: the primary's stack stops (or resumes) its backup plan. While
-    // the primary is down it cannot be applied; its next apply catches up.
-    let apply_primary = |title: &str| {
-        stacks.primary.filter(|_| !primary_down).map(|stack| {
-            step(
-                "apply-primary",
-                format!("Apply stack {stack}: {title}"),
-                Action::ApplyStacks {
-                    stacks: vec![stack.to_string()],
-                },
-            )
-        })
+    let steps = StepsOf {
+        primary,
+        stacks,
+        primary_down,
     };
-    let edge = |title: String| {
-        (!edge_stacks.is_empty()).then(|| {
-            if primary_down {
-                return step(
-                    "confirm-edge",
-                    format!(
-                        "Check that Route53 routes around {primary} (its health check fails); {} applies once {primary} answers",
-                        edge_stacks.join(", ")
-                    ),
-                    Action::ConfirmEdge {
-                        down: primary.to_string(),
-                        stacks: edge_stacks.to_vec(),
-                    },
-                );
-            }
-            step(
-                "apply-edge",
-                title,
-                Action::ApplyStacks {
-                    stacks: edge_stacks.to_vec(),
-                },
-            )
-        })
+    let list = match direction {
+        Direction::To(dr) => steps.to_dr(dr),
+        Direction::Back { from } => steps.back(from),
     };
-    let apply_dr = |id: &str, title: String| {
-        step(
-            id,
-            title,
-            Action::ApplyStacks {
-                stacks: vec![dr_stack.to_string()],
-            },
-        )
-    };
-    match direction {
-        // Database first: the region must be able to write before it takes traffic. Capacity
-        // next, and the edge only once the region serves.
-        Direction::To(dr) => [
+    list.into_iter().flatten().collect()
+}
+
+/// The steps a failover is made of, for one platform.
+struct StepsOf<'a> {
+    primary: &'a str,
+    stacks: Stacks<'a>,
+    primary_down: bool,
+}
+
+impl StepsOf<'_> {
+    /// Database first: the region must be able to write before it takes traffic. Capacity next,
+    /// and the edge only once the region serves.
+    fn to_dr(&self, dr: &String) -> Vec<Option<Step>> {
+        let (primary, dr_stack) = (self.primary, self.stacks.dr);
+        vec![
             Some(step(
                 "promote-database",
                 format!("Promote the Aurora cluster in {dr} to writer"),
@@ -142,13 +116,13 @@ pub fn plan(
                     role: TrafficRole::Active,
                 },
             )),
-            Some(apply_dr(
+            Some(self.apply_dr(
                 "apply-dr",
                 format!(
                     "Apply stack {dr_stack}: tasks at full count, NAT gateways, the backup plan (copies to {primary})"
                 ),
             )),
-            apply_primary(&format!(
+            self.apply_primary(&format!(
                 "its backup plan stops ({dr} holds the writer and backs it up)"
             )),
             Some(step(
@@ -156,17 +130,18 @@ pub fn plan(
                 format!("Wait until every service in {dr} serves behind its load balancer"),
                 Action::WaitServing { region: dr.clone() },
             )),
-            edge(format!(
+            self.edge(format!(
                 "Apply stack {}: the edge prefers {dr}",
-                edge_stacks.join(", ")
+                self.stacks.edge.join(", ")
             )),
         ]
-        .into_iter()
-        .flatten()
-        .collect(),
-        // The primary must serve before it takes the writer back; the edge moves before the DR
-        // region gives up its capacity.
-        Direction::Back { from } => [
+    }
+
+    /// The primary must serve before it takes the writer back; the edge moves before the DR
+    /// region gives up its capacity.
+    fn back(&self, from: &String) -> Vec<Option<Step>> {
+        let (primary, dr_stack) = (self.primary, self.stacks.dr);
+        vec![
             Some(step(
                 "check-primary-serving",
                 format!("Check that every service in {primary} serves"),
@@ -190,14 +165,14 @@ pub fn plan(
                     role: TrafficRole::Draining,
                 },
             )),
-            apply_primary("the backup plan returns here with the writer"),
-            Some(apply_dr(
+            self.apply_primary("the backup plan returns here with the writer"),
+            Some(self.apply_dr(
                 "apply-dr-draining",
                 format!("Apply stack {dr_stack}: {from} no longer preferred, capacity kept"),
             )),
-            edge(format!(
+            self.edge(format!(
                 "Apply stack {}: the edge prefers {primary}",
-                edge_stacks.join(", ")
+                self.stacks.edge.join(", ")
             )),
             Some(step(
                 "mark-standby",
@@ -207,14 +182,62 @@ pub fn plan(
                     role: TrafficRole::Standby,
                 },
             )),
-            Some(apply_dr(
+            Some(self.apply_dr(
                 "apply-dr-standby",
                 format!("Apply stack {dr_stack}: {from} back to 0 tasks and no NAT"),
             )),
         ]
-        .into_iter()
-        .flatten()
-        .collect(),
+    }
+
+    fn apply_dr(&self, id: &str, title: String) -> Step {
+        step(
+            id,
+            title,
+            Action::ApplyStacks {
+                stacks: vec![self.stacks.dr.to_string()],
+            },
+        )
+    }
+
+    /// The backups follow the writer: the primary's stack stops (or resumes) its backup plan.
+    /// While the primary is down it cannot be applied; its next apply catches up.
+    fn apply_primary(&self, title: &str) -> Option<Step> {
+        let stack = self.stacks.primary.filter(|_| !self.primary_down)?;
+        Some(step(
+            "apply-primary",
+            format!("Apply stack {stack}: {title}"),
+            Action::ApplyStacks {
+                stacks: vec![stack.to_string()],
+            },
+        ))
+    }
+
+    /// The edge stacks applied, or with the primary down, the check that the edge routes around it.
+    fn edge(&self, title: String) -> Option<Step> {
+        let (primary, edge) = (self.primary, self.stacks.edge);
+        if edge.is_empty() {
+            return None;
+        }
+        if self.primary_down {
+            return Some(step(
+                "confirm-edge",
+                format!(
+                    "Check that Route53 routes around {primary} (its health check fails); {} applies once {primary} answers",
+                    edge.join(", ")
+                ),
+                Action::ConfirmEdge {
+                    down: primary.to_string(),
+                    stacks: edge.to_vec(),
+                },
+            ));
+        }
+        Some(step(
+            "apply-edge",
+            title,
+            Action::ApplyStacks {
+                stacks: edge.to_vec(),
+            },
+        ))
     }
 }
 
