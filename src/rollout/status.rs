@@ -34,6 +34,9 @@ pub struct ServiceStatus {
     pub region: String,
     pub service: String,
     pub is_dr: bool,
+    /// The region's traffic role as its stack says (`primary`; a DR region's `standby`, `active` or
+    /// `draining`), else what its capacity shows.
+    pub traffic_role: String,
     pub live: Release,
     pub desired: i32,
     pub running: i32,
@@ -120,10 +123,13 @@ async fn one(
         region: c.region.clone(),
         service: name.to_string(),
         is_dr: t.is_dr,
+        traffic_role: traffic_role(t.is_dr, t.traffic_role.as_deref(), desired),
         live,
         desired,
         running,
-        standby: t.is_dr && desired == 0,
+        standby: t.is_dr
+            && desired == 0
+            && t.traffic_role.as_deref().is_none_or(|r| r == "standby"),
         in_flight,
         recent,
         alarms,
@@ -200,11 +206,23 @@ async fn replication_of(
     Ok(replication)
 }
 
+/// The traffic role shown: the stack's, else from the region's kind and capacity (stacks from before
+/// the traffic role).
+fn traffic_role(is_dr: bool, role: Option<&str>, desired: i32) -> String {
+    match (role, is_dr) {
+        (Some(role), true) => role.to_string(),
+        (_, false) => "primary".to_string(),
+        (None, true) if desired == 0 => "standby".to_string(),
+        (None, true) => "serving".to_string(),
+    }
+}
+
 impl StatusReport {
     /// A compact table, then the recent deployments of each service.
     pub fn render_text(&self) -> String {
         let header = [
             "REGION",
+            "ROLE",
             "SERVICE",
             "LIVE",
             "DIGEST",
@@ -275,6 +293,7 @@ fn table_row(s: &ServiceStatus) -> Vec<String> {
     };
     vec![
         s.region.clone(),
+        s.traffic_role.clone(),
         s.service.clone(),
         short_td(&s.live.task_definition).to_string(),
         s.live
@@ -311,5 +330,20 @@ fn render_recent(out: &mut String, services: &[ServiceStatus]) {
                 d.description
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::traffic_role;
+
+    #[test]
+    fn the_role_comes_from_the_stack_not_from_being_a_dr_region() {
+        assert_eq!(traffic_role(true, Some("active"), 2), "active");
+        assert_eq!(traffic_role(true, Some("draining"), 2), "draining");
+        assert_eq!(traffic_role(false, Some("active"), 3), "primary");
+        // Stacks from before the traffic role: the capacity tells.
+        assert_eq!(traffic_role(true, None, 0), "standby");
+        assert_eq!(traffic_role(true, None, 2), "serving");
     }
 }

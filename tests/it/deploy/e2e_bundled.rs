@@ -8,9 +8,10 @@
 //! after the canaries swapped blue and green (Terraform and CodeDeploy do not fight); the alarm and
 //! SIGINT runs as the deploy role; a chaos experiment of the bundled templates as the apply role.
 //!
-//! The stacks and platform.toml are used as shipped, except for what a user supplies: the state bucket
-//! and ACM certificates (made first by tests/fixtures/e2e-bundled/prerequisites), the database password
-//! (TF_VAR_db_master_password), and rollout timings short enough for a test.
+//! The stacks and platform.toml are used as shipped, except for what a user supplies: the state buckets
+//! (one per region, replicated to each other) and ACM certificates (made first by
+//! tests/fixtures/e2e-bundled/prerequisites), the database password (TF_VAR_db_master_password), and
+//! rollout timings short enough for a test.
 //!
 //! Needs `eval "$(scripts/sandbox up)"` (the Docker daemon, the stand-ins' programs). The bundled
 //! stacks use fixed, account-wide names (the GitHub OIDC provider, `platform-*`), so the test runs
@@ -29,7 +30,13 @@ use crate::support::output::{child_output, json};
 use crate::support::process::{self, assert_success as ok};
 use crate::support::{aws, fs, oidc, sandbox, stand_ins, terraform};
 
-const STATE_BUCKET: &str = "shop-terraform-state";
+/// The prerequisites' state bucket prefix: they make `<prefix>-<region>` in each region.
+const STATE_BUCKET_PREFIX: &str = "shop-terraform-state";
+/// The state bucket of each region, as examples/shop/platform.toml names them.
+const STATE_BUCKETS: [(&str, &str); 2] = [
+    ("us-east-1", "shop-terraform-state-us-east-1"),
+    ("eu-west-1", "shop-terraform-state-eu-west-1"),
+];
 
 /// Environment every AWS client of the test (terraform, platform-deploy) gets: the test's stand-in.
 fn aws_env<'a>(cmd: &'a mut Command, aws: &str) -> &'a mut Command {
@@ -43,10 +50,25 @@ fn aws_env<'a>(cmd: &'a mut Command, aws: &str) -> &'a mut Command {
 struct Prerequisites {
     /// Certificate ARN per region.
     certificates: Value,
-    state_kms_key_arn: String,
+    /// State bucket per region.
+    state_buckets: Value,
+    /// KMS key of each region's state bucket, per region.
+    state_kms_key_arns: Value,
 }
 
-/// The state bucket (SSE-KMS) and the certificates.
+/// `{ "k" = "v", ... }`: a map of strings as an HCL expression (tfvars).
+fn hcl_map(map: &Value) -> String {
+    let items: Vec<String> = map
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| format!("{k:?} = {:?}", v.as_str().unwrap()))
+        .collect();
+    format!("{{ {} }}", items.join(", "))
+}
+
+/// The state buckets (one per region, SSE-KMS with a key of their region, replicated to each other)
+/// and the certificates.
 fn prerequisites(dir: &Path, aws: &str) -> Prerequisites {
     let pre = dir.join("prerequisites");
     copy_dir(&fixtures().join("e2e-bundled/prerequisites"), &pre);
@@ -58,7 +80,7 @@ fn prerequisites(dir: &Path, aws: &str) -> Prerequisites {
             "-input=false",
             "-no-color",
             "-var",
-            "state_bucket=shop-terraform-state",
+            &format!("state_bucket={STATE_BUCKET_PREFIX}"),
         ],
     ] {
         let out = aws_env(Command::new("terraform").current_dir(&pre).args(&args), aws)
@@ -76,12 +98,22 @@ fn prerequisites(dir: &Path, aws: &str) -> Prerequisites {
     .unwrap();
     ok(&out, "terraform output of the prerequisites");
     let outputs: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let state_buckets = outputs["state_buckets"]["value"].clone();
+    let state_kms_key_arns = outputs["state_kms_key_arns"]["value"].clone();
+    for (region, bucket) in STATE_BUCKETS {
+        assert_eq!(
+            state_buckets[region], bucket,
+            "the prerequisites must make the example's state buckets: {outputs}"
+        );
+        assert!(
+            state_kms_key_arns[region].is_string(),
+            "no state key for {region}: {outputs}"
+        );
+    }
     Prerequisites {
         certificates: outputs["certificate_arns"]["value"].clone(),
-        state_kms_key_arn: outputs["state_kms_key_arn"]["value"]
-            .as_str()
-            .unwrap()
-            .to_string(),
+        state_buckets,
+        state_kms_key_arns,
     }
 }
 
@@ -180,8 +212,13 @@ fn platform_toml(repo: &Path) -> String {
             "bake_time = \"2s\"\npoll_interval = \"1s\"",
         )
         .replace("timeout = \"1h\"", "timeout = \"10m\"");
+    let buckets = STATE_BUCKETS
+        .iter()
+        .map(|(region, bucket)| format!("{region} = \"{bucket}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
     assert!(
-        replaced.contains(&format!("bucket = \"{STATE_BUCKET}\""))
+        replaced.contains(&format!("buckets = {{ {buckets} }}"))
             && replaced.contains("dir = \"terraform/global\"")
             && replaced.contains("poll_interval"),
         "examples/shop/platform.toml changed shape; update this test:\n{text}"
@@ -301,12 +338,13 @@ async fn the_bundled_example_deploys_rolls_back_on_alarm_and_stops_on_sigint() {
         ),
     )
     .unwrap();
-    // The pipeline roles' state access: the example's bucket and its key.
+    // The pipeline roles' state access: the example's buckets (one per region) and their keys.
     std::fs::write(
         dir.path().join("terraform/global/state.auto.tfvars"),
         format!(
-            "state_bucket_name = \"{STATE_BUCKET}\"\nstate_kms_key_arn = \"{}\"\n",
-            pre.state_kms_key_arn
+            "state_bucket_names = {}\nstate_kms_key_arns = {}\n",
+            hcl_map(&pre.state_buckets),
+            hcl_map(&pre.state_kms_key_arns)
         ),
     )
     .unwrap();

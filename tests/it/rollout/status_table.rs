@@ -65,9 +65,9 @@ async fn status_shows_a_service_mid_deployment_and_a_dr_standby_as_a_compact_tab
         .unwrap();
     let text = report.render_text();
     let expected = "\
-REGION     SERVICE  LIVE         DIGEST               GIT SHA       TASKS        DEPLOYMENT                                        ALARMS           REPLICATED
-us-east-1  api      shop-api:41  sha256:222222222222  bbbbbbbbbbbb  3/3          d-USEAST10001 InProgress 10% new at AllowTraffic  shop-api-5xx OK  eu-west-1 MISSING, us-east-1 yes
-eu-west-1  api      shop-api:41  sha256:222222222222  bbbbbbbbbbbb  standby 0/0  -                                                 shop-api-5xx OK  eu-west-1 MISSING, us-east-1 yes
+REGION     ROLE     SERVICE  LIVE         DIGEST               GIT SHA       TASKS        DEPLOYMENT                                        ALARMS           REPLICATED
+us-east-1  primary  api      shop-api:41  sha256:222222222222  bbbbbbbbbbbb  3/3          d-USEAST10001 InProgress 10% new at AllowTraffic  shop-api-5xx OK  eu-west-1 MISSING, us-east-1 yes
+eu-west-1  standby  api      shop-api:41  sha256:222222222222  bbbbbbbbbbbb  standby 0/0  -                                                 shop-api-5xx OK  eu-west-1 MISSING, us-east-1 yes
 
 us-east-1/api last deployments:
   d-BAD          Succeeded  shop-api:41    platform-deploy: sha256:222222222222 at bbbbbbbbbbbb
