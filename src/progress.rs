@@ -77,6 +77,16 @@ impl Progress {
         }
     }
 
+    /// A line that stays, without a key (a build's output, a result).
+    pub fn note(&self, text: &str) {
+        let mut inner = self.lock();
+        let line = secrets::redact(text);
+        inner.erase_status();
+        let _ = writeln!(inner.sink, "{line}");
+        inner.draw_status();
+        let _ = inner.sink.flush();
+    }
+
     /// Removes `key` from the status line (its deployment ended).
     pub fn done(&self, key: &str) {
         let mut inner = self.lock();

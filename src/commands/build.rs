@@ -1,25 +1,15 @@
 use std::fmt::Write as _;
 
-use crate::cli::{BuildArgs, Cli, EngineArgs, OutputFormat};
+use crate::cli::{BuildArgs, Cli, OutputFormat};
 use crate::error::Error;
 use crate::image::ImageError;
 use crate::image::context::Context;
-use crate::image::progress::Progress;
+use crate::image::progress::BuildOutput;
 use crate::image::release::{self, Engine, human_bytes};
 use crate::outcome::Outcome;
-use crate::pipeline::image::{EngineFlags, build_settings, image_settings};
+use crate::pipeline::image::{build_settings, image_settings};
 use crate::runner::Workflow;
 use crate::settings::Settings;
-
-/// The engine flags as the image step takes them.
-pub(super) fn engine_flags(args: &EngineArgs) -> EngineFlags {
-    EngineFlags {
-        no_cache: args.no_cache,
-        pull: args.pull,
-        platform: args.platform.clone(),
-        cache_from: args.cache_from.clone(),
-    }
-}
 
 /// `build`: the image, tagged locally; `--dry-run` shows the request and the context instead.
 pub async fn run(cli: &Cli, args: &BuildArgs, workflow: &Workflow) -> Result<Outcome, Error> {
@@ -29,7 +19,7 @@ pub async fn run(cli: &Cli, args: &BuildArgs, workflow: &Workflow) -> Result<Out
     let source = release::source_url(&run.runner, &run.config.root);
     let settings = build_settings(
         image,
-        &engine_flags(&args.engine),
+        &super::engine_flags(&args.engine),
         &sha,
         source.as_deref(),
         &image.repository,
@@ -89,7 +79,7 @@ pub async fn run(cli: &Cli, args: &BuildArgs, workflow: &Workflow) -> Result<Out
         );
     }
 
-    let mut progress = Progress::new(workflow, cli.verbose > 0);
+    let mut progress = BuildOutput::new(workflow, cli.verbose > 0);
     let built =
         release::build(&Engine::new(), &context, &settings, workflow, &mut progress).await?;
     workflow.set_output("image-id", &built.image_id)?;

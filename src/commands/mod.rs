@@ -64,6 +64,16 @@ pub async fn dispatch(cli: &Cli, workflow: &Workflow) -> Result<Outcome, Error> 
     }
 }
 
+/// The engine flags of `build` and `push` as the image step takes them.
+fn engine_flags(args: &crate::cli::EngineArgs) -> crate::pipeline::image::EngineFlags {
+    crate::pipeline::image::EngineFlags {
+        no_cache: args.no_cache,
+        pull: args.pull,
+        platform: args.platform.clone(),
+        cache_from: args.cache_from.clone(),
+    }
+}
+
 /// The commands that write plans and checklists hold their work folder for the whole run, so a second
 /// run on the same checkout waits for it (or refuses with `--no-wait`) instead of overwriting them.
 async fn hold(

@@ -7,7 +7,7 @@ use crate::pipeline::image::{self, PushRequest};
 use crate::runner::Workflow;
 use crate::settings::Settings;
 
-use super::build::engine_flags;
+use super::engine_flags;
 
 pub async fn run(cli: &Cli, args: &PushArgs, workflow: &Workflow) -> Result<Outcome, Error> {
     let settings = Settings::load(cli, workflow)?;

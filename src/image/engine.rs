@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use super::context::{Context, ContextError, ContextSummary};
 use super::dockerfile;
-use super::progress::Progress;
+use super::progress::BuildOutput;
 use super::{ImageError, display_path};
 use crate::runner::Location;
 
@@ -104,7 +104,7 @@ pub async fn build(
     docker: &Docker,
     context: &Context,
     settings: &BuildSettings,
-    progress: &mut Progress,
+    progress: &mut BuildOutput,
 ) -> Result<Built, ImageError> {
     let started = Instant::now();
     let dockerfile_path = context.root.join(&context.dockerfile);
@@ -328,7 +328,7 @@ pub async fn pull(
     docker: &Docker,
     reference: &str,
     credentials: Option<&Credentials>,
-    progress: &mut Progress,
+    progress: &mut BuildOutput,
 ) -> Result<(), ImageError> {
     // `repo@sha256:…` is pulled by digest, `repo:tag` by tag.
     let (from_image, tag) = if reference.contains('@') {
@@ -376,7 +376,7 @@ pub async fn push(
     repository: &str,
     tag: &str,
     credentials: &Credentials,
-    progress: &mut Progress,
+    progress: &mut BuildOutput,
 ) -> Result<String, ImageError> {
     let reference = format!("{repository}:{tag}");
     let options = PushImageOptions {

@@ -1,11 +1,17 @@
-//! How build and push output reaches a person: plain lines in CI (inside a collapsible group in
-//! GitHub Actions), one rewritten progress line on a terminal. Everything goes to stderr, redacted.
+//! How build and push output reaches a person, through the one progress type
+//! ([`crate::progress::Progress`]): plain lines in CI (inside a collapsible group in GitHub Actions),
+//! the status line on a terminal. What is particular to engine output lives here: it arrives in
+//! chunks, is untrusted (workflow commands are stopped while it prints), and its last lines are kept
+//! for a failure message.
 
 use std::collections::VecDeque;
-use std::io::{IsTerminal, Write};
 
+use crate::progress::Progress;
 use crate::runner::Workflow;
 use crate::secrets;
+
+/// The status line's key for build and push progress.
+const KEY: &str = "image";
 
 /// How many output lines are kept to show with a failure.
 const KEEP: usize = 30;
@@ -20,11 +26,11 @@ pub enum Mode {
     Plain,
 }
 
-pub struct Progress {
+pub struct BuildOutput {
+    out: Progress,
     mode: Mode,
     verbose: bool,
     recent: VecDeque<String>,
-    status_shown: bool,
     partial: String,
     /// The build step being run, kept at the front of the terminal's progress line.
     step: Option<String>,
@@ -33,24 +39,26 @@ pub struct Progress {
     stopped: Option<String>,
 }
 
-impl Progress {
+impl BuildOutput {
     pub fn new(workflow: &Workflow, verbose: bool) -> Self {
+        let out = Progress::stderr();
         let mode = if workflow.in_actions() {
             Mode::Actions
-        } else if std::io::stderr().is_terminal() {
+        } else if out.is_tty() {
             Mode::Terminal
         } else {
             Mode::Plain
         };
-        Progress::with_mode(mode, verbose)
+        BuildOutput::over(out, mode, verbose)
     }
 
-    pub fn with_mode(mode: Mode, verbose: bool) -> Self {
-        Progress {
+    /// Output through `out` in `mode` (tests: a buffer).
+    pub fn over(out: Progress, mode: Mode, verbose: bool) -> Self {
+        BuildOutput {
+            out,
             mode,
             verbose,
             recent: VecDeque::new(),
-            status_shown: false,
             partial: String::new(),
             step: None,
             stopped: None,
@@ -106,10 +114,7 @@ impl Progress {
                 if shown.len() < text.len() {
                     shown.push('…');
                 }
-                let mut err = std::io::stderr().lock();
-                let _ = write!(err, "\r\x1b[2K{shown}");
-                let _ = err.flush();
-                self.status_shown = true;
+                self.out.status(KEY, &shown);
             }
             _ => self.print(&text),
         }
@@ -124,8 +129,7 @@ impl Progress {
 
     /// Prints a line that stays (a result, a warning), clearing the progress line first.
     pub fn print(&mut self, text: &str) {
-        self.clear_status();
-        eprintln!("{}", secrets::redact(text));
+        self.out.note(text);
     }
 
     /// Flushes a partial line, clears the progress line and lets the runner process workflow
@@ -164,12 +168,7 @@ impl Progress {
     }
 
     fn clear_status(&mut self) {
-        if self.status_shown {
-            let mut err = std::io::stderr().lock();
-            let _ = write!(err, "\r\x1b[2K");
-            let _ = err.flush();
-            self.status_shown = false;
-        }
+        self.out.done(KEY);
     }
 
     /// The last lines of output, for a failure message.
@@ -178,7 +177,7 @@ impl Progress {
     }
 }
 
-impl Drop for Progress {
+impl Drop for BuildOutput {
     fn drop(&mut self) {
         self.clear_status();
         self.resume_commands();
@@ -191,10 +190,13 @@ mod tests {
 
     #[test]
     fn partial_chunks_are_joined_into_lines() {
-        let mut p = Progress::with_mode(Mode::Plain, false);
+        let (out, buf) = Progress::buffer();
+        let mut p = BuildOutput::over(out, Mode::Plain, false);
         p.output("Step 1/2 : FROM scr");
         p.output("atch\n ---> Running");
         p.finish();
         assert_eq!(p.recent(), vec!["Step 1/2 : FROM scratch", " ---> Running"]);
+        let printed = String::from_utf8(buf.lock().unwrap().clone()).unwrap();
+        assert_eq!(printed, "Step 1/2 : FROM scratch\n ---> Running\n");
     }
 }

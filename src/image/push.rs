@@ -10,7 +10,7 @@ use super::ImageError;
 use super::context::Context;
 use super::ecr::{self, TokenCache};
 use super::engine::{self, BuildSettings, Built, Credentials};
-use super::progress::Progress;
+use super::progress::BuildOutput;
 use super::release::{Engine, human_bytes, prepare_cache_from, registry_host};
 use super::replication::{self, Backoff, Replicated};
 use crate::runner::Workflow;
@@ -93,7 +93,7 @@ pub async fn push(
     source: Source,
     tokens: &TokenCache,
     workflow: &Workflow,
-    progress: &mut Progress,
+    progress: &mut BuildOutput,
 ) -> Result<PushReport, ImageError> {
     let preflight = preflight(clients, settings).await?;
     let registry = settings
@@ -281,7 +281,7 @@ impl Pushing<'_> {
         digest: &str,
         to_push: &[String],
         credentials: Option<&Credentials>,
-        progress: &mut Progress,
+        progress: &mut BuildOutput,
         report: &mut PushReport,
     ) -> Result<Option<String>, ImageError> {
         let remote = &self.remote;
@@ -306,7 +306,7 @@ impl Pushing<'_> {
         &self,
         source: Source,
         credentials: Option<&Credentials>,
-        progress: &mut Progress,
+        progress: &mut BuildOutput,
         report: &mut PushReport,
     ) -> Result<Option<String>, ImageError> {
         match source {
@@ -361,7 +361,7 @@ impl Pushing<'_> {
         &self,
         image_id: Option<String>,
         to_push: &[String],
-        progress: &mut Progress,
+        progress: &mut BuildOutput,
         report: &mut PushReport,
     ) -> Result<(), ImageError> {
         let remote = &self.remote;
@@ -404,7 +404,7 @@ impl Pushing<'_> {
         &self,
         digest: &str,
         dr_regions: &[String],
-        progress: &mut Progress,
+        progress: &mut BuildOutput,
     ) -> Result<Vec<Replicated>, ImageError> {
         progress.print(&format!(
             "waiting for {digest} in {} (timeout {})",

@@ -12,7 +12,7 @@ use tokio::sync::OnceCell;
 use super::ImageError;
 use super::context::Context;
 use super::engine::{self, BuildSettings, Built, Credentials};
-use super::progress::Progress;
+use super::progress::BuildOutput;
 use crate::runner::Workflow;
 
 pub use super::push::{EcrClients, PushReport, PushSettings, Source, TagAction, TagReport, push};
@@ -120,7 +120,7 @@ pub async fn prepare_cache_from(
     docker: &Docker,
     refs: &[String],
     credentials: Option<&Credentials>,
-    progress: &mut Progress,
+    progress: &mut BuildOutput,
 ) -> Vec<String> {
     let mut available = Vec::new();
     for reference in refs {
@@ -145,7 +145,7 @@ pub async fn build(
     context: &Context,
     settings: &BuildSettings,
     workflow: &Workflow,
-    progress: &mut Progress,
+    progress: &mut BuildOutput,
 ) -> Result<Built, ImageError> {
     let docker = engine.get().await?;
     let _group = workflow.group(&format!(

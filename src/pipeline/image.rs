@@ -11,7 +11,7 @@ use crate::error::Error;
 use crate::image::context::Context;
 use crate::image::ecr::TokenCache;
 use crate::image::engine::BuildSettings;
-use crate::image::progress::Progress;
+use crate::image::progress::BuildOutput;
 use crate::image::release::{
     self, EcrClients, Engine, PushReport, PushSettings, Source, TagAction,
 };
@@ -127,7 +127,7 @@ pub async fn push(
             .map(|s| s.name.clone()),
         backoff: Backoff::default(),
     };
-    let mut progress = Progress::new(workflow, settings.verbose > 0);
+    let mut progress = BuildOutput::new(workflow, settings.verbose > 0);
     let report = release::push(
         &Engine::new(),
         &clients,
