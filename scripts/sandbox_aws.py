@@ -2425,6 +2425,9 @@ class TerraformGaps:
             "AnyScaleFrontendService.ListTagsForResource": self.autoscaling_list_tags,
             "AnyScaleFrontendService.TagResource": self.autoscaling_tag,
             "AnyScaleFrontendService.UntagResource": self.autoscaling_untag,
+            # The provider lists a state machine's published versions after every create and read; moto
+            # has no versions (nothing here publishes one), and its 500 made the provider retry for minutes.
+            "AWSStepFunctions.ListStateMachineVersions": self.sfn_list_versions,
         }
         # (account, region) -> scalable target ARN -> tags
         self.autoscaling_tags: dict[tuple, dict[str, dict[str, str]]] = {}
@@ -2581,6 +2584,9 @@ class TerraformGaps:
             if arn:
                 self.autoscaling_tags.setdefault(key, {}).setdefault(arn, {}).update(body["Tags"])
         return Response(status, out, list(headers.items()))
+
+    def sfn_list_versions(self, key: tuple, body: dict, **_: Any) -> Response:
+        return aws_json({"stateMachineVersions": []})
 
     def autoscaling_list_tags(self, key: tuple, body: dict, **_: Any) -> Response:
         return aws_json({"Tags": self.autoscaling_tags.get(key, {}).get(body.get("ResourceARN", ""), {})})

@@ -174,6 +174,20 @@ class XRaySamplingRulesTest(unittest.TestCase):
         self.assertEqual(error_code(ctx), "InvalidRequestException")
 
 
+class StepFunctionsVersionsTest(unittest.TestCase):
+    """The provider lists a state machine's versions after creating it (moto: 500, retried for minutes)."""
+
+    def test_a_state_machine_without_published_versions_lists_none(self) -> None:
+        front.reset()
+        sfn = front.client("stepfunctions", REGION)
+        arn = sfn.create_state_machine(
+            name="restore-validation",
+            definition=json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}),
+            roleArn=f"arn:aws:iam::{ACCOUNT}:role/sfn",
+        )["stateMachineArn"]
+        self.assertEqual(sfn.list_state_machine_versions(stateMachineArn=arn)["stateMachineVersions"], [])
+
+
 class ApiGatewayV2DeploymentsTest(unittest.TestCase):
     def setUp(self) -> None:
         front.reset()
