@@ -2428,6 +2428,8 @@ class TerraformGaps:
             # The provider lists a state machine's published versions after every create and read; moto
             # has no versions (nothing here publishes one), and its 500 made the provider retry for minutes.
             "AWSStepFunctions.ListStateMachineVersions": self.sfn_list_versions,
+            # Asked before every create; moto lacks it. Definitions are checked by moto's create itself.
+            "AWSStepFunctions.ValidateStateMachineDefinition": self.sfn_validate,
         }
         # (account, region) -> scalable target ARN -> tags
         self.autoscaling_tags: dict[tuple, dict[str, dict[str, str]]] = {}
@@ -2587,6 +2589,13 @@ class TerraformGaps:
 
     def sfn_list_versions(self, key: tuple, body: dict, **_: Any) -> Response:
         return aws_json({"stateMachineVersions": []})
+
+    def sfn_validate(self, key: tuple, body: dict, **_: Any) -> Response:
+        try:
+            json.loads(body.get("definition") or "")
+        except ValueError as e:
+            return aws_json({"result": "FAIL", "diagnostics": [{"severity": "ERROR", "code": "INVALID_JSON_DESCRIPTION", "message": str(e)}]})
+        return aws_json({"result": "OK", "diagnostics": []})
 
     def autoscaling_list_tags(self, key: tuple, body: dict, **_: Any) -> Response:
         return aws_json({"Tags": self.autoscaling_tags.get(key, {}).get(body.get("ResourceARN", ""), {})})

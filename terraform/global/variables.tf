@@ -410,16 +410,28 @@ variable "github_oidc_thumbprints" {
   default     = ["6938fd4d98bab03faadb97b34396831e3780aea1", "1c58a3a8518e8759bf075b76b750d4f2df264fcd"]
 }
 
+variable "state_bucket_names" {
+  description = "Terraform state buckets by region, one per region, each replicated to the other (terraform/bootstrap output state_buckets): the pipeline roles get every one. Null: terraform/bootstrap's default names <project>-tfstate-<account_id>-<region> for every region (offline plans), or none besides the deprecated state_bucket_name when that is set."
+  type        = map(string)
+  default     = null
+}
+
+variable "state_kms_key_arns" {
+  description = "KMS key of each region's state bucket, by region (terraform/bootstrap output kms_key_arns): the pipeline roles get every one. Null: an offline placeholder key per region, or none besides the deprecated state_kms_key_arn when that is set."
+  type        = map(string)
+  default     = null
+}
+
 variable "state_bucket_name" {
-  description = "Terraform state bucket (terraform/bootstrap output state_bucket_name)."
+  description = "Deprecated: use state_bucket_names. A single state bucket, added to state_bucket_names (plans warn while it is set)."
   type        = string
-  default     = "platform-tfstate-123456789012"
+  default     = null
 }
 
 variable "state_kms_key_arn" {
-  description = "KMS key of the state bucket (terraform/bootstrap output kms_key_arn)."
+  description = "Deprecated: use state_kms_key_arns. A single state key, added to state_kms_key_arns (plans warn while it is set)."
   type        = string
-  default     = "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000"
+  default     = null
 }
 
 variable "ecs_task_role_arns" {

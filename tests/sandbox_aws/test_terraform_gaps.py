@@ -187,6 +187,12 @@ class StepFunctionsVersionsTest(unittest.TestCase):
         )["stateMachineArn"]
         self.assertEqual(sfn.list_state_machine_versions(stateMachineArn=arn)["stateMachineVersions"], [])
 
+    def test_a_definition_is_validated_before_create(self) -> None:
+        sfn = front.client("stepfunctions", REGION)
+        ok = sfn.validate_state_machine_definition(definition=json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}))
+        self.assertEqual(ok["result"], "OK")
+        self.assertEqual(sfn.validate_state_machine_definition(definition="{not json")["result"], "FAIL")
+
 
 class ApiGatewayV2DeploymentsTest(unittest.TestCase):
     def setUp(self) -> None:

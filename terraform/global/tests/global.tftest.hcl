@@ -132,6 +132,49 @@ run "pipeline_roles_pinned_to_repository" {
   }
 }
 
+# State is in a bucket per region (terraform/bootstrap), each replicated to the other: the pipeline roles reach every
+# bucket and every key, with the access of each role.
+run "pipeline_roles_reach_every_state_bucket" {
+  command = plan
+
+  variables {
+    state_bucket_names = {
+      us-east-1 = "shop-terraform-state-us-east-1"
+      eu-west-1 = "shop-terraform-state-eu-west-1"
+    }
+    state_kms_key_arns = {
+      us-east-1 = "arn:aws:kms:us-east-1:123456789012:key/11111111-1111-1111-1111-111111111111"
+      eu-west-1 = "arn:aws:kms:eu-west-1:123456789012:key/22222222-2222-2222-2222-222222222222"
+    }
+  }
+
+  assert {
+    condition = alltrue([for role in ["plan", "apply", "deploy"] :
+      toset(one([for s in jsondecode(module.github_oidc.permission_policies[role]).Statement : s if s.Sid == "StateList"]).Resource) == toset(["arn:aws:s3:::shop-terraform-state-us-east-1", "arn:aws:s3:::shop-terraform-state-eu-west-1"]) &&
+      toset(one([for s in jsondecode(module.github_oidc.permission_policies[role]).Statement : s if s.Sid == "StateKey"]).Resource) == toset(["arn:aws:kms:us-east-1:123456789012:key/11111111-1111-1111-1111-111111111111", "arn:aws:kms:eu-west-1:123456789012:key/22222222-2222-2222-2222-222222222222"])
+    ])
+    error_message = "Every pipeline role must reach both state buckets and both state keys."
+  }
+
+  assert {
+    condition = (
+      toset(one([for s in jsondecode(module.github_oidc.permission_policies.plan).Statement : s if s.Sid == "StateLock"]).Resource) == toset(["arn:aws:s3:::shop-terraform-state-us-east-1/*.tflock", "arn:aws:s3:::shop-terraform-state-eu-west-1/*.tflock"]) &&
+      toset(one([for s in jsondecode(module.github_oidc.permission_policies.apply).Statement : s if s.Sid == "StateReadWrite"]).Resource) == toset(["arn:aws:s3:::shop-terraform-state-us-east-1/*", "arn:aws:s3:::shop-terraform-state-eu-west-1/*"]) &&
+      toset(one([for s in jsondecode(module.github_oidc.permission_policies.deploy).Statement : s if s.Sid == "StateRead"]).Resource) == toset(["arn:aws:s3:::shop-terraform-state-us-east-1/*", "arn:aws:s3:::shop-terraform-state-eu-west-1/*"])
+    )
+    error_message = "plan locks, apply writes and deploy reads the state of both buckets."
+  }
+}
+
+run "state_buckets_default_to_the_bootstrap_names" {
+  command = plan
+
+  assert {
+    condition     = toset(one([for s in jsondecode(module.github_oidc.permission_policies.apply).Statement : s if s.Sid == "StateList"]).Resource) == toset(["arn:aws:s3:::platform-tfstate-123456789012-us-east-1", "arn:aws:s3:::platform-tfstate-123456789012-eu-west-1"])
+    error_message = "Unset, the state buckets are terraform/bootstrap's default names in every region."
+  }
+}
+
 run "shield_absent_when_disabled" {
   command = apply
 

@@ -41,8 +41,24 @@ locals {
     })
   }
 
-  state_bucket_arn = "arn:${local.partition}:s3:::${var.state_bucket_name}"
-  readonly_policy  = "arn:${local.partition}:iam::aws:policy/ReadOnlyAccess"
+  # Every state bucket and key (terraform/bootstrap: one bucket per region, each replicated to the others): a
+  # stack writes its state to its own region's bucket, and its outputs are read from any of them (the replica
+  # when a region is down). The deprecated single bucket and key are merged in.
+  state_bucket_names = sort(distinct(concat(values(var.state_bucket_names), var.state_bucket_name == null ? [] : [var.state_bucket_name])))
+  state_kms_key_arns = sort(distinct(concat(values(var.state_kms_key_arns), var.state_kms_key_arn == null ? [] : [var.state_kms_key_arn])))
+  state_bucket_arns  = [for n in local.state_bucket_names : "arn:${local.partition}:s3:::${n}"]
+  state_object_arns  = [for a in local.state_bucket_arns : "${a}/*"]
+  state_lock_arns    = [for a in local.state_bucket_arns : "${a}/*.tflock"]
+
+  readonly_policy = "arn:${local.partition}:iam::aws:policy/ReadOnlyAccess"
+}
+
+# A warning (not an error) on every plan that still passes the deprecated single bucket or key.
+check "state_variables_not_deprecated" {
+  assert {
+    condition     = var.state_bucket_name == null && var.state_kms_key_arn == null
+    error_message = "state_bucket_name and state_kms_key_arn are deprecated (one bucket cannot outlive its region): pass every state bucket and key as state_bucket_names and state_kms_key_arns (terraform/bootstrap outputs state_buckets and kms_key_arns)."
+  }
 }
 
 resource "aws_iam_openid_connect_provider" "github" {

@@ -36,36 +36,36 @@ locals {
     { for k, v in { Condition = { StringEquals = { "iam:PassedToService" = "ecs-tasks.amazonaws.com" } } } : k => v if group == "pass_task_roles" },
   )]
 
-  # Every role that touches state lists the bucket and reads its objects.
+  # Every role that touches state lists every state bucket and reads its objects.
   state_list_read = [
     {
       Sid      = "StateList"
       Effect   = "Allow"
       Action   = "s3:ListBucket"
-      Resource = local.state_bucket_arn
+      Resource = local.state_bucket_arns
     },
     {
       Sid      = "StateRead"
       Effect   = "Allow"
       Action   = "s3:GetObject"
-      Resource = "${local.state_bucket_arn}/*"
+      Resource = local.state_object_arns
     },
   ]
 
   state_statements = {
-    # plan: read every state object, write only the S3-native lock files (<key>.tflock).
+    # plan: read every state object, write only the S3-native lock files (<key>.tflock), in every bucket.
     read_lock = concat(local.state_list_read, [
       {
         Sid      = "StateLock"
         Effect   = "Allow"
         Action   = ["s3:PutObject", "s3:DeleteObject"]
-        Resource = "${local.state_bucket_arn}/*.tflock"
+        Resource = local.state_lock_arns
       },
       {
         Sid      = "StateKey"
         Effect   = "Allow"
         Action   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
-        Resource = var.state_kms_key_arn
+        Resource = local.state_kms_key_arns
       },
     ])
     # deploy: read the stacks' outputs (deploy_targets), nothing else.
@@ -74,7 +74,7 @@ locals {
         Sid      = "StateKey"
         Effect   = "Allow"
         Action   = "kms:Decrypt"
-        Resource = var.state_kms_key_arn
+        Resource = local.state_kms_key_arns
       },
     ])
     read_write = [
@@ -82,19 +82,19 @@ locals {
         Sid      = "StateList"
         Effect   = "Allow"
         Action   = "s3:ListBucket"
-        Resource = local.state_bucket_arn
+        Resource = local.state_bucket_arns
       },
       {
         Sid      = "StateReadWrite"
         Effect   = "Allow"
         Action   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
-        Resource = "${local.state_bucket_arn}/*"
+        Resource = local.state_object_arns
       },
       {
         Sid      = "StateKey"
         Effect   = "Allow"
         Action   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
-        Resource = var.state_kms_key_arn
+        Resource = local.state_kms_key_arns
       },
     ]
   }
@@ -154,7 +154,7 @@ locals {
           Resource = ["arn:${local.partition}:s3:::${var.name_prefix}-*", "arn:${local.partition}:s3:::${var.name_prefix}-*/*"]
         },
         {
-          # The state bucket is owned by terraform/bootstrap: apply may write state, never weaken or delete it.
+          # The state buckets are owned by terraform/bootstrap: apply may write state, never weaken or delete them.
           Sid    = "ProtectStateBucket"
           Effect = "Deny"
           Action = [
@@ -162,13 +162,13 @@ locals {
             "s3:PutEncryptionConfiguration", "s3:PutLifecycleConfiguration", "s3:PutBucketPublicAccessBlock",
             "s3:PutBucketAcl", "s3:PutBucketOwnershipControls", "s3:DeleteObjectVersion",
           ]
-          Resource = [local.state_bucket_arn, "${local.state_bucket_arn}/*"]
+          Resource = concat(local.state_bucket_arns, local.state_object_arns)
         },
         {
           Sid      = "ProtectStateKey"
           Effect   = "Deny"
           Action   = ["kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:PutKeyPolicy"]
-          Resource = var.state_kms_key_arn
+          Resource = local.state_kms_key_arns
         },
       ])
     })

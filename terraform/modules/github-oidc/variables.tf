@@ -103,22 +103,61 @@ variable "regions" {
   }
 }
 
-variable "state_bucket_name" {
-  description = "S3 bucket holding the Terraform state of all stacks (terraform/bootstrap)."
-  type        = string
+variable "state_bucket_names" {
+  description = "S3 buckets holding the Terraform state, by region (terraform/bootstrap output state_buckets: one bucket per region, each replicated to the other). Every role that touches state gets every bucket: a stack writes to its own region's bucket and its outputs are read from any of them."
+  type        = map(string)
+  default     = {}
 
   validation {
-    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.state_bucket_name))
+    condition     = alltrue([for r, b in var.state_bucket_names : can(regex("^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$", r)) && can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", b))])
+    error_message = "state_bucket_names must map AWS region names (such as us-east-1) to valid S3 bucket names."
+  }
+
+  validation {
+    condition     = length(var.state_bucket_names) > 0 || var.state_bucket_name != null
+    error_message = "state_bucket_names must name at least one state bucket (terraform/bootstrap output state_buckets)."
+  }
+}
+
+variable "state_kms_key_arns" {
+  description = "KMS keys encrypting the state buckets, by region (terraform/bootstrap output kms_key_arns). Every role that touches state gets every key."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for r, k in var.state_kms_key_arns : can(regex("^arn:aws[a-z-]*:kms:${r}:[0-9]{12}:key/.+$", k))])
+    error_message = "state_kms_key_arns must map each region to the ARN of a KMS key in that region."
+  }
+
+  validation {
+    condition     = length(var.state_kms_key_arns) > 0 || var.state_kms_key_arn != null
+    error_message = "state_kms_key_arns must name at least one state key (terraform/bootstrap output kms_key_arns)."
+  }
+
+  validation {
+    condition     = var.state_kms_key_arn != null || alltrue([for r in keys(var.state_bucket_names) : contains(keys(var.state_kms_key_arns), r)])
+    error_message = "state_kms_key_arns must hold the key of every region of state_bucket_names (terraform/bootstrap output kms_key_arns): a role without a bucket's key cannot read its state."
+  }
+}
+
+variable "state_bucket_name" {
+  description = "Deprecated: use state_bucket_names. A single state bucket, added to state_bucket_names."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.state_bucket_name == null || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", coalesce(var.state_bucket_name, "x")))
     error_message = "state_bucket_name must be a valid S3 bucket name."
   }
 }
 
 variable "state_kms_key_arn" {
-  description = "KMS key encrypting the state bucket."
+  description = "Deprecated: use state_kms_key_arns. A single state key, added to state_kms_key_arns."
   type        = string
+  default     = null
 
   validation {
-    condition     = can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.state_kms_key_arn))
+    condition     = var.state_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", coalesce(var.state_kms_key_arn, "x")))
     error_message = "state_kms_key_arn must be a KMS key ARN."
   }
 }

@@ -72,6 +72,11 @@ fn hcl_map(map: &Value) -> String {
 fn prerequisites(dir: &Path, aws: &str) -> Prerequisites {
     let pre = dir.join("prerequisites");
     copy_dir(&fixtures().join("e2e-bundled/prerequisites"), &pre);
+    // The state buckets as terraform/bootstrap makes them: its module, not a copy of it.
+    copy_dir(
+        &repo().join("terraform/bootstrap/modules/state-bucket"),
+        &pre.join("state-bucket"),
+    );
     for args in [
         vec!["init", "-input=false", "-no-color"],
         vec![

@@ -20,13 +20,19 @@ mock_provider "aws" {
 }
 
 variables {
-  name_prefix          = "platform"
-  github_repository    = "example-org/platform"
-  account_id           = "123456789012"
-  primary_region       = "us-east-1"
-  regions              = ["us-east-1", "eu-west-1"]
-  state_bucket_name    = "platform-tfstate-123456789012"
-  state_kms_key_arn    = "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000"
+  name_prefix       = "platform"
+  github_repository = "example-org/platform"
+  account_id        = "123456789012"
+  primary_region    = "us-east-1"
+  regions           = ["us-east-1", "eu-west-1"]
+  state_bucket_names = {
+    us-east-1 = "platform-tfstate-123456789012-us-east-1"
+    eu-west-1 = "platform-tfstate-123456789012-eu-west-1"
+  }
+  state_kms_key_arns = {
+    us-east-1 = "arn:aws:kms:us-east-1:123456789012:key/11111111-1111-1111-1111-111111111111"
+    eu-west-1 = "arn:aws:kms:eu-west-1:123456789012:key/22222222-2222-2222-2222-222222222222"
+  }
   ecr_repository_names = ["platform/api"]
   ecs_pass_role_arns   = ["arn:aws:iam::123456789012:role/platform-*-task", "arn:aws:iam::123456789012:role/platform-*-exec*"]
 }
@@ -174,8 +180,8 @@ run "plan_role_read_only" {
   }
 
   assert {
-    condition     = one([for s in jsondecode(output.permission_policies.plan).Statement : s if s.Sid == "StateLock"]).Resource == "arn:aws:s3:::platform-tfstate-123456789012/*.tflock"
-    error_message = "The plan role may write only the lock files of the state bucket."
+    condition     = toset(one([for s in jsondecode(output.permission_policies.plan).Statement : s if s.Sid == "StateLock"]).Resource) == toset(["arn:aws:s3:::platform-tfstate-123456789012-eu-west-1/*.tflock", "arn:aws:s3:::platform-tfstate-123456789012-us-east-1/*.tflock"])
+    error_message = "The plan role may write only the lock files of the state buckets, in both regions' buckets."
   }
 
   assert {
@@ -215,6 +221,158 @@ run "apply_role_protects_state_and_limits_iam" {
     condition     = length(aws_iam_policy.this["apply"].policy) < 6144
     error_message = "The apply policy must fit the 6,144-character managed policy limit."
   }
+}
+
+# State is in one bucket per region (terraform/bootstrap), each replicated to the other: a stack writes to its own
+# region's bucket and its outputs are read from either, so every role that touches state gets both buckets and
+# both keys, each with its role's access and nothing more.
+run "state_access_covers_every_bucket_and_key" {
+  command = apply
+
+  assert {
+    condition = alltrue([for role in ["plan", "apply", "deploy"] :
+      toset(one([for s in jsondecode(output.permission_policies[role]).Statement : s if s.Sid == "StateList"]).Resource) == toset(["arn:aws:s3:::platform-tfstate-123456789012-eu-west-1", "arn:aws:s3:::platform-tfstate-123456789012-us-east-1"]) &&
+      toset(one([for s in jsondecode(output.permission_policies[role]).Statement : s if s.Sid == "StateKey"]).Resource) == toset(values(var.state_kms_key_arns))
+    ])
+    error_message = "Every role that touches state must list both state buckets and use both state keys."
+  }
+
+  assert {
+    condition = alltrue([for role in ["plan", "deploy"] :
+      toset(one([for s in jsondecode(output.permission_policies[role]).Statement : s if s.Sid == "StateRead"]).Resource) == toset(["arn:aws:s3:::platform-tfstate-123456789012-eu-west-1/*", "arn:aws:s3:::platform-tfstate-123456789012-us-east-1/*"]) &&
+      one([for s in jsondecode(output.permission_policies[role]).Statement : s if s.Sid == "StateRead"]).Action == "s3:GetObject"
+    ])
+    error_message = "plan and deploy must read the state objects of both buckets (GetObject only)."
+  }
+
+  assert {
+    condition     = toset(one([for s in jsondecode(output.permission_policies.plan).Statement : s if s.Sid == "StateKey"]).Action) == toset(["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"])
+    error_message = "The plan role reads state and writes lock files (SSE-KMS) with both keys."
+  }
+
+  assert {
+    condition     = one([for s in jsondecode(output.permission_policies.deploy).Statement : s if s.Sid == "StateKey"]).Action == "kms:Decrypt"
+    error_message = "The deploy role only decrypts state, with both keys."
+  }
+
+  assert {
+    condition = (
+      toset(one([for s in jsondecode(output.permission_policies.apply).Statement : s if s.Sid == "StateReadWrite"]).Resource) == toset(["arn:aws:s3:::platform-tfstate-123456789012-eu-west-1/*", "arn:aws:s3:::platform-tfstate-123456789012-us-east-1/*"]) &&
+      toset(one([for s in jsondecode(output.permission_policies.apply).Statement : s if s.Sid == "StateReadWrite"]).Action) == toset(["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]) &&
+      toset(one([for s in jsondecode(output.permission_policies.apply).Statement : s if s.Sid == "StateKey"]).Action) == toset(["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"])
+    )
+    error_message = "The apply role must read and write the state objects of both buckets, with both keys."
+  }
+
+  assert {
+    condition = (
+      toset(one([for s in jsondecode(output.permission_policies.apply).Statement : s if s.Sid == "ProtectStateBucket"]).Resource) == toset(concat(["arn:aws:s3:::platform-tfstate-123456789012-eu-west-1", "arn:aws:s3:::platform-tfstate-123456789012-us-east-1"], ["arn:aws:s3:::platform-tfstate-123456789012-eu-west-1/*", "arn:aws:s3:::platform-tfstate-123456789012-us-east-1/*"])) &&
+      toset(one([for s in jsondecode(output.permission_policies.apply).Statement : s if s.Sid == "ProtectStateKey"]).Resource) == toset(values(var.state_kms_key_arns))
+    )
+    error_message = "The apply role must be denied weakening or deleting either state bucket and either state key."
+  }
+
+  # Nothing else of any policy names a state bucket or key: the buckets are not <name_prefix>-* platform buckets.
+  assert {
+    condition = alltrue(flatten([for role, p in output.permission_policies : [
+      for s in jsondecode(p).Statement : !strcontains(jsonencode(s.Resource), "tfstate") && !strcontains(jsonencode(s.Resource), ":key/")
+      if !startswith(s.Sid, "State") && !startswith(s.Sid, "ProtectState")
+    ]]))
+    error_message = "Only the State* and ProtectState* statements may name the state buckets and keys."
+  }
+
+  assert {
+    condition     = length(aws_iam_policy.this["apply"].policy) < 6144
+    error_message = "The apply policy with both buckets and keys must fit the 6,144-character managed policy limit."
+  }
+}
+
+# The deprecated single bucket and key still work, alone or merged into the maps (each named once).
+run "deprecated_single_bucket_and_key" {
+  command = apply
+
+  variables {
+    state_bucket_names = {}
+    state_kms_key_arns = {}
+    state_bucket_name  = "platform-tfstate-123456789012"
+    state_kms_key_arn  = "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000"
+  }
+
+  assert {
+    condition = (
+      one([for s in jsondecode(output.permission_policies.apply).Statement : s if s.Sid == "StateList"]).Resource == ["arn:aws:s3:::platform-tfstate-123456789012"] &&
+      one([for s in jsondecode(output.permission_policies.plan).Statement : s if s.Sid == "StateLock"]).Resource == ["arn:aws:s3:::platform-tfstate-123456789012/*.tflock"] &&
+      one([for s in jsondecode(output.permission_policies.deploy).Statement : s if s.Sid == "StateKey"]).Resource == ["arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000"]
+    )
+    error_message = "state_bucket_name and state_kms_key_arn alone must still grant that bucket and key."
+  }
+
+  expect_failures = [check.state_variables_not_deprecated]
+}
+
+run "deprecated_variables_merge_into_the_maps" {
+  command = apply
+
+  variables {
+    state_bucket_name = "platform-tfstate-123456789012-us-east-1"
+    state_kms_key_arn = "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000"
+  }
+
+  assert {
+    condition = (
+      one([for s in jsondecode(output.permission_policies.apply).Statement : s if s.Sid == "StateList"]).Resource == ["arn:aws:s3:::platform-tfstate-123456789012-eu-west-1", "arn:aws:s3:::platform-tfstate-123456789012-us-east-1"] &&
+      length(one([for s in jsondecode(output.permission_policies.apply).Statement : s if s.Sid == "StateKey"]).Resource) == 3
+    )
+    error_message = "The deprecated bucket and key are added to the maps' (a bucket named in both appears once)."
+  }
+
+  expect_failures = [check.state_variables_not_deprecated]
+}
+
+run "state_buckets_required" {
+  command = plan
+
+  variables {
+    state_bucket_names = {}
+  }
+
+  expect_failures = [var.state_bucket_names]
+}
+
+run "state_bucket_names_by_region" {
+  command = plan
+
+  variables {
+    state_bucket_names = { primary = "platform-tfstate-123456789012-us-east-1" }
+  }
+
+  expect_failures = [var.state_bucket_names]
+}
+
+run "state_key_of_another_region_rejected" {
+  command = plan
+
+  variables {
+    state_kms_key_arns = {
+      us-east-1 = "arn:aws:kms:us-east-1:123456789012:key/11111111-1111-1111-1111-111111111111"
+      eu-west-1 = "arn:aws:kms:us-east-1:123456789012:key/22222222-2222-2222-2222-222222222222"
+    }
+  }
+
+  expect_failures = [var.state_kms_key_arns]
+}
+
+# Forgetting the DR bucket's key would only show on the day the DR state is needed.
+run "state_key_of_every_bucket_required" {
+  command = plan
+
+  variables {
+    state_kms_key_arns = {
+      us-east-1 = "arn:aws:kms:us-east-1:123456789012:key/11111111-1111-1111-1111-111111111111"
+    }
+  }
+
+  expect_failures = [var.state_kms_key_arns]
 }
 
 run "environments_and_branch_configurable" {
