@@ -46,45 +46,7 @@ for i, region in enumerate(["us-east-1", "eu-west-1"]):
     with open(f"{work}/{region}/db.auto.tfvars", "w") as f:
         f.write(f'db_cluster_arn = "{c["DBCluster"]["DBClusterArn"]}"\n')
 PY
-sed "s/STATE-/$state-/g" >"$work/platform.toml" <<'TOML'
-[project]
-name = "shop"
-
-[regions]
-primary = "us-east-1"
-secondary = ["eu-west-1"]
-
-[terraform.backend]
-region = "eu-west-1"
-key_prefix = "shop"
-buckets = { us-east-1 = "STATE-us-east-1", eu-west-1 = "STATE-eu-west-1" }
-
-[[stacks]]
-name = "us-east-1"
-dir = "us-east-1"
-region = "us-east-1"
-
-[[stacks]]
-name = "eu-west-1"
-dir = "eu-west-1"
-region = "eu-west-1"
-depends_on = ["us-east-1"]
-
-[stacks.inputs]
-primary_release_parameter = "us-east-1.release_parameter"
-
-[[stacks]]
-name = "global"
-dir = "global"
-depends_on = ["us-east-1", "eu-west-1"]
-
-[stacks.inputs.regional_origins]
-us-east-1 = "us-east-1.edge_origin"
-eu-west-1 = "eu-west-1.edge_origin"
-
-[rollout]
-poll_interval = "1s"
-TOML
+sed -i "s/STATE-/$state-/g" "$work/platform.toml"
 cd "$work"
 for stack in "--stack us-east-1" ""; do
   # shellcheck disable=SC2086

@@ -150,46 +150,6 @@ async fn global_database(aws: &AwsOnly) -> (String, String) {
     (arns[0].clone(), arns[1].clone())
 }
 
-const PLATFORM: &str = r#"[project]
-name = "shop"
-
-[regions]
-primary = "us-east-1"
-secondary = ["eu-west-1"]
-
-[terraform.backend]
-# The global stack keeps its state in the DR region, out of a us-east-1 outage's reach.
-region = "eu-west-1"
-key_prefix = "shop"
-buckets = { us-east-1 = "STATE-us-east-1", eu-west-1 = "STATE-eu-west-1" }
-
-[[stacks]]
-name = "us-east-1"
-dir = "us-east-1"
-region = "us-east-1"
-
-[[stacks]]
-name = "eu-west-1"
-dir = "eu-west-1"
-region = "eu-west-1"
-depends_on = ["us-east-1"]
-
-[stacks.inputs]
-primary_release_parameter = "us-east-1.release_parameter"
-
-[[stacks]]
-name = "global"
-dir = "global"
-depends_on = ["us-east-1", "eu-west-1"]
-
-[stacks.inputs.regional_origins]
-us-east-1 = "us-east-1.edge_origin"
-eu-west-1 = "eu-west-1.edge_origin"
-
-[rollout]
-poll_interval = "1s"
-"#;
-
 #[tokio::test(flavor = "multi_thread")]
 async fn with_us_east_1_down_the_dr_region_is_promoted_from_state_outside_it_and_a_rerun_resumes() {
     terraform::require_terraform();
@@ -229,7 +189,12 @@ async fn with_us_east_1_down_the_dr_region_is_promoted_from_state_outside_it_and
         )
         .unwrap();
     }
-    std::fs::write(d.join("platform.toml"), PLATFORM.replace("STATE", STATE)).unwrap();
+    let platform = std::fs::read_to_string(d.join("platform.toml")).unwrap();
+    std::fs::write(
+        d.join("platform.toml"),
+        platform.replace("STATE-", &format!("{STATE}-")),
+    )
+    .unwrap();
 
     // Every stack applied once, each into its region's bucket (the global one into eu-west-1's).
     let deploy = |args: &[&str]| {
