@@ -4,7 +4,6 @@
 
 use std::fmt::Write as _;
 
-use crate::aws::sdk_config;
 use crate::cli::OutputFormat;
 use crate::config::{Config, ImageSettings};
 use crate::error::Error;
@@ -102,15 +101,15 @@ pub async fn push(
     };
 
     // The registry login (ECR GetAuthorizationToken) and the replication wait use the run's role.
-    let aws = settings.aws(workflow)?;
-    let primary = aws_sdk_ecr::Client::new(&sdk_config(&config.primary_region, &aws).await);
-    let mut dr = Vec::new();
-    for region in &config.dr_regions {
-        dr.push((
-            region.clone(),
-            aws_sdk_ecr::Client::new(&sdk_config(region, &aws).await),
-        ));
-    }
+    let regions: Vec<String> = config.regions().into_iter().map(str::to_string).collect();
+    let mut by_region = settings.clients(&regions, workflow).await?;
+    let mut ecr = |region: &str| by_region.remove(region).map(|c| c.ecr);
+    let primary = ecr(&config.primary_region).expect("clients of the primary region");
+    let dr = config
+        .dr_regions
+        .iter()
+        .filter_map(|r| Some((r.clone(), ecr(r)?)))
+        .collect();
     let clients = EcrClients { primary, dr };
     let push = PushSettings {
         repository: image.repository.clone(),

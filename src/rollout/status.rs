@@ -119,17 +119,16 @@ async fn one(
         None => BTreeMap::new(),
     };
 
+    let role = traffic_role(t.is_dr, t.traffic_role.as_deref(), desired);
     Ok(ServiceStatus {
         region: c.region.clone(),
         service: name.to_string(),
         is_dr: t.is_dr,
-        traffic_role: traffic_role(t.is_dr, t.traffic_role.as_deref(), desired),
+        standby: desired == 0 && role == "standby",
+        traffic_role: role,
         live,
         desired,
         running,
-        standby: t.is_dr
-            && desired == 0
-            && t.traffic_role.as_deref().is_none_or(|r| r == "standby"),
         in_flight,
         recent,
         alarms,
