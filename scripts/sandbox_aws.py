@@ -310,6 +310,9 @@ class SandboxFront:
         patch_moto_backup_list_tags()
         patch_moto_apigatewayv2_stage_deployment()
         patch_moto_cloudfront_distribution_answers()
+        patch_moto_ecs_tasks_serve()
+        patch_moto_ecs_scales_to_its_bounds()
+        patch_moto_backup_plan_names()
         patch_moto_s3_bucket_policy_conditions()
 
     # -- calling moto in-process ---------------------------------------------------------------------------
@@ -2247,6 +2250,110 @@ def patch_moto_ec2_rule_descriptions() -> None:
     SecurityGroupRule.__init__ = init  # type: ignore[method-assign]
     SecurityGroupRule.description = property(description)  # type: ignore[method-assign,assignment]
     SecurityGroupBackend.modify_security_group_rules = modify  # type: ignore[method-assign]
+
+
+def patch_moto_ecs_tasks_serve() -> None:
+    """A service's tasks start and serve behind its load balancer, as ECS makes them: runningCount follows
+    desiredCount from the start (moto 5.2.5 keeps a new service at MOTO_ECS_SERVICE_RUNNING tasks, 0 unless set,
+    and only an UpdateService of the count moves it), and DescribeTargetHealth of a target group a service
+    names in its loadBalancers lists its running tasks as healthy ip targets (ECS registers Fargate tasks by
+    IP; moto lists only what RegisterTargets registered). With MOTO_ECS_SERVICE_RUNNING set, moto's count
+    stands. A region taken down fails both calls before they get here (RegionOutage)."""
+    from moto.ecs.models import Service, ecs_backends
+    from moto.elbv2.models import ELBv2Backend, FakeHealthStatus
+
+    if getattr(Service.__init__, "_sandbox_tasks_serve", False):
+        return
+    moto_init = Service.__init__
+    moto_health = ELBv2Backend.describe_target_health
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        moto_init(self, *args, **kwargs)
+        if "MOTO_ECS_SERVICE_RUNNING" in os.environ:
+            return
+        self.running_count, self.pending_count = self.desired_count, 0
+        for deployment in self.deployments:
+            deployment.update(runningCount=self.desired_count, pendingCount=0, rolloutState="COMPLETED")
+
+    def registered_tasks(backend: Any, target_group_arn: str, port: str | None) -> list[Any]:
+        ecs = ecs_backends[backend.account_id][backend.region_name]
+        tasks = []
+        for n, service in enumerate(ecs.services.values()):
+            for lb in service.load_balancers:
+                if lb.get("targetGroupArn") != target_group_arn:
+                    continue
+                tasks += [
+                    FakeHealthStatus(f"10.{n // 256}.{n % 256}.{i + 10}", str(lb.get("containerPort") or port), None, "healthy")
+                    for i in range(service.running_count)
+                ]
+        return tasks
+
+    def describe_target_health(self: Any, target_group_arn: str, targets: list[dict[str, Any]]) -> list[Any]:
+        health = moto_health(self, target_group_arn, targets)
+        if health or targets:
+            return health
+        group = self.target_groups[target_group_arn]
+        return registered_tasks(self, target_group_arn, group.port)
+
+    init._sandbox_tasks_serve = True  # type: ignore[attr-defined]
+    Service.__init__ = init  # type: ignore[method-assign]
+    ELBv2Backend.describe_target_health = describe_target_health  # type: ignore[method-assign]
+
+
+def patch_moto_ecs_scales_to_its_bounds() -> None:
+    """Application Auto Scaling keeps an ECS service's desired count within its scalable target's bounds: a
+    RegisterScalableTarget whose MinCapacity is above the current count scales the service out to it at once,
+    one whose MaxCapacity is below scales it in (moto 5.2.5 records the bounds and leaves the service alone).
+    The bundled stacks let autoscaling own desired_count, so this is how a DR region leaves 0 tasks when its
+    stack makes it active, and returns to 0 when it stands by again."""
+    from moto.applicationautoscaling.models import ApplicationAutoscalingBackend
+
+    if getattr(ApplicationAutoscalingBackend.register_scalable_target, "_sandbox", False):
+        return
+    moto_register = ApplicationAutoscalingBackend.register_scalable_target
+
+    def register(self: Any, namespace: str, r_id: str, dimension: str, *args: Any, **kwargs: Any) -> Any:
+        target = moto_register(self, namespace, r_id, dimension, *args, **kwargs)
+        if namespace != "ecs" or dimension != "ecs:service:DesiredCount":
+            return target
+        _, cluster, name = r_id.split("/")
+        service = self.ecs_backend._get_service(cluster, name)
+        low, high = target.min_capacity, target.max_capacity
+        wanted = service.desired_count
+        if low is not None and wanted < int(low):
+            wanted = int(low)
+        if high is not None and wanted > int(high):
+            wanted = int(high)
+        if wanted != service.desired_count:
+            self.ecs_backend.update_service({"cluster": cluster, "service": name, "desired_count": wanted})
+        return target
+
+    register._sandbox = True  # type: ignore[attr-defined]
+    ApplicationAutoscalingBackend.register_scalable_target = register  # type: ignore[method-assign]
+
+
+def patch_moto_backup_plan_names() -> None:
+    """A deleted backup plan's name is free again, as in AWS Backup: moto 5.2.5 keeps deleted plans (for
+    ListBackupPlans IncludeDeleted) and refuses CreateBackupPlan of their name with AlreadyExistsException, so a
+    plan that moves away from a region and back (the bundled backups follow the Aurora writer) could not
+    return."""
+    from moto.backup.models import BackupBackend
+
+    if getattr(BackupBackend.create_backup_plan, "_sandbox", False):
+        return
+    moto_create = BackupBackend.create_backup_plan
+
+    def create(self: Any, backup_plan: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        deleted = {k: p for k, p in self.plans.items() if getattr(p, "deletion_date", None)}
+        for k in deleted:
+            del self.plans[k]
+        try:
+            return moto_create(self, backup_plan, *args, **kwargs)
+        finally:
+            self.plans.update(deleted)
+
+    create._sandbox = True  # type: ignore[attr-defined]
+    BackupBackend.create_backup_plan = create  # type: ignore[method-assign]
 
 
 def patch_moto_cloudfront_distribution_answers() -> None:

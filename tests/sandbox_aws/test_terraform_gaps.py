@@ -71,6 +71,22 @@ class BackupTest(unittest.TestCase):
             self.backup.get_backup_selection(BackupPlanId=self.plan_id, SelectionId=sel)
         self.assertEqual(error_code(ctx), "ResourceNotFoundException")
 
+    def test_a_deleted_plans_name_can_be_used_again_and_a_live_ones_cannot(self) -> None:
+        plan = {
+            "BackupPlanName": "platform",
+            "Rules": [{"RuleName": "daily", "TargetBackupVaultName": "platform", "ScheduleExpression": "cron(0 5 * * ? *)"}],
+        }
+        with self.assertRaises(ClientError) as ctx:
+            self.backup.create_backup_plan(BackupPlan=plan)
+        self.assertEqual(error_code(ctx), "AlreadyExistsException")
+        self.backup.delete_backup_plan(BackupPlanId=self.plan_id)
+        again = self.backup.create_backup_plan(BackupPlan=plan)["BackupPlanId"]
+        self.assertNotEqual(again, self.plan_id)
+        live = [p["BackupPlanId"] for p in self.backup.list_backup_plans()["BackupPlansList"]]
+        self.assertEqual(live, [again])
+        listed = self.backup.list_backup_plans(IncludeDeleted=True)["BackupPlansList"]
+        self.assertEqual(sorted(p["BackupPlanId"] for p in listed), sorted([again, self.plan_id]))
+
     def test_a_selection_of_an_unknown_plan_is_not_found(self) -> None:
         with self.assertRaises(ClientError) as ctx:
             self.backup.create_backup_selection(
