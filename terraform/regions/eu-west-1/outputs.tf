@@ -12,3 +12,8 @@ output "data_plane" {
   description = "Aurora (secondary) endpoints and secret replica, WebSocket URL, jobs queue, the DR backup vault, and (once failover makes the region active) the backup plan and the FIS experiment template ids of this region."
   value       = module.platform.data_plane
 }
+
+output "db_cluster_arn" {
+  description = "ARN of this region's Aurora cluster: what platform-deploy failover switches over or promotes."
+  value       = module.platform.db_cluster_arn
+}

@@ -22,3 +22,8 @@ output "db_master_secret_replica_arns" {
   description = "Database master secret replica ARN per region: [\"eu-west-1\"] is the DR stack's db_master_secret_arn input."
   value       = module.platform.db_master_secret_replica_arns
 }
+
+output "db_cluster_arn" {
+  description = "ARN of this region's Aurora cluster: what platform-deploy failover switches over or promotes."
+  value       = module.platform.db_cluster_arn
+}
