@@ -307,6 +307,7 @@ class EcsNativeDeploymentTest(unittest.TestCase):
             "bakeTimeInMinutes": 5,
             "alarms": {"alarmNames": ["web-5xx"], "enable": True, "rollback": True},
         })
+        speed(30)  # the rollback lasts half a second: long enough to be seen
         arn = self.update(2)
         wait_until(lambda: self.describe(arn)["targetServiceRevision"]["requestedProductionTrafficWeight"] == 10.0, 10, what="the canary")
         during = self.describe(arn)
@@ -378,6 +379,7 @@ class EcsNativeDeploymentTest(unittest.TestCase):
     def test_stop_with_rollback_is_seen_at_the_next_poll_and_ends_rolled_back(self) -> None:
         self.world()
         self.service({"strategy": "CANARY", "canaryConfiguration": {"canaryPercent": 20.0, "canaryBakeTimeInMinutes": 60}})
+        speed(20)  # ROLLBACK_REQUESTED then ROLLBACK_IN_PROGRESS last 1 s
         arn = self.update(2)
         wait_until(lambda: self.weights() == [80, 20], 10, what="the canary on the rule")
         self.assertEqual(self.ok("StopServiceDeployment", {"serviceDeploymentArn": arn, "stopType": "ROLLBACK"}), {"serviceDeploymentArn": arn})
@@ -401,6 +403,7 @@ class EcsNativeDeploymentTest(unittest.TestCase):
     def test_stop_with_abort_leaves_two_revisions_that_the_next_deployment_reconciles(self) -> None:
         self.world(test_rule=False)
         self.service({"strategy": "LINEAR", "linearConfiguration": {"stepPercent": 50.0, "stepBakeTimeInMinutes": 60}})
+        speed(20)  # STOP_REQUESTED lasts 1/4 s
         arn = self.update(2)
         wait_until(lambda: self.weights() == [50, 50], 10, what="the first step")
         self.ok("StopServiceDeployment", {"serviceDeploymentArn": arn, "stopType": "ABORT"})
