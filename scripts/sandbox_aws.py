@@ -84,6 +84,28 @@ backends) behind a thin WSGI middleware that intercepts only what moto 5.2.5 lac
    the source PENDING then COMPLETED or FAILED. A destination or source in a region that is down waits for it
    to come back, then catches up. See S3Replication.
 
+9. Amazon ECS service deployments of the ECS deployment controller's BLUE_GREEN, CANARY and LINEAR strategies
+   (deploymentConfiguration.strategy, canaryConfiguration, linearConfiguration, bakeTimeInMinutes,
+   lifecycleHooks, alarms; loadBalancers[].advancedConfiguration), which moto drops. CreateService /
+   UpdateService keep them and DescribeServices answers them back, with currentServiceDeployment and
+   currentServiceRevisions. An UpdateService with another task definition (or forceNewDeployment) starts a
+   service deployment that progresses with time (PD_SANDBOX_ECS_SPEED, default 60: one config-minute passes in
+   one second): PENDING -> IN_PROGRESS through the lifecycle stages (RECONCILE_SERVICE when two revisions are
+   active, PRE_SCALE_UP, SCALE_UP, POST_SCALE_UP, TEST_TRAFFIC_SHIFT, POST_TEST_TRAFFIC_SHIFT,
+   PRODUCTION_TRAFFIC_SHIFT with the canary / linear steps and their bake times, POST_PRODUCTION_TRAFFIC_SHIFT,
+   BAKE_TIME, CLEAN_UP) -> SUCCESSFUL, moving the weights of the production (and test) listener rule's forward
+   action between the two target groups in moto's ELBv2. An alarm of the configuration in ALARM rolls it back
+   (ROLLBACK_IN_PROGRESS -> ROLLBACK_SUCCESSFUL, triggeredAlarmNames) or stops it; so does a hook made to fail;
+   PAUSE hooks wait for ContinueServiceDeployment; a newer deployment stops the one in progress.
+   DescribeServiceDeployments, ListServiceDeployments, DescribeServiceRevisions, StopServiceDeployment
+   (ROLLBACK, ABORT) and ContinueServiceDeployment are answered here. See EcsServiceDeployments.
+
+10. CloudWatch metric values a test sets: GetMetricData answers them for any statistic (percentiles included,
+   which moto cannot compute from PutMetricData data), one value per period, newest first; metric math with
+   + - * / and parentheses over the query ids (moto only resolves a bare id); no datapoints for a metric nobody
+   set or put. GetMetricStatistics (Statistics and ExtendedStatistics) and ListMetrics answer them too, over the
+   query protocol and CBOR alike. See MetricValues.
+
 Control endpoints (JSON in, JSON out), for tests:
   GET  /_sandbox/health
   POST /_sandbox/reset                        moto reset + this front's state (POST /moto-api/reset does both too):
@@ -101,6 +123,16 @@ Control endpoints (JSON in, JSON out), for tests:
   POST /_sandbox/calls/reset                  -> {"ok", "since"}
   GET  /_sandbox/s3/replication               -> {"delay", "pending": [{"source", "destination", "key", "versionId",
                                                  "kind", "due", "waitingFor"}]}
+  POST /_sandbox/ecs/speed                    {"speed": 600}   for ECS service deployments created afterwards
+  POST /_sandbox/ecs/fail-hook                {"serviceDeploymentArn" or "service" (ARN, cluster/name or name),
+                                               "stage" (a lifecycle hook stage), "message"}: that stage's hook fails
+                                              and the deployment rolls back; with "service" and no deployment in
+                                              progress, armed for the service's next deployment
+  POST /_sandbox/cloudwatch/metrics           {"namespace", "metric", "dimensions": {"TargetGroup": ..., ...},
+                                               "values": [newest, ...] or "value": x, "stat"?, "region"?}
+  POST /_sandbox/cloudwatch/metrics/clear     {} or {"namespace"?, "metric"?}   -> {"ok", "cleared"}
+  GET  /_sandbox/cloudwatch/metrics           -> {"metrics": [{"namespace", "metric", "dimensions", "stat",
+                                                 "region", "values" or "value"}]}
 
 Run: python scripts/sandbox_aws.py --host 127.0.0.1 --port 5102   (from the sandbox venv)
 """
@@ -294,7 +326,10 @@ class SandboxFront:
         self.aurora = AuroraGlobalFailover(self)
         self.calls = CallCounter(self)
         self.s3replication = S3Replication(self)
+        self.ecsdeploy = EcsServiceDeployments(self)
+        self.metrics = MetricValues(self)
         self.aurora.install()
+        self.metrics.install()
         self.s3replication.install()
         HealthCheckStatus(self.outage).install()
         patch_moto_sqs()
@@ -364,6 +399,8 @@ class SandboxFront:
             self.aurora.reset()
             self.calls.reset()
             self.s3replication.reset()
+            self.ecsdeploy.reset()
+            self.metrics.reset()
 
     # -- WSGI ----------------------------------------------------------------------------------------------
 
@@ -407,6 +444,8 @@ class SandboxFront:
                 op = target.split(".", 1)[1]
                 if op in self.ecr.handlers:
                     return self.ecr.handle(op, environ)(environ, start_response)
+            if self.ecsdeploy.handles(target):
+                return self.ecsdeploy.handle(environ, read_body(environ))(environ, start_response)
             if self.dropped.handles(target):
                 return self.dropped.handle(environ, read_body(environ))(environ, start_response)
             gap = self.gaps.route(environ) or self.fis.route(environ)
@@ -443,6 +482,7 @@ class SandboxFront:
                     "downRegions": sorted(self.outage.down),
                     "globalFailoverDelay": self.aurora.delay,
                     "s3ReplicationDelay": self.s3replication.delay,
+                    "ecsSpeed": self.ecsdeploy.speed,
                 }
             )
         if path == "/_sandbox/regions" and method == "GET":
@@ -451,6 +491,8 @@ class SandboxFront:
             return self.calls.control_report(environ.get("QUERY_STRING", ""))
         if path == "/_sandbox/s3/replication" and method == "GET":
             return self.s3replication.control_report()
+        if path == "/_sandbox/cloudwatch/metrics" and method == "GET":
+            return self.metrics.control_list()
         if method != "POST":
             return json_response({"error": f"use POST for {path}"}, 400)
         if path == "/_sandbox/reset":
@@ -470,6 +512,14 @@ class SandboxFront:
             return self.outage.control_set(region_state.group(1), region_state.group(2) == "down")
         if path == "/_sandbox/calls/reset":
             return self.calls.control_reset()
+        if path == "/_sandbox/ecs/fail-hook":
+            return self.ecsdeploy.control_fail_hook(payload)
+        if path == "/_sandbox/ecs/speed":
+            return self.ecsdeploy.control_speed(payload)
+        if path == "/_sandbox/cloudwatch/metrics":
+            return self.metrics.control_set(payload)
+        if path == "/_sandbox/cloudwatch/metrics/clear":
+            return self.metrics.control_clear(payload)
         return json_response({"error": f"unknown sandbox endpoint {path}"}, 404)
 
 
@@ -3471,10 +3521,14 @@ class IamGate:
         if prefix == "ecr":
             names = params.get("repositoryNames") or ([params["repositoryName"]] if params.get("repositoryName") else [])
             return [f"{arn}:repository/{n}" for n in names] or ["*"]
-        if prefix == "ecs" and op in ("DescribeServices", "UpdateService"):
+        if prefix == "ecs" and op in ("DescribeServices", "UpdateService", "ListServiceDeployments"):
             cluster = params.get("cluster", "default").split("/")[-1]
             services = params.get("services") or [params.get("service", "")]
             return [s if s.startswith("arn:") else f"{arn}:service/{cluster}/{s}" for s in services]
+        if prefix == "ecs" and op in ("DescribeServiceDeployments", "StopServiceDeployment", "ContinueServiceDeployment"):
+            return params.get("serviceDeploymentArns") or [params.get("serviceDeploymentArn", "")]
+        if prefix == "ecs" and op == "DescribeServiceRevisions":
+            return params.get("serviceRevisionArns") or ["*"]
         if prefix == "codedeploy":
             if op == "GetDeploymentConfig":
                 return [f"{arn}:deploymentconfig:{params.get('deploymentConfigName', '')}"]
@@ -4697,6 +4751,1550 @@ class S3Replication:
             for t in tasks
         ]
         return json_response({"delay": self.delay, "pending": pending})
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 9. Amazon ECS service deployments: blue/green, canary and linear, native to ECS (moto 5.2.5 has none)
+
+ECS_TARGET = "AmazonEC2ContainerServiceV20141113."
+NATIVE_STRATEGIES = ("BLUE_GREEN", "CANARY", "LINEAR")
+ECS_STRATEGIES = ("ROLLING",) + NATIVE_STRATEGIES
+# The stages a lifecycle hook may run at (DeploymentLifecycleHookStage); PRE_PRODUCTION_TRAFFIC_SHIFT is a
+# hook stage only: the deployment reports PRODUCTION_TRAFFIC_SHIFT while it runs.
+ECS_HOOK_STAGES = (
+    "RECONCILE_SERVICE", "PRE_SCALE_UP", "POST_SCALE_UP", "TEST_TRAFFIC_SHIFT", "POST_TEST_TRAFFIC_SHIFT",
+    "PRE_PRODUCTION_TRAFFIC_SHIFT", "PRODUCTION_TRAFFIC_SHIFT", "POST_PRODUCTION_TRAFFIC_SHIFT",
+)
+# How long each step takes, in config-seconds (divided by the speed-up factor); bake times come on top.
+ECS_STEP_SECONDS = {
+    "PENDING": 5, "RECONCILE_SERVICE": 10, "PRE_SCALE_UP": 5, "SCALE_UP": 30, "POST_SCALE_UP": 5,
+    "TEST_TRAFFIC_SHIFT": 5, "POST_TEST_TRAFFIC_SHIFT": 5, "PRODUCTION_TRAFFIC_SHIFT": 5,
+    "POST_PRODUCTION_TRAFFIC_SHIFT": 5, "CLEAN_UP": 10, "ROLLBACK_REQUESTED": 5, "ROLLBACK_IN_PROGRESS": 15,
+    "STOP_REQUESTED": 5,
+}
+ECS_FINAL_STATUSES = {"SUCCESSFUL", "STOPPED", "ROLLBACK_SUCCESSFUL", "ROLLBACK_FAILED"}
+
+
+def _ecs_id(length: int = 22) -> str:
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
+    return "".join(random.choice(alphabet) for _ in range(length))
+
+
+def _digits(n: int) -> str:
+    return str(random.randint(1, 9)) + "".join(random.choice("0123456789") for _ in range(n - 1))
+
+
+class ServiceDeploymentRun:
+    """One Amazon ECS service deployment (blue/green, canary or linear). Times are wall-clock epoch seconds;
+    `steps` are the lifecycle stages it goes through, each {stage, hook, seconds, weight, test}: the stage the
+    deployment reports, the hook stage whose hooks run (at the step's end), its length in config-seconds, and
+    the production / test traffic percentage the green revision gets when the step begins."""
+
+    def __init__(self, **kw: Any) -> None:
+        self.arn: str = kw["arn"]
+        self.account: str = kw["account"]
+        self.region: str = kw["region"]
+        self.cluster: str = kw["cluster"]
+        self.cluster_arn: str = kw["cluster_arn"]
+        self.service: str = kw["service"]
+        self.service_arn: str = kw["service_arn"]
+        self.config: dict = kw["config"]  # the deployment configuration in effect, defaults filled in
+        self.steps: list[dict] = kw["steps"]
+        self.speed: float = kw["speed"]
+        self.sources: list[str] = kw["sources"]  # source service revision ARNs, the one serving blue first
+        self.target: str = kw["target"]
+        self.source_td: str | None = kw.get("source_td")
+        self.target_td: str = kw["target_td"]
+        self.desired: int = kw["desired"]
+        self.blue_tg: str | None = kw.get("blue_tg")
+        self.green_tg: str | None = kw.get("green_tg")
+        self.prod_rule: str | None = kw.get("prod_rule")
+        self.test_rule: str | None = kw.get("test_rule")
+        self.initial: bool = kw.get("initial", False)
+        self.moto_deployment_id: str | None = kw.get("moto_deployment_id")
+        self.created: float = kw["created"]
+        self.started: float | None = None
+        self.finished: float | None = None
+        self.stopped: float | None = None
+        self.updated: float = self.created
+        self.status = "PENDING"
+        self.status_reason: str | None = None
+        self.idx = -1  # the step under way; -1 while PENDING
+        self.step_started = self.created
+        self.prod_weight = 100.0 if self.initial else 0.0  # production traffic % on the target (green) revision
+        self.test_weight = 100.0 if self.initial else 0.0
+        self.rollback: dict | None = None
+        self.alarm_status = "MONITORING" if self.alarms_enabled else "DISABLED"
+        self.triggered: list[str] = []
+        self.fail_hooks: dict[str, str] = {}  # hook stage -> message
+        self.waiting: dict | None = None  # PAUSE hooks awaiting ContinueServiceDeployment
+        self.hook_history: list[dict] = []  # hook details of the step under way (or the one that failed)
+        self.phase_started = self.created  # for the rollback / stop phases
+
+    @property
+    def done(self) -> bool:
+        return self.status in ECS_FINAL_STATUSES
+
+    @property
+    def alarms_enabled(self) -> bool:
+        alarms = self.config.get("alarms") or {}
+        return bool(alarms.get("enable")) and bool(alarms.get("alarmNames"))
+
+    @property
+    def step(self) -> dict | None:
+        return self.steps[self.idx] if 0 <= self.idx < len(self.steps) else None
+
+    @property
+    def stage(self) -> str | None:
+        step = self.step
+        if step is not None:
+            return step["stage"]
+        return self.steps[-1]["stage"] if self.idx >= len(self.steps) and self.steps else None
+
+    def hooks_at(self, hook_stage: str) -> list[dict]:
+        return [h for h in self.config.get("lifecycleHooks") or [] if hook_stage in (h.get("lifecycleStages") or [])]
+
+
+class EcsServiceDeployments:
+    """Amazon ECS service deployments with the blue/green, canary and linear strategies of the ECS deployment
+    controller (deploymentConfiguration.strategy, 2025), which moto 5.2.5 does not know: it drops the new
+    fields (strategy, bakeTimeInMinutes, canaryConfiguration, linearConfiguration, lifecycleHooks, and the
+    loadBalancers' advancedConfiguration) and has no service deployments or revisions.
+
+    CreateService / UpdateService / DescribeServices go to moto as before (through DroppedFields); for a
+    service that uses the new fields, the fields are kept and put back into the answers, with
+    currentServiceDeployment and currentServiceRevisions. A service created with one of these strategies gets its
+    first deployment (no source revision; PRE_SCALE_UP .. POST_SCALE_UP). UpdateService of such a service (or
+    one that sets such a strategy) with another task definition, or forceNewDeployment, starts a service
+    deployment: PENDING, then IN_PROGRESS through the lifecycle stages [RECONCILE_SERVICE, when more than one
+    revision is active, as after a stopped deployment] PRE_SCALE_UP, SCALE_UP, POST_SCALE_UP,
+    TEST_TRAFFIC_SHIFT, POST_TEST_TRAFFIC_SHIFT, PRODUCTION_TRAFFIC_SHIFT (blue/green: all at once; canary:
+    canaryPercent, canaryBakeTimeInMinutes, then the rest; linear: stepPercent steps, stepBakeTimeInMinutes
+    after each but the last), POST_PRODUCTION_TRAFFIC_SHIFT, BAKE_TIME (bakeTimeInMinutes), CLEAN_UP, then
+    SUCCESSFUL. The production listener rule's forward action (moto's ELBv2 rule) carries both target groups,
+    weighted as the shift goes (the green one is the target group that does not carry the traffic when the
+    deployment starts: the primary and the alternate take turns), the test listener rule all-green from
+    TEST_TRAFFIC_SHIFT; the service revisions' requestedProductionTrafficWeight / requestedTestTrafficWeight
+    say the same. moto's service takes the new task definition (its `deployments` show the new PRIMARY and the
+    old ACTIVE one until CLEAN_UP).
+
+    Failures: an alarm of deploymentConfiguration.alarms (enable) in ALARM in moto's CloudWatch between the
+    start and CLEAN_UP triggers (alarms.status TRIGGERED, triggeredAlarmNames) and, with alarms.rollback, rolls
+    back (ROLLBACK_IN_PROGRESS: traffic back to the source revision, then ROLLBACK_SUCCESSFUL), else stops
+    (STOPPED); a lifecycle hook made to fail (POST /_sandbox/ecs/fail-hook) rolls back. StopServiceDeployment
+    ROLLBACK: ROLLBACK_REQUESTED, ROLLBACK_IN_PROGRESS, ROLLBACK_SUCCESSFUL; ABORT: STOP_REQUESTED, STOPPED
+    (traffic left where it is). A new deployment stops the one in progress (STOPPED) and reconciles.
+    AWS_LAMBDA hooks are not invoked: they succeed when their stage ends, unless made to fail. PAUSE hooks wait
+    for ContinueServiceDeployment (CONTINUE or ROLLBACK) or their timeoutConfiguration.
+
+    Answered here: DescribeServiceDeployments, ListServiceDeployments, DescribeServiceRevisions,
+    StopServiceDeployment, ContinueServiceDeployment. Timing: PD_SANDBOX_ECS_SPEED (default 60: one
+    config-minute passes in one second), or POST /_sandbox/ecs/speed for deployments created afterwards.
+    """
+
+    def __init__(self, front: "SandboxFront") -> None:
+        self.front = front
+        self.speed = max(0.001, env_float("PD_SANDBOX_ECS_SPEED", 60.0))
+        self.initial_speed = self.speed
+        self.runs: dict[str, ServiceDeploymentRun] = {}
+        self.revisions: dict[str, dict] = {}
+        self.services: dict[str, dict] = {}  # service ARN -> kept configuration, active revisions
+        self.armed: dict[str, dict[str, str]] = {}  # service ARN -> hook stage -> message, for its next deployment
+        self.handlers: dict[str, Callable[[dict, dict], Response]] = {
+            "CreateService": self.create_service,
+            "UpdateService": self.update_service,
+            "DescribeServices": self.describe_services,
+            "DeleteService": self.delete_service,
+            "DescribeServiceDeployments": self.describe_service_deployments,
+            "ListServiceDeployments": self.list_service_deployments,
+            "DescribeServiceRevisions": self.describe_service_revisions,
+            "StopServiceDeployment": self.stop_service_deployment,
+            "ContinueServiceDeployment": self.continue_service_deployment,
+        }
+        threading.Thread(target=self.ticker, name="ecs-deployments-ticker", daemon=True).start()
+
+    def reset(self) -> None:
+        self.runs.clear()
+        self.revisions.clear()
+        self.services.clear()
+        self.armed.clear()
+        self.speed = self.initial_speed
+
+    # -- plumbing ------------------------------------------------------------------------------------------
+
+    def handles(self, target: str) -> bool:
+        return target.startswith(ECS_TARGET) and target[len(ECS_TARGET):] in self.handlers
+
+    def handle(self, environ: dict, raw: bytes) -> Response:
+        op = environ.get("HTTP_X_AMZ_TARGET", "")[len(ECS_TARGET):]
+        try:
+            body = json.loads(raw) if raw.strip() else {}
+        except ValueError:
+            return aws_json_error(AwsError("SerializationException", "request body is not JSON"))
+        if not isinstance(body, dict):
+            return aws_json_error(AwsError("SerializationException", "request body is not a JSON object"))
+        ctx = {"environ": environ, "raw": raw, "account": account_from_environ(environ), "region": region_from_environ(environ)}
+        from moto.core.exceptions import JsonRESTError, ServiceException
+
+        try:
+            with self.front.lock:
+                self.tick()
+                return self.handlers[op](ctx, body)
+        except AwsError as err:
+            return aws_json_error(err)
+        except ServiceException as err:  # moto's ECS errors (ClusterNotFoundException, ServiceNotFoundException, ...)
+            return aws_json_error(AwsError(err.code, err.message))
+        except JsonRESTError as err:
+            return aws_json_error(AwsError(err.error_type, err.message, getattr(err, "code", 400) or 400))
+
+    @staticmethod
+    def ecs(account: str, region: str) -> Any:
+        from moto.ecs.models import ecs_backends
+
+        return ecs_backends[account][region]
+
+    def moto_service(self, account: str, region: str, cluster: str | None, service: str | None) -> Any:
+        """moto's service, or None when the cluster or the service does not exist (moto then answers)."""
+        from moto.core.exceptions import JsonRESTError, ServiceException
+
+        if not service:
+            return None
+        try:
+            return self.ecs(account, region)._get_service(cluster or "default", service)
+        except (JsonRESTError, ServiceException):
+            return None
+
+    def pass_on(self, ctx: dict) -> tuple[Response, dict | None]:
+        """moto's answer, through DroppedFields (which keeps the fields moto drops), and its JSON when 200."""
+        resp = self.front.dropped.handle(ctx["environ"], ctx["raw"])
+        if resp.status != 200:
+            return resp, None
+        return resp, json.loads(resp.body or b"{}")
+
+    @staticmethod
+    def answer(resp: Response, obj: dict) -> Response:
+        return Response(200, json.dumps(obj, default=json_default).encode(), resp.headers)
+
+    def ticker(self) -> None:
+        while True:
+            time.sleep(0.1)
+            try:
+                with self.front.lock:
+                    self.tick()
+            except Exception:
+                traceback.print_exc()
+
+    # -- the service's configuration -----------------------------------------------------------------------
+
+    @staticmethod
+    def uses_new_fields(config: dict | None, lbs: list | None) -> bool:
+        config = config or {}
+        keys = ("strategy", "bakeTimeInMinutes", "lifecycleHooks", "canaryConfiguration", "linearConfiguration")
+        return any(k in config for k in keys) or any(isinstance(lb, dict) and lb.get("advancedConfiguration") for lb in lbs or [])
+
+    @staticmethod
+    def validate(config: dict, lbs: list, controller: str) -> None:
+        def bad(message: str) -> AwsError:
+            return AwsError("InvalidParameterException", message)
+
+        strategy = config.get("strategy") or "ROLLING"
+        if strategy not in ECS_STRATEGIES:
+            raise bad(f"Invalid deployment strategy '{strategy}'. Valid values: {', '.join(ECS_STRATEGIES)}.")
+        if strategy not in NATIVE_STRATEGIES:
+            return
+        if controller != "ECS":
+            raise bad(f"The {strategy} deployment strategy is only supported with the ECS deployment controller.")
+
+        def minutes(value: Any, name: str) -> None:
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 1440):
+                raise bad(f"{name} must be an integer between 0 and 1440.")
+
+        def percent(value: Any, name: str, low: float) -> None:
+            if value is not None and (not isinstance(value, (int, float)) or isinstance(value, bool) or not low <= value <= 100.0):
+                raise bad(f"{name} must be between {low} and 100.0.")
+
+        minutes(config.get("bakeTimeInMinutes"), "bakeTimeInMinutes")
+        canary = config.get("canaryConfiguration") or {}
+        linear = config.get("linearConfiguration") or {}
+        percent(canary.get("canaryPercent"), "canaryConfiguration.canaryPercent", 0.1)
+        minutes(canary.get("canaryBakeTimeInMinutes"), "canaryConfiguration.canaryBakeTimeInMinutes")
+        percent(linear.get("stepPercent"), "linearConfiguration.stepPercent", 3.0)
+        minutes(linear.get("stepBakeTimeInMinutes"), "linearConfiguration.stepBakeTimeInMinutes")
+        for hook in config.get("lifecycleHooks") or []:
+            stages = hook.get("lifecycleStages") or []
+            kind = hook.get("targetType") or "AWS_LAMBDA"
+            if not stages:
+                raise bad("lifecycleStages must be specified for a deployment lifecycle hook.")
+            for stage in stages:
+                if stage not in ECS_HOOK_STAGES:
+                    raise bad(f"Invalid lifecycle stage '{stage}'. Valid values: {', '.join(ECS_HOOK_STAGES)}.")
+                if kind == "PAUSE" and stage in ("TEST_TRAFFIC_SHIFT", "PRODUCTION_TRAFFIC_SHIFT"):
+                    raise bad(f"PAUSE lifecycle hooks cannot be configured at the {stage} stage.")
+            if kind == "AWS_LAMBDA" and not (hook.get("hookTargetArn") and hook.get("roleArn")):
+                raise bad("hookTargetArn and roleArn must be specified for an AWS_LAMBDA lifecycle hook.")
+            if kind not in ("AWS_LAMBDA", "PAUSE"):
+                raise bad(f"Invalid lifecycle hook targetType '{kind}'.")
+        for lb in lbs or []:
+            adv = lb.get("advancedConfiguration")
+            if not adv:
+                raise bad(
+                    f"advancedConfiguration must be specified for each load balancer of a service that uses the {strategy} "
+                    "deployment strategy."
+                )
+            for key in ("alternateTargetGroupArn", "productionListenerRule", "roleArn"):
+                if not adv.get(key):
+                    raise bad(f"advancedConfiguration.{key} must be specified for the {strategy} deployment strategy.")
+
+    @staticmethod
+    def effective_config(config: dict) -> dict:
+        """The deployment configuration a deployment runs with, AWS's defaults filled in."""
+        out: dict[str, Any] = {
+            "deploymentCircuitBreaker": {"enable": False, "rollback": False},
+            "maximumPercent": 200,
+            "minimumHealthyPercent": 100,
+        }
+        out.update(json.loads(json.dumps(config)))
+        strategy = out.get("strategy") or "ROLLING"
+        out["strategy"] = strategy
+        if strategy == "CANARY":
+            out["canaryConfiguration"] = {"canaryPercent": 5.0, "canaryBakeTimeInMinutes": 10, **(config.get("canaryConfiguration") or {})}
+        if strategy == "LINEAR":
+            out["linearConfiguration"] = {"stepPercent": 10.0, "stepBakeTimeInMinutes": 6, **(config.get("linearConfiguration") or {})}
+        return out
+
+    def keep(self, service: Any, config: dict, lbs: list | None) -> dict:
+        state = self.services.get(service.arn)
+        if state is None:
+            state = self.services[service.arn] = {
+                "account": service._account_id,
+                "region": service.region_name,
+                "cluster": service.cluster_name,
+                "clusterArn": service.cluster_arn,
+                "service": service.name,
+                "config": {},
+                "loadBalancers": None,
+                "revisions": [],
+                "current": None,
+            }
+        state["config"] = config
+        if lbs is not None:
+            state["loadBalancers"] = lbs
+        return state
+
+    def put_back(self, item: dict | None) -> None:
+        """The kept fields into a service in an answer, with its current deployment and revisions."""
+        if not item or item.get("serviceArn") not in self.services:
+            return
+        state = self.services[item["serviceArn"]]
+        config = dict(item.get("deploymentConfiguration") or {})
+        config.update(state["config"])
+        item["deploymentConfiguration"] = config
+        if state["loadBalancers"] is not None:
+            item["loadBalancers"] = state["loadBalancers"]
+        if state["current"]:
+            item["currentServiceDeployment"] = state["current"]
+        run = self.runs.get(state["current"] or "")
+        revisions = []
+        for arn in state["revisions"]:
+            summary = self.revision_summary(run, arn) if run else {"arn": arn}
+            revisions.append(
+                {k: summary.get(k, 0) for k in ("arn", "requestedTaskCount", "runningTaskCount", "pendingTaskCount")}
+            )
+        if revisions:
+            item["currentServiceRevisions"] = revisions
+
+    # -- service operations --------------------------------------------------------------------------------
+
+    def create_service(self, ctx: dict, body: dict) -> Response:
+        config = body.get("deploymentConfiguration") or {}
+        lbs = body.get("loadBalancers")
+        if not self.uses_new_fields(config, lbs):
+            return self.front.dropped.handle(ctx["environ"], ctx["raw"])
+        controller = (body.get("deploymentController") or {}).get("type") or "ECS"
+        self.validate(config, lbs or [], controller)
+        resp, answer = self.pass_on(ctx)
+        if answer is None:
+            return resp
+        item = answer.get("service") or {}
+        service = self.moto_service(ctx["account"], ctx["region"], body.get("cluster"), item.get("serviceName"))
+        if service is not None:
+            state = self.keep(service, dict(config), lbs)
+            td = service.task_definition
+            if config.get("strategy") in NATIVE_STRATEGIES and controller == "ECS" and td:
+                self.start(state, service, None, td, time.time(), initial=True)
+            self.put_back(item)
+        return self.answer(resp, answer)
+
+    def update_service(self, ctx: dict, body: dict) -> Response:
+        service = self.moto_service(ctx["account"], ctx["region"], body.get("cluster"), body.get("service"))
+        given = body.get("deploymentConfiguration")
+        lbs = body.get("loadBalancers")
+        if service is None or (service.arn not in self.services and not self.uses_new_fields(given, lbs)):
+            return self.front.dropped.handle(ctx["environ"], ctx["raw"])  # moto's own update (or its error)
+        state = self.services.get(service.arn) or {}
+        config = dict(state.get("config") or {})
+        if given is not None:
+            config.update(given)
+        effective_lbs = lbs if lbs is not None else (state.get("loadBalancers") or [])
+        controller = (service.deployment_controller or {}).get("type") or "ECS"
+        self.validate(config, effective_lbs, controller)
+        ecs = self.ecs(ctx["account"], ctx["region"])
+        try:
+            source_td = self.td_arn(ecs, service.task_definition)
+        except Exception:
+            source_td = service.task_definition
+        target_td = source_td
+        if body.get("taskDefinition"):
+            target_td = self.td_arn(ecs, body["taskDefinition"])  # ClientException for an unknown one
+        resp, answer = self.pass_on(ctx)
+        if answer is None:
+            return resp
+        state = self.keep(service, config, lbs)
+        if target_td:
+            service.task_definition = target_td  # moto keeps the name the request gave (web:2)
+        native = config.get("strategy") in NATIVE_STRATEGIES and controller == "ECS"
+        if native and target_td and (target_td != source_td or body.get("forceNewDeployment")):
+            self.start(state, service, source_td, target_td, time.time())
+        item = answer.get("service") or {}
+        item["taskDefinition"] = service.task_definition
+        item["deployments"] = [
+            {k: v for k, v in d.items() if v is not None} for d in json.loads(json.dumps(service.deployments, default=json_default))
+        ]
+        self.put_back(item)
+        return self.answer(resp, answer)
+
+    def describe_services(self, ctx: dict, body: dict) -> Response:
+        resp, answer = self.pass_on(ctx)
+        if answer is None:
+            return resp
+        for item in answer.get("services") or []:
+            self.put_back(item)
+        return self.answer(resp, answer)
+
+    def delete_service(self, ctx: dict, body: dict) -> Response:
+        """AWS deletes a service's deployments with the service."""
+        service = self.moto_service(ctx["account"], ctx["region"], body.get("cluster"), body.get("service"))
+        status, headers, out = self.front.call_moto(ctx["environ"], ctx["raw"])
+        if status == 200 and service is not None:
+            self.services.pop(service.arn, None)
+            self.armed.pop(service.arn, None)
+            for arn in [a for a, r in self.runs.items() if r.service_arn == service.arn]:
+                del self.runs[arn]
+        return Response(status, out, list(headers.items()))
+
+    @staticmethod
+    def td_arn(ecs: Any, td: str | None) -> str | None:
+        if not td:
+            return None
+        return ecs.describe_task_definition(td).arn
+
+    # -- starting a deployment -----------------------------------------------------------------------------
+
+    def start(self, state: dict, service: Any, source_td: str | None, target_td: str, now: float, initial: bool = False) -> ServiceDeploymentRun:
+        account, region = state["account"], state["region"]
+        config = self.effective_config(state["config"])
+        previous = [r for r in self.runs.values() if r.service_arn == service.arn]
+        last = max(previous, key=lambda r: r.created) if previous else None
+        for run in previous:
+            if not run.done:
+                self.finish(run, now, "STOPPED", "Service deployment stopped: a newer service deployment of the service started.")
+                run.stopped = now
+        lb = next((lb for lb in state["loadBalancers"] or [] if lb.get("advancedConfiguration")), None)
+        adv = (lb or {}).get("advancedConfiguration") or {}
+        primary, alternate = (lb or {}).get("targetGroupArn"), adv.get("alternateTargetGroupArn")
+        prod_rule, test_rule = adv.get("productionListenerRule"), adv.get("testListenerRule")
+        blue = green = None
+        if primary and alternate:
+            blue = self.serving(account, region, prod_rule, primary, alternate, last)
+            green = alternate if blue == primary else primary
+        elif primary:
+            green = primary
+        if initial:
+            blue, green = None, primary
+        # The revisions that run now: the one serving production first.
+        sources = list(state["revisions"])
+        if not sources and source_td and not initial:
+            sources = [self.new_revision(state, service, source_td, blue, prod_rule, now)["serviceRevisionArn"]]
+        if blue:
+            sources.sort(key=lambda arn: 0 if self.revision_tg(arn) == blue else 1)
+        if sources and sources[0] in self.revisions:
+            source_td = self.revisions[sources[0]]["taskDefinition"]  # what a rollback goes back to
+        target = self.new_revision(state, service, target_td, green, prod_rule, now)["serviceRevisionArn"]
+        arn = f"arn:aws:ecs:{region}:{account}:service-deployment/{service.cluster_name}/{service.name}/{_ecs_id()}"
+        run = ServiceDeploymentRun(
+            arn=arn,
+            account=account,
+            region=region,
+            cluster=service.cluster_name,
+            cluster_arn=service.cluster_arn,
+            service=service.name,
+            service_arn=service.arn,
+            config=config,
+            steps=self.build_steps(config, reconcile=len(sources) > 1, initial=initial),
+            speed=self.speed,
+            sources=sources,
+            target=target,
+            source_td=source_td,
+            target_td=target_td,
+            desired=int(service.desired_count or 0),
+            blue_tg=blue,
+            green_tg=green,
+            prod_rule=prod_rule if blue else None,
+            test_rule=test_rule if blue else None,
+            initial=initial,
+            created=now,
+        )
+        run.fail_hooks.update(self.armed.pop(service.arn, {}))
+        if initial and getattr(service, "deployments", None):
+            run.moto_deployment_id = service.deployments[0].get("id")  # moto's own first deployment
+        else:
+            run.moto_deployment_id = self.moto_start(service, target_td, now)
+        self.runs[arn] = run
+        state["current"] = arn
+        state["revisions"] = sources + [target]
+        log(f"ecs: {service.arn} service deployment {arn.rsplit('/', 1)[-1]} ({config['strategy']}) to {target_td}")
+        return run
+
+    @staticmethod
+    def build_steps(config: dict, reconcile: bool, initial: bool) -> list[dict]:
+        def step(stage: str, hook: str | None = None, seconds: float | None = None, weight: float | None = None, test: float | None = None) -> dict:
+            return {
+                "stage": stage,
+                "hook": hook,
+                "seconds": float(ECS_STEP_SECONDS.get(stage, 0) if seconds is None else seconds),
+                "weight": weight,
+                "test": test,
+            }
+
+        if initial:
+            return [step("PRE_SCALE_UP", "PRE_SCALE_UP"), step("SCALE_UP"), step("POST_SCALE_UP", "POST_SCALE_UP")]
+        steps = []
+        if reconcile:
+            steps.append(step("RECONCILE_SERVICE", "RECONCILE_SERVICE", weight=0.0, test=0.0))
+        steps += [
+            step("PRE_SCALE_UP", "PRE_SCALE_UP"),
+            step("SCALE_UP"),
+            step("POST_SCALE_UP", "POST_SCALE_UP"),
+            step("TEST_TRAFFIC_SHIFT", "TEST_TRAFFIC_SHIFT", test=100.0),
+            step("POST_TEST_TRAFFIC_SHIFT", "POST_TEST_TRAFFIC_SHIFT"),
+        ]
+        strategy = config["strategy"]
+        shifts: list[tuple[float, float]] = []  # (percent, config-seconds of bake after it)
+        if strategy == "CANARY":
+            canary = config["canaryConfiguration"]
+            shifts = [(float(canary["canaryPercent"]), canary["canaryBakeTimeInMinutes"] * 60.0), (100.0, 0.0)]
+            if shifts[0][0] >= 100.0:
+                shifts = [(100.0, 0.0)]
+        elif strategy == "LINEAR":
+            linear = config["linearConfiguration"]
+            pct = float(linear["stepPercent"])
+            n = max(1, math.ceil(100.0 / pct - 1e-9))
+            shifts = [(min(100.0, round(pct * k, 6)), linear["stepBakeTimeInMinutes"] * 60.0 if k < n else 0.0) for k in range(1, n + 1)]
+        else:
+            shifts = [(100.0, 0.0)]
+        for pct, bake in shifts:
+            steps.append(step("PRODUCTION_TRAFFIC_SHIFT", "PRE_PRODUCTION_TRAFFIC_SHIFT", seconds=0.0))
+            steps.append(step("PRODUCTION_TRAFFIC_SHIFT", "PRODUCTION_TRAFFIC_SHIFT", weight=pct))
+            if bake:
+                steps.append(step("PRODUCTION_TRAFFIC_SHIFT", seconds=bake))
+        steps += [
+            step("POST_PRODUCTION_TRAFFIC_SHIFT", "POST_PRODUCTION_TRAFFIC_SHIFT"),
+            step("BAKE_TIME", seconds=float(config.get("bakeTimeInMinutes") or 0) * 60.0),
+            step("CLEAN_UP"),
+        ]
+        return steps
+
+    def serving(self, account: str, region: str, rule: str | None, primary: str, alternate: str, last: ServiceDeploymentRun | None) -> str:
+        """The target group that carries the production traffic now (blue for the next deployment)."""
+        weights = self.rule_weights(account, region, rule) or {}
+        if primary in weights and alternate in weights and weights[primary] != weights[alternate]:
+            return primary if weights[primary] > weights[alternate] else alternate
+        if primary in weights and alternate not in weights:
+            return primary
+        if alternate in weights and primary not in weights:
+            return alternate
+        if last is not None and last.blue_tg and last.green_tg:
+            return last.green_tg if last.prod_weight > 50.0 else last.blue_tg
+        if last is not None and last.initial and last.green_tg in (primary, alternate):
+            return last.green_tg
+        return primary
+
+    def new_revision(self, state: dict, service: Any, td_arn: str, tg: str | None, rule: str | None, now: float) -> dict:
+        account, region = state["account"], state["region"]
+        arn = f"arn:aws:ecs:{region}:{account}:service-revision/{service.cluster_name}/{service.name}/{_digits(19)}"
+        images = []
+        try:
+            td = self.ecs(account, region).describe_task_definition(td_arn)
+            for container in td.container_definitions or []:
+                image = {"containerName": container.get("name"), "image": container.get("image")}
+                digest = self.image_digest(container.get("image") or "")
+                if digest:
+                    image["imageDigest"] = digest
+                images.append(image)
+        except Exception:
+            pass
+        revision: dict[str, Any] = {
+            "serviceRevisionArn": arn,
+            "serviceArn": service.arn,
+            "clusterArn": service.cluster_arn,
+            "taskDefinition": td_arn,
+            "launchType": service.launch_type,
+            "platformVersion": service.platform_version,
+            "loadBalancers": state["loadBalancers"] or service.load_balancers or [],
+            "serviceRegistries": service.service_registries or [],
+            "networkConfiguration": service.network_configuration or None,
+            "containerImages": images,
+            "guardDutyEnabled": False,
+            "createdAt": now,
+        }
+        if tg:
+            revision["resolvedConfiguration"] = {"loadBalancers": [{"targetGroupArn": tg, "productionListenerRule": rule}]}
+        self.revisions[arn] = {k: v for k, v in revision.items() if v is not None}
+        return self.revisions[arn]
+
+    def revision_tg(self, arn: str) -> str | None:
+        lbs = ((self.revisions.get(arn) or {}).get("resolvedConfiguration") or {}).get("loadBalancers") or [{}]
+        return lbs[0].get("targetGroupArn")
+
+    @staticmethod
+    def image_digest(image: str) -> str | None:
+        """The digest of an image named by digest, or of an ECR image moto holds (by tag)."""
+        if "@sha256:" in image:
+            return image.split("@", 1)[1]
+        m = re.match(r"^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/([^:@]+)(?::([^@]+))?$", image)
+        if not m:
+            return None
+        try:
+            from moto.ecr.models import ecr_backends
+
+            repo = ecr_backends[m.group(1)][m.group(2)].repositories.get(m.group(3))
+            tag = m.group(4) or "latest"
+            for img in list(getattr(repo, "images", None) or []):
+                if tag in (img.image_tags or []) or img.image_tag == tag:
+                    return img.image_digest
+        except Exception:
+            return None
+        return None
+
+    # -- moto's service, the load balancer -----------------------------------------------------------------
+
+    @staticmethod
+    def moto_start(service: Any, td_arn: str, now: float) -> str:
+        """The new PRIMARY deployment in moto's service; the others become ACTIVE."""
+        current = list(getattr(service, "deployments", None) or [])
+        template = dict(current[0]) if current else {
+            "desiredCount": service.desired_count,
+            "failedTasks": 0,
+            "launchType": service.launch_type,
+            "pendingCount": 0,
+            "runningCount": 0,
+            "platformVersion": service.platform_version,
+            "platformFamily": "EC2" if service.launch_type == "EC2" else "FARGATE",
+        }
+        dep_id = f"ecs-svc/{_digits(19)}"
+        template.update(
+            id=dep_id,
+            status="PRIMARY",
+            taskDefinition=td_arn,
+            desiredCount=service.desired_count,
+            createdAt=naive_utc(now),
+            updatedAt=naive_utc(now),
+            rolloutState="IN_PROGRESS",
+            rolloutStateReason=f"ECS deployment {dep_id} in progress.",
+        )
+        for dep in current:
+            if dep.get("status") == "PRIMARY":
+                dep["status"] = "ACTIVE"
+        service.deployments = [template] + current
+        return dep_id
+
+    def moto_service_of(self, run: ServiceDeploymentRun) -> Any:
+        try:
+            return self.ecs(run.account, run.region).services.get(f"{run.cluster}:{run.service}")
+        except Exception:
+            return None
+
+    def moto_finish(self, run: ServiceDeploymentRun, at: float, succeeded: bool) -> None:
+        service = self.moto_service_of(run)
+        if service is None:
+            return
+        deployments = list(getattr(service, "deployments", None) or [])
+        mine = next((d for d in deployments if d.get("id") == run.moto_deployment_id), None)
+        if succeeded:
+            if mine is not None:
+                mine.update(
+                    status="PRIMARY", rolloutState="COMPLETED", rolloutStateReason=f"ECS deployment {mine['id']} completed.",
+                    updatedAt=naive_utc(at),
+                )
+                service.deployments = [mine]
+            return
+        # rolled back: the source revision's task definition serves again
+        if run.source_td:
+            service.task_definition = run.source_td
+        rest = [d for d in deployments if d is not mine]
+        back = next((d for d in rest if d.get("taskDefinition") == run.source_td), None)
+        if back is None and run.source_td:
+            self.moto_start(service, run.source_td, at)
+            back = service.deployments[0]
+            rest = [back]
+        if back is not None:
+            back.update(status="PRIMARY", rolloutState="COMPLETED", rolloutStateReason=f"ECS deployment {back['id']} completed.", updatedAt=naive_utc(at))
+            service.deployments = [back]
+
+    @staticmethod
+    def elbv2(account: str, region: str) -> Any:
+        from moto.elbv2.models import elbv2_backends
+
+        return elbv2_backends[account][region]
+
+    def find_rule(self, account: str, region: str, arn: str | None) -> tuple[Any, Any] | None:
+        """(listener, rule) for a listener rule ARN, or a listener ARN (its default rule: NLB)."""
+        if not arn:
+            return None
+        try:
+            backend = self.elbv2(account, region)
+            for lb in list(backend.load_balancers.values()):
+                for listener in list(lb.listeners.values()):
+                    if listener.arn == arn:
+                        return listener, listener._default_rule[0]
+                    for rule in list(listener.rules.values()):
+                        if rule.arn == arn:
+                            return listener, rule
+        except Exception:
+            traceback.print_exc()
+        return None
+
+    def rule_weights(self, account: str, region: str, arn: str | None) -> dict[str, int] | None:
+        found = self.find_rule(account, region, arn)
+        if found is None:
+            return None
+        for action in found[1].actions:
+            data = getattr(action, "data", {}) or {}
+            if data.get("Type") != "forward":
+                continue
+            groups = (data.get("ForwardConfig") or {}).get("TargetGroups")
+            if groups:
+                return {g["TargetGroupArn"]: int(g.get("Weight", 1)) for g in groups}
+            if data.get("TargetGroupArn"):
+                return {data["TargetGroupArn"]: 1}
+        return None
+
+    def set_weights(self, run: ServiceDeploymentRun, rule_arn: str | None, green_pct: float) -> None:
+        """The rule forwards to the blue and green target groups, weighted (100 - green, green)."""
+        found = self.find_rule(run.account, run.region, rule_arn)
+        if found is None or not run.blue_tg or not run.green_tg:
+            return
+        from moto.elbv2.models import FakeAction
+
+        listener, rule = found
+        green = int(round(max(0.0, min(100.0, green_pct))))
+        actions = []
+        replaced = False
+        for action in rule.actions:
+            data = dict(getattr(action, "data", {}) or {})
+            if data.get("Type") != "forward" or replaced:
+                actions.append(action)
+                continue
+            forward = dict(data.get("ForwardConfig") or {})
+            forward["TargetGroups"] = [
+                {"TargetGroupArn": run.blue_tg, "Weight": 100 - green},
+                {"TargetGroupArn": run.green_tg, "Weight": green},
+            ]
+            forward.setdefault("TargetGroupStickinessConfig", {"Enabled": False})
+            data["ForwardConfig"] = forward
+            data.pop("TargetGroupArn", None)
+            actions.append(FakeAction(data))
+            replaced = True
+        if not replaced:
+            log(f"ecs: {rule_arn} has no forward action; {run.arn} cannot shift its traffic")
+            return
+        rule.actions = actions
+        if getattr(rule, "is_default", False):
+            listener.default_actions = actions
+
+    def apply_traffic(self, run: ServiceDeploymentRun, prod: float | None = None, test: float | None = None) -> None:
+        """Sets the green revision's share of production / test traffic, on the listener rules too (written even
+        when unchanged: a deployment that reconciles takes over rules a stopped one left part-shifted)."""
+        if prod is not None:
+            run.prod_weight = prod
+            self.set_weights(run, run.prod_rule, prod)
+        if test is not None:
+            run.test_weight = test
+            self.set_weights(run, run.test_rule, test)
+
+    # -- progress ------------------------------------------------------------------------------------------
+
+    def tick(self) -> None:
+        now = time.time()
+        for run in list(self.runs.values()):
+            if run.done:
+                continue
+            try:
+                self.advance(run, now)
+                if run.status == "IN_PROGRESS" and run.alarms_enabled and run.stage != "CLEAN_UP":
+                    firing = self.alarms_firing(run)
+                    if firing:
+                        self.alarm_triggered(run, now, firing)
+            except Exception:
+                traceback.print_exc()
+
+    def advance(self, run: ServiceDeploymentRun, now: float) -> None:
+        while not run.done:
+            if run.status == "PENDING":
+                begin = run.created + ECS_STEP_SECONDS["PENDING"] / run.speed
+                if now < begin:
+                    return
+                run.status, run.started, run.updated = "IN_PROGRESS", begin, begin
+                self.begin_step(run, 0, begin)
+                continue
+            if run.status in ("ROLLBACK_REQUESTED", "ROLLBACK_IN_PROGRESS", "STOP_REQUESTED"):
+                end = run.phase_started + ECS_STEP_SECONDS[run.status] / run.speed
+                if now < end:
+                    return
+                if run.status == "ROLLBACK_REQUESTED":
+                    self.rolling_back(run, end)
+                elif run.status == "ROLLBACK_IN_PROGRESS":
+                    self.finish(run, end, "ROLLBACK_SUCCESSFUL", run.status_reason)
+                else:
+                    self.finish(run, end, "STOPPED", run.status_reason)
+                    run.stopped = end
+                continue
+            step = run.step
+            if step is None:
+                return
+            if run.waiting is not None:
+                if now < run.waiting["expires"]:
+                    return
+                for detail in run.waiting["hooks"].values():
+                    if detail["status"] == "AWAITING_ACTION":
+                        detail["status"] = "TIMED_OUT"
+                at, action = run.waiting["expires"], run.waiting["action"]
+                run.waiting = None
+                if action == "ROLLBACK":
+                    self.begin_rollback(run, at, f"The lifecycle hook at the {step['hook']} stage timed out; rolling back.")
+                    continue
+                self.next_step(run, at)
+                continue
+            end = run.step_started + step["seconds"] / run.speed
+            if now < end:
+                return
+            hook = step["hook"]
+            if hook and hook in run.fail_hooks:
+                message = run.fail_hooks.pop(hook)
+                for detail in run.hook_history:
+                    detail["status"] = "FAILED"
+                targets = ", ".join(h.get("hookTargetArn") or "PAUSE" for h in run.hooks_at(hook)) or "the lifecycle hook"
+                self.begin_rollback(run, end, f"Lifecycle hook {targets} failed at the {hook} stage: {message}")
+                continue
+            if hook and any((h.get("targetType") or "AWS_LAMBDA") == "PAUSE" for h in run.hooks_at(hook)):
+                self.pause(run, hook, end)
+                return
+            self.next_step(run, end)
+
+    def begin_step(self, run: ServiceDeploymentRun, idx: int, at: float) -> None:
+        run.idx = idx
+        run.step_started = at
+        run.updated = at
+        step = run.steps[idx]
+        self.apply_traffic(run, step["weight"], step["test"])
+        run.hook_history = []
+        if step["hook"]:
+            for n, hook in enumerate(run.hooks_at(step["hook"])):
+                if (hook.get("targetType") or "AWS_LAMBDA") == "AWS_LAMBDA":
+                    run.hook_history.append(
+                        {"hookId": f"{idx}-{n}-{_ecs_id(8)}", "targetType": "AWS_LAMBDA", "targetArn": hook.get("hookTargetArn"), "status": "IN_PROGRESS"}
+                    )
+
+    def next_step(self, run: ServiceDeploymentRun, at: float) -> None:
+        for detail in run.hook_history:
+            if detail["status"] in ("IN_PROGRESS", "AWAITING_ACTION"):
+                detail["status"] = "SUCCEEDED"
+        if run.idx + 1 < len(run.steps):
+            self.begin_step(run, run.idx + 1, at)
+            return
+        run.idx = len(run.steps)
+        self.finish(run, at, "SUCCESSFUL", None)
+
+    def pause(self, run: ServiceDeploymentRun, hook_stage: str, at: float) -> None:
+        hooks = {}
+        timeout_minutes, action = 1440, "ROLLBACK"
+        for n, hook in enumerate(run.hooks_at(hook_stage)):
+            if (hook.get("targetType") or "AWS_LAMBDA") != "PAUSE":
+                continue
+            timeout = hook.get("timeoutConfiguration") or {}
+            timeout_minutes = int(timeout.get("timeoutInMinutes") or 1440)
+            action = timeout.get("action") or "ROLLBACK"
+            hook_id = _ecs_id(12)
+            hooks[hook_id] = {
+                "hookId": hook_id,
+                "targetType": "PAUSE",
+                "status": "AWAITING_ACTION",
+                "expiresAt": at + timeout_minutes * 60.0 / run.speed,
+                "timeoutAction": action,
+            }
+        run.waiting = {"hooks": hooks, "expires": at + timeout_minutes * 60.0 / run.speed, "action": action}
+        run.hook_history = [d for d in run.hook_history if d["targetType"] != "PAUSE"] + list(hooks.values())
+        run.updated = at
+
+    def alarms_firing(self, run: ServiceDeploymentRun) -> list[str]:
+        from moto.cloudwatch.models import cloudwatch_backends
+
+        alarms = cloudwatch_backends[run.account][run.region].alarms
+        names = (run.config.get("alarms") or {}).get("alarmNames") or []
+        return [n for n in names if n in alarms and alarms[n].state_value == "ALARM"]
+
+    def alarm_triggered(self, run: ServiceDeploymentRun, at: float, firing: list[str]) -> None:
+        run.alarm_status = "TRIGGERED"
+        run.triggered = firing
+        reason = f"CloudWatch alarm(s) in ALARM state: {', '.join(firing)}."
+        if (run.config.get("alarms") or {}).get("rollback"):
+            self.begin_rollback(run, at, f"{reason} Rolling back to the source service revision.")
+        else:
+            run.stopped = at
+            self.finish(run, at, "STOPPED", f"{reason} The deployment was stopped (alarm rollback is not enabled).")
+
+    def begin_rollback(self, run: ServiceDeploymentRun, at: float, reason: str, requested: bool = False) -> None:
+        run.status_reason = reason
+        run.rollback = {"reason": reason, "startedAt": at, "serviceRevisionArn": run.sources[0] if run.sources else None}
+        if requested:
+            run.status, run.phase_started, run.updated = "ROLLBACK_REQUESTED", at, at
+        else:
+            self.rolling_back(run, at)
+        run.waiting = None
+        log(f"ecs: {run.arn} rolling back: {reason}")
+
+    def rolling_back(self, run: ServiceDeploymentRun, at: float) -> None:
+        run.status, run.phase_started, run.updated = "ROLLBACK_IN_PROGRESS", at, at
+        self.apply_traffic(run, 0.0, 0.0)
+        if run.rollback is not None:
+            run.rollback["startedAt"] = at
+        self.moto_finish(run, at, succeeded=False)
+
+    def finish(self, run: ServiceDeploymentRun, at: float, status: str, reason: str | None) -> None:
+        run.status, run.finished, run.updated = status, at, at
+        run.status_reason = reason if reason is not None else run.status_reason
+        run.waiting = None
+        if run.alarm_status == "MONITORING":
+            run.alarm_status = "MONITORING_COMPLETE"
+        state = self.services.get(run.service_arn)
+        if status == "SUCCESSFUL":
+            self.moto_finish(run, at, succeeded=True)
+            if state is not None and state["current"] == run.arn:
+                state["revisions"] = [run.target]
+        elif status == "ROLLBACK_SUCCESSFUL":
+            if state is not None and state["current"] == run.arn:
+                state["revisions"] = run.sources[:1]
+        log(f"ecs: {run.arn} {status}{': ' + reason if reason else ''}")
+
+    # -- answers -------------------------------------------------------------------------------------------
+
+    def revision_summary(self, run: ServiceDeploymentRun, arn: str) -> dict:
+        desired = run.desired
+        scale_up = next((i for i, s in enumerate(run.steps) if s["stage"] == "SCALE_UP"), 0)
+        rolled_back = run.status in ("ROLLBACK_IN_PROGRESS", "ROLLBACK_SUCCESSFUL")
+        if arn == run.target:
+            if run.status == "ROLLBACK_SUCCESSFUL":
+                requested, running, pending = 0, 0, 0
+            elif run.status == "PENDING" or run.idx < scale_up:
+                requested, running, pending = desired, 0, 0
+            elif run.idx == scale_up and not run.done:
+                requested, running, pending = desired, 0, desired
+            else:
+                requested, running, pending = desired, desired, 0
+            prod, test = (0.0, 0.0) if rolled_back else (run.prod_weight, run.test_weight)
+        else:
+            first = bool(run.sources) and arn == run.sources[0]
+            gone = run.status == "SUCCESSFUL" or (not first and run.status == "ROLLBACK_SUCCESSFUL")
+            requested = running = 0 if gone else desired
+            pending = 0
+            prod = (100.0 - (0.0 if rolled_back else run.prod_weight)) if first else 0.0
+            test = (100.0 - (0.0 if rolled_back else run.test_weight)) if first else 0.0
+        return {
+            "arn": arn,
+            "requestedTaskCount": requested,
+            "runningTaskCount": running,
+            "pendingTaskCount": pending,
+            "requestedTestTrafficWeight": float(test),
+            "requestedProductionTrafficWeight": float(prod),
+        }
+
+    def view(self, run: ServiceDeploymentRun) -> dict:
+        breaker = run.config.get("deploymentCircuitBreaker") or {}
+        alarms = run.config.get("alarms") or {}
+        out: dict[str, Any] = {
+            "serviceDeploymentArn": run.arn,
+            "serviceArn": run.service_arn,
+            "clusterArn": run.cluster_arn,
+            "createdAt": run.created,
+            "startedAt": run.started,
+            "finishedAt": run.finished,
+            "stoppedAt": run.stopped,
+            "updatedAt": run.updated,
+            "sourceServiceRevisions": [self.revision_summary(run, arn) for arn in run.sources],
+            "targetServiceRevision": self.revision_summary(run, run.target),
+            "status": run.status,
+            "statusReason": run.status_reason,
+            "lifecycleStage": run.stage,
+            "lifecycleHookDetails": [dict(d) for d in run.hook_history] or None,
+            "deploymentConfiguration": run.config,
+            "rollback": {k: v for k, v in run.rollback.items() if v is not None} if run.rollback else None,
+            "deploymentCircuitBreaker": {
+                "status": ("MONITORING_COMPLETE" if run.done else "MONITORING") if breaker.get("enable") else "DISABLED",
+                "failureCount": 0,
+                "threshold": min(200, max(3, math.ceil(0.5 * run.desired))),
+            },
+            "alarms": {
+                "status": run.alarm_status,
+                "alarmNames": list(alarms.get("alarmNames") or []) if alarms.get("enable") else [],
+                "triggeredAlarmNames": list(run.triggered),
+            },
+        }
+        return {k: v for k, v in out.items() if v is not None}
+
+    def brief(self, run: ServiceDeploymentRun) -> dict:
+        out = {
+            "serviceDeploymentArn": run.arn,
+            "serviceArn": run.service_arn,
+            "clusterArn": run.cluster_arn,
+            "startedAt": run.started,
+            "createdAt": run.created,
+            "finishedAt": run.finished,
+            "targetServiceRevisionArn": run.target,
+            "status": run.status,
+            "statusReason": run.status_reason,
+        }
+        return {k: v for k, v in out.items() if v is not None}
+
+    def run_in(self, ctx: dict, arn: str | None) -> ServiceDeploymentRun | None:
+        run = self.runs.get(arn or "")
+        if run is None or run.account != ctx["account"] or run.region != ctx["region"]:
+            return None
+        return run
+
+    @staticmethod
+    def arns(body: dict, key: str) -> list[str]:
+        arns = body.get(key)
+        if not isinstance(arns, list) or not arns:
+            raise AwsError("InvalidParameterException", f"{key} must contain between 1 and 20 ARNs.")
+        if len(arns) > 20:
+            raise AwsError("InvalidParameterException", f"{key} must contain between 1 and 20 ARNs.")
+        return arns
+
+    def describe_service_deployments(self, ctx: dict, body: dict) -> Response:
+        found, failures = [], []
+        for arn in self.arns(body, "serviceDeploymentArns"):
+            run = self.run_in(ctx, arn)
+            if run is None:
+                failures.append({"arn": arn, "reason": "MISSING"})
+            else:
+                found.append(self.view(run))
+        return aws_json({"serviceDeployments": found, "failures": failures})
+
+    def describe_service_revisions(self, ctx: dict, body: dict) -> Response:
+        found, failures = [], []
+        for arn in self.arns(body, "serviceRevisionArns"):
+            revision = self.revisions.get(arn)
+            if revision is None or f":{ctx['region']}:{ctx['account']}:" not in arn:
+                failures.append({"arn": arn, "reason": "MISSING"})
+            else:
+                found.append(revision)
+        return aws_json({"serviceRevisions": found, "failures": failures})
+
+    def list_service_deployments(self, ctx: dict, body: dict) -> Response:
+        if not body.get("service"):
+            raise AwsError("InvalidParameterException", "service must be specified.")
+        ecs = self.ecs(ctx["account"], ctx["region"])
+        ecs._get_cluster(body.get("cluster") or "default")  # ClusterNotFoundException
+        service = ecs._get_service(body.get("cluster") or "default", body["service"])  # ServiceNotFoundException
+        statuses = body.get("status") or []
+        created = body.get("createdAt") or {}
+        runs = [r for r in self.runs.values() if r.service_arn == service.arn and r.account == ctx["account"] and r.region == ctx["region"]]
+        if statuses:
+            runs = [r for r in runs if r.status in statuses]
+        if created.get("after") is not None:
+            runs = [r for r in runs if r.created >= float(created["after"])]
+        if created.get("before") is not None:
+            runs = [r for r in runs if r.created <= float(created["before"])]
+        runs.sort(key=lambda r: r.created, reverse=True)
+        limit = body.get("maxResults") or 20
+        if not isinstance(limit, int) or not 1 <= limit <= 100:
+            raise AwsError("InvalidParameterException", "maxResults must be between 1 and 100.")
+        offset = 0
+        if body.get("nextToken"):
+            try:
+                offset = int(json.loads(base64.b64decode(body["nextToken"]))["offset"])
+            except Exception:
+                raise AwsError("InvalidParameterException", "The nextToken is not valid.")
+        page = runs[offset : offset + limit]
+        out: dict[str, Any] = {"serviceDeployments": [self.brief(r) for r in page]}
+        if offset + limit < len(runs):
+            out["nextToken"] = base64.b64encode(json.dumps({"offset": offset + limit}).encode()).decode()
+        return aws_json(out)
+
+    def stop_service_deployment(self, ctx: dict, body: dict) -> Response:
+        arn = body.get("serviceDeploymentArn") or ""
+        if not re.match(r"^arn:aws[a-z-]*:ecs:[^:]+:\d{12}:service-deployment/[^/]+/[^/]+/[^/]+$", arn):
+            raise AwsError("InvalidParameterException", f"Invalid service deployment ARN: {arn!r}.")
+        stop_type = body.get("stopType") or "ROLLBACK"
+        if stop_type not in ("ROLLBACK", "ABORT"):
+            raise AwsError("InvalidParameterException", f"Invalid stopType '{stop_type}'. Valid values: ABORT, ROLLBACK.")
+        run = self.run_in(ctx, arn)
+        if run is None:
+            raise AwsError("ServiceDeploymentNotFoundException", f"The service deployment {arn} does not exist.")
+        if run.done:
+            return aws_json_error_conflict(
+                f"The service deployment {arn} cannot be stopped because it is {run.status}.", [arn]
+            )
+        now = time.time()
+        if run.status in ("ROLLBACK_REQUESTED", "ROLLBACK_IN_PROGRESS", "STOP_REQUESTED"):
+            return aws_json({"serviceDeploymentArn": arn})  # already stopping: it goes on
+        if stop_type == "ROLLBACK":
+            self.begin_rollback(run, now, "Service deployment rolled back because of a StopServiceDeployment request.", requested=True)
+        else:
+            run.status, run.phase_started, run.updated = "STOP_REQUESTED", now, now
+            run.status_reason = "Service deployment stopped because of a StopServiceDeployment request."
+            run.waiting = None
+        return aws_json({"serviceDeploymentArn": arn})
+
+    def continue_service_deployment(self, ctx: dict, body: dict) -> Response:
+        arn = body.get("serviceDeploymentArn") or ""
+        run = self.run_in(ctx, arn)
+        if run is None:
+            raise AwsError("ServiceDeploymentNotFoundException", f"The service deployment {arn} does not exist.")
+        hook_id, action = body.get("hookId"), body.get("action") or "CONTINUE"
+        if action not in ("CONTINUE", "ROLLBACK"):
+            raise AwsError("InvalidParameterException", f"Invalid action '{action}'. Valid values: CONTINUE, ROLLBACK.")
+        detail = (run.waiting or {}).get("hooks", {}).get(hook_id or "")
+        if detail is None or detail["status"] != "AWAITING_ACTION":
+            raise AwsError("InvalidParameterException", f"The service deployment {arn} has no lifecycle hook {hook_id} awaiting action.")
+        now = time.time()
+        if action == "ROLLBACK":
+            detail["status"] = "FAILED"
+            self.begin_rollback(run, now, f"Rolled back at the {run.step['hook'] if run.step else ''} stage by ContinueServiceDeployment.")
+            return aws_json({"serviceDeploymentArn": arn})
+        detail["status"] = "SUCCEEDED"
+        if all(d["status"] != "AWAITING_ACTION" for d in run.waiting["hooks"].values()):
+            run.waiting = None
+            self.next_step(run, now)
+        return aws_json({"serviceDeploymentArn": arn})
+
+    # -- control -------------------------------------------------------------------------------------------
+
+    def control_fail_hook(self, payload: dict) -> Response:
+        stage, arn, service = payload.get("stage"), payload.get("serviceDeploymentArn"), payload.get("service")
+        message = payload.get("message") or f"the {stage} lifecycle hook failed (sandbox)"
+        if stage not in ECS_HOOK_STAGES:
+            return json_response({"error": f"stage must be one of {list(ECS_HOOK_STAGES)}"}, 400)
+        with self.front.lock:
+            self.tick()
+            if arn:
+                run = self.runs.get(arn)
+                if run is None:
+                    return json_response({"error": f"no service deployment {arn}"}, 404)
+            else:
+                matches = [a for a in self.services if service and (a == service or a.endswith("/" + service))]
+                if not matches:
+                    return json_response({"error": f"no service {service!r} with a blue/green, canary or linear configuration"}, 404)
+                if len(matches) > 1:
+                    return json_response({"error": f"{service!r} names more than one service: {matches}; give its ARN"}, 400)
+                live = [r for r in self.runs.values() if r.service_arn == matches[0] and not r.done]
+                if not live:
+                    self.armed.setdefault(matches[0], {})[stage] = message
+                    return json_response({"ok": True, "service": matches[0], "stage": stage, "armed": "next deployment"})
+                run = max(live, key=lambda r: r.created)
+            if run.done or run.status not in ("PENDING", "IN_PROGRESS"):
+                return json_response({"error": f"{run.arn} is {run.status}"}, 409)
+            hooks = [s["hook"] for s in run.steps]
+            if stage not in hooks:
+                return json_response({"error": f"{run.arn} has no {stage} stage"}, 400)
+            last = max(i for i, h in enumerate(hooks) if h == stage)
+            if run.idx > last:
+                return json_response({"error": f"the {stage} stage of {run.arn} has already run (now {run.stage})"}, 409)
+            run.fail_hooks[stage] = message
+            return json_response({"ok": True, "serviceDeploymentArn": run.arn, "stage": stage})
+
+    def control_speed(self, payload: dict) -> Response:
+        try:
+            speed = float(payload.get("speed"))
+        except (TypeError, ValueError):
+            return json_response({"error": "speed must be a number"}, 400)
+        if speed <= 0:
+            return json_response({"error": "speed must be > 0"}, 400)
+        with self.front.lock:
+            self.speed = speed
+        return json_response({"ok": True, "speed": speed})
+
+
+def aws_json_error_conflict(message: str, resource_ids: list[str]) -> Response:
+    return aws_json({"__type": "ConflictException", "message": message, "resourceIds": resource_ids}, 400)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 10. CloudWatch metric data a test sets (GetMetricData, ListMetrics)
+
+
+class MetricMathError(Exception):
+    pass
+
+
+class MetricValues:
+    """Values a test gives a metric (POST /_sandbox/cloudwatch/metrics), answered by GetMetricData and listed by
+    ListMetrics, over both the query protocol (boto3) and CBOR (CloudWatchCbor sends it to moto as a query).
+
+    A set metric is matched on namespace, metric name and the exact dimension set (and on "stat" when the
+    test gave one; otherwise any statistic, percentiles included, which moto cannot compute) and, when the test
+    gave a "region", on the region. GetMetricStatistics answers a set metric for its Statistics and
+    ExtendedStatistics, one datapoint per period. GetMetricData answers a MetricStat query of a set metric with one value per
+    period in [StartTime, EndTime) (periods from StartTime rounded down to the minute, none after now):
+    "value" fills every period, "values" are the newest periods' values, newest first (older periods have
+    none). Other MetricStat queries are moto's (its PutMetricData data); a metric nobody set or put has no
+    datapoints (empty Values, StatusCode Complete), as on AWS. Results are newest first unless ScanBy is
+    TimestampAscending. Expressions: metric math over the queries' ids (MetricStat or other expressions),
+    numbers, + - * /, unary minus and parentheses; series are combined on their common timestamps, a division
+    by zero gives no datapoint. Functions (IF, FILL, SUM, METRICS(), ...) and Metrics Insights are not
+    evaluated (ValidationError / moto's answer)."""
+
+    def __init__(self, front: "SandboxFront") -> None:
+        self.front = front
+        self.lock = threading.RLock()
+        self.metrics: dict[tuple, dict] = {}  # (namespace, metric, dimensions, stat, region) -> entry
+
+    def reset(self) -> None:
+        with self.lock:
+            self.metrics.clear()
+
+    # -- moto's backend ------------------------------------------------------------------------------------
+
+    def install(self) -> None:
+        from moto.cloudwatch.models import CloudWatchBackend
+        from moto.cloudwatch.responses import CloudWatchResponse
+
+        if getattr(CloudWatchBackend.get_metric_data, "_sandbox", False):
+            CloudWatchBackend.get_metric_data = CloudWatchBackend.get_metric_data._moto  # type: ignore[attr-defined]
+            CloudWatchBackend.get_filtered_metrics = CloudWatchBackend.get_filtered_metrics._moto  # type: ignore[attr-defined]
+            CloudWatchResponse.get_metric_statistics = CloudWatchResponse.get_metric_statistics._moto  # type: ignore[attr-defined]
+        moto_get = CloudWatchBackend.get_metric_data
+        moto_filtered = CloudWatchBackend.get_filtered_metrics
+        moto_statistics = CloudWatchResponse.get_metric_statistics
+        values = self
+
+        def get_metric_statistics(response: Any) -> Any:
+            answer = values.get_metric_statistics(response)
+            return answer if answer is not None else moto_statistics(response)
+
+        get_metric_statistics._moto = moto_statistics  # type: ignore[attr-defined]
+        CloudWatchResponse.get_metric_statistics = get_metric_statistics  # type: ignore[method-assign]
+
+        def get_metric_data(backend: Any, queries: list[dict], start_time: dt.datetime, end_time: dt.datetime, scan_by: str = "TimestampAscending") -> list[dict]:
+            return values.get_metric_data(backend, moto_get, queries, start_time, end_time, scan_by)
+
+        def get_filtered_metrics(backend: Any, metric_name: str, namespace: str, dimensions: list[dict]) -> list:
+            return moto_filtered(backend, metric_name, namespace, dimensions) + values.listed(backend, metric_name, namespace, dimensions)
+
+        get_metric_data._sandbox = True  # type: ignore[attr-defined]
+        get_metric_data._moto = moto_get  # type: ignore[attr-defined]
+        get_filtered_metrics._moto = moto_filtered  # type: ignore[attr-defined]
+        CloudWatchBackend.get_metric_data = get_metric_data  # type: ignore[method-assign]
+        CloudWatchBackend.get_filtered_metrics = get_filtered_metrics  # type: ignore[method-assign]
+
+    @staticmethod
+    def dims_key(dimensions: Any) -> tuple:
+        if isinstance(dimensions, dict):
+            return tuple(sorted((str(k), str(v)) for k, v in dimensions.items()))
+        return tuple(sorted((str(d.get("Name")), str(d.get("Value"))) for d in dimensions or []))
+
+    def find(self, region: str, namespace: str, metric: str, dimensions: Any, stat: str) -> dict | None:
+        dims = self.dims_key(dimensions)
+        with self.lock:
+            candidates = [
+                e for (ns, name, d, s, r), e in self.metrics.items()
+                if ns == namespace and name == metric and d == dims and r in (None, region) and (s is None or s.lower() == stat.lower())
+            ]
+        # the most specific first: a stat and a region given beat none given
+        candidates.sort(key=lambda e: (e["stat"] is None, e["region"] is None))
+        return candidates[0] if candidates else None
+
+    def listed(self, backend: Any, metric_name: str | None, namespace: str | None, dimensions: list[dict] | None) -> list:
+        from moto.cloudwatch.models import MetricDatumBase
+
+        out, seen = [], set()
+        with self.lock:
+            entries = list(self.metrics.values())
+        for e in entries:
+            if e["region"] not in (None, backend.region_name):
+                continue
+            if namespace and e["namespace"] != namespace or metric_name and e["metric"] != metric_name:
+                continue
+            have = dict(e["dimensions"])
+            if any(f.get("Name") not in have or (f.get("Value") is not None and have[f["Name"]] != f["Value"]) for f in dimensions or []):
+                continue
+            key = (e["namespace"], e["metric"], e["dimensions"])
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append(MetricDatumBase(e["namespace"], e["metric"], [{"Name": k, "Value": v} for k, v in e["dimensions"]], None))
+        return out
+
+    def series(self, entry: dict, start: float, end: float, period: int) -> list[tuple[float, float]]:
+        """(timestamp, value) per period, newest first."""
+        origin = math.floor(start / 60.0) * 60.0
+        last = min(end, time.time())
+        count = max(0, math.ceil((last - origin) / period)) if last > origin else 0
+        count = min(count, 100800)
+        starts = [origin + k * period for k in range(count) if origin + k * period < end]
+        starts.reverse()
+        if entry["values"] is None:
+            return [(t, entry["value"]) for t in starts]
+        return [(t, float(v)) for t, v in zip(starts, entry["values"])]
+
+    def get_metric_data(self, backend: Any, moto_get: Callable, queries: list[dict], start_time: dt.datetime, end_time: dt.datetime, scan_by: str) -> list[dict]:
+        from moto.cloudwatch.exceptions import ValidationError
+
+        start, end = to_epoch(start_time), to_epoch(end_time)
+        if start > end:
+            raise ValidationError("The parameter EndTime must be greater than StartTime.")
+        if int(start) == int(end):
+            raise ValidationError("The parameter StartTime must not equal parameter EndTime.")
+        results: dict[str, dict] = {}
+        for query in queries:
+            stat_query = query.get("MetricStat")
+            if not stat_query:
+                continue
+            metric = stat_query.get("Metric") or {}
+            period = int(stat_query.get("Period") or 60)
+            if period <= 0:
+                raise ValidationError("The parameter MetricDataQueries.member.Period must be greater than 0.")
+            entry = self.find(backend.region_name, metric.get("Namespace"), metric.get("MetricName"), metric.get("Dimensions") or [], str(stat_query.get("Stat") or ""))
+            if entry is not None:
+                points = self.series(entry, start, end, period)
+            else:
+                one = dict(query, ReturnData=True)
+                answer = moto_get(backend, [one], start_time, end_time, "TimestampDescending")[0]
+                points = [(to_epoch(t), float(v)) for t, v in zip(answer["timestamps"], answer["values"]) if v is not None]
+            results[query["Id"]] = {"query": query, "label": query.get("Label") or metric.get("MetricName"), "points": dict(points)}
+        pending = [q for q in queries if "MetricStat" not in q and q.get("Expression")]
+        insights = [q for q in pending if q["Expression"].lstrip().upper().startswith("SELECT")]
+        pending = [q for q in pending if q not in insights]
+        while pending:
+            progressed = False
+            for query in list(pending):
+                try:
+                    points = self.evaluate(query["Expression"], results)
+                except KeyError:
+                    continue  # refers to an expression not evaluated yet
+                except MetricMathError as exc:
+                    raise ValidationError(f"Error in expression '{query['Id']}': {exc}")
+                results[query["Id"]] = {"query": query, "label": query.get("Label") or query["Id"], "points": points}
+                pending.remove(query)
+                progressed = True
+            if not progressed:
+                ids = ", ".join(q["Id"] for q in pending)
+                raise ValidationError(f"Error in expression(s) {ids}: Unrecognized or circular metric ids.")
+        for query in insights:
+            answer = moto_get(backend, [dict(query, ReturnData=True)], start_time, end_time, "TimestampDescending")[0]
+            results[query["Id"]] = {
+                "query": query,
+                "label": answer.get("label") or query["Id"],
+                "points": {to_epoch(t): float(v) for t, v in zip(answer["timestamps"], answer["values"]) if v is not None},
+            }
+        out = []
+        for query in queries:
+            result = results.get(query.get("Id"))
+            returned = query.get("ReturnData", True)
+            if result is None or str(returned).lower() == "false":
+                continue
+            points = sorted(result["points"].items(), reverse=scan_by != "TimestampAscending")
+            out.append(
+                {
+                    "id": query["Id"],
+                    "label": result["label"],
+                    "values": [v for _, v in points],
+                    "timestamps": [dt.datetime.fromtimestamp(t, UTC) for t, _ in points],
+                    "status_code": "Complete",
+                }
+            )
+        return out
+
+    def get_metric_statistics(self, response: Any) -> Any:
+        """GetMetricStatistics of a set metric (Statistics and ExtendedStatistics, which moto does not answer),
+        or None for moto to answer."""
+        from moto.core.responses import ActionResult
+
+        backend = response.cloudwatch_backend
+        params = response._get_params()
+        namespace, metric = response._get_param("Namespace"), response._get_param("MetricName")
+        dimensions = params.get("Dimensions") or []
+        stats = list(params.get("Statistics") or [])
+        extended = list(params.get("ExtendedStatistics") or [])
+        period = int(response._get_param("Period") or 60)
+        start, end = to_epoch(response._get_param("StartTime")), to_epoch(response._get_param("EndTime"))
+        found = {s: self.find(backend.region_name, namespace, metric, dimensions, s) for s in stats + extended}
+        if not any(found.values()):
+            return None
+        points: dict[float, dict] = {}
+        for stat, entry in found.items():
+            for t, value in self.series(entry, start, end, period) if entry else []:
+                point = points.setdefault(t, {"Timestamp": dt.datetime.fromtimestamp(t, UTC)})
+                if stat in extended:
+                    point.setdefault("ExtendedStatistics", {})[stat] = value
+                else:
+                    point[stat] = value
+        unit = response._get_param("Unit")
+        for point in points.values():
+            point["Unit"] = unit or "None"
+        return ActionResult({"Label": metric, "Datapoints": [points[t] for t in sorted(points)]})
+
+    # -- metric math -------------------------------------------------------------------------------------------
+
+    TOKEN = re.compile(r"\s*(?:(\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+)|([A-Za-z_][A-Za-z0-9_]*)|(.))")
+
+    def evaluate(self, expression: str, results: dict[str, dict]) -> dict[float, float]:
+        tokens = []
+        for number, name, op in self.TOKEN.findall(expression):
+            if number:
+                tokens.append(("num", float(number)))
+            elif name:
+                tokens.append(("id", name))
+            elif op.strip():
+                if op not in "+-*/()":
+                    raise MetricMathError(f"Unsupported character {op!r} (this stand-in evaluates + - * / and parentheses).")
+                tokens.append(("op", op))
+        pos = 0
+
+        def peek() -> tuple | None:
+            return tokens[pos] if pos < len(tokens) else None
+
+        def take() -> tuple:
+            nonlocal pos
+            if pos >= len(tokens):
+                raise MetricMathError("Unexpected end of expression.")
+            pos += 1
+            return tokens[pos - 1]
+
+        def primary() -> Any:
+            kind, value = take()
+            if kind == "num":
+                return value
+            if kind == "id":
+                if peek() == ("op", "("):
+                    raise MetricMathError(f"The function {value} is not supported by this stand-in.")
+                if value not in results:
+                    raise KeyError(value)
+                return dict(results[value]["points"])
+            if value == "(":
+                inner = additive()
+                if take() != ("op", ")"):
+                    raise MetricMathError("Missing ')'.")
+                return inner
+            if value == "-":
+                return combine(-1.0, primary(), "*")
+            raise MetricMathError(f"Unexpected {value!r}.")
+
+        def multiplicative() -> Any:
+            left = primary()
+            while peek() in (("op", "*"), ("op", "/")):
+                op = take()[1]
+                left = combine(left, primary(), op)
+            return left
+
+        def additive() -> Any:
+            left = multiplicative()
+            while peek() in (("op", "+"), ("op", "-")):
+                op = take()[1]
+                left = combine(left, multiplicative(), op)
+            return left
+
+        def apply(a: float, b: float, op: str) -> float | None:
+            if op == "+":
+                return a + b
+            if op == "-":
+                return a - b
+            if op == "*":
+                return a * b
+            return None if b == 0 else a / b
+
+        def combine(a: Any, b: Any, op: str) -> Any:
+            if isinstance(a, dict) and isinstance(b, dict):
+                out = {t: apply(a[t], b[t], op) for t in a if t in b}
+            elif isinstance(a, dict):
+                out = {t: apply(v, b, op) for t, v in a.items()}
+            elif isinstance(b, dict):
+                out = {t: apply(a, v, op) for t, v in b.items()}
+            else:
+                value = apply(a, b, op)
+                if value is None:
+                    raise MetricMathError("Division by zero.")
+                return value
+            return {t: v for t, v in out.items() if v is not None}
+
+        result = additive()
+        if pos != len(tokens):
+            raise MetricMathError(f"Unexpected {tokens[pos][1]!r}.")
+        if not isinstance(result, dict):
+            raise MetricMathError("The expression must return a time series (it refers to no metric).")
+        return result
+
+    # -- control -------------------------------------------------------------------------------------------
+
+    def control_set(self, payload: dict) -> Response:
+        namespace, metric = payload.get("namespace"), payload.get("metric")
+        if not namespace or not metric:
+            return json_response({"error": "namespace and metric are required"}, 400)
+        dims = payload.get("dimensions") or {}
+        if not isinstance(dims, dict):
+            return json_response({"error": 'dimensions is an object: {"TargetGroup": "targetgroup/...", ...}'}, 400)
+        if ("values" in payload) == ("value" in payload):
+            return json_response({"error": 'give either "values" (newest first) or "value"'}, 400)
+        try:
+            values = None if "value" in payload else [float(v) for v in payload["values"]]
+            value = float(payload["value"]) if "value" in payload else None
+        except (TypeError, ValueError):
+            return json_response({"error": "values must be numbers"}, 400)
+        stat = payload.get("stat") or None
+        region = payload.get("region") or None
+        entry = {
+            "namespace": namespace,
+            "metric": metric,
+            "dimensions": self.dims_key(dims),
+            "values": values,
+            "value": value,
+            "stat": stat,
+            "region": region,
+        }
+        with self.lock:
+            self.metrics[(namespace, metric, entry["dimensions"], stat, region)] = entry
+        return json_response({"ok": True, "metric": self.describe(entry)})
+
+    def control_clear(self, payload: dict) -> Response:
+        namespace, metric = payload.get("namespace"), payload.get("metric")
+        with self.lock:
+            gone = [
+                k for k, e in self.metrics.items()
+                if (not namespace or e["namespace"] == namespace) and (not metric or e["metric"] == metric)
+            ]
+            for k in gone:
+                del self.metrics[k]
+        return json_response({"ok": True, "cleared": len(gone)})
+
+    def control_list(self) -> Response:
+        with self.lock:
+            entries = [self.describe(e) for e in self.metrics.values()]
+        return json_response({"metrics": entries})
+
+    @staticmethod
+    def describe(entry: dict) -> dict:
+        out = {
+            "namespace": entry["namespace"],
+            "metric": entry["metric"],
+            "dimensions": dict(entry["dimensions"]),
+            "stat": entry["stat"],
+            "region": entry["region"],
+        }
+        if entry["values"] is None:
+            out["value"] = entry["value"]
+        else:
+            out["values"] = entry["values"]
+        return out
 
 
 def main(argv: list[str] | None = None) -> None:
