@@ -183,8 +183,8 @@ variable "public_health_check" {
   # CodeDeploy swaps every rule of the listener that forwards to the service's target groups; ECS moves only the
   # production rule, so this rule would keep forwarding to the group ECS drains after a release.
   validation {
-    condition     = var.public_health_check == null || try(var.services[var.public_health_check.service].deployment_controller, "CODE_DEPLOY") == "CODE_DEPLOY"
-    error_message = "public_health_check must name a service on the CODE_DEPLOY controller: ECS shifts only the service's production listener rule, and the health check rule would keep forwarding to the target group ECS drains."
+    condition     = var.public_health_check == null || try(var.services[var.public_health_check.service].deployment_controller, null) != "ECS"
+    error_message = "public_health_check must not name an ECS-controlled service: ECS shifts only the service's production listener rule, and the health check rule would keep forwarding to the target group ECS drains."
   }
 }
 
