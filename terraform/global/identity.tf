@@ -21,6 +21,7 @@ module "github_oidc" {
     "arn:${local.partition}:iam::${var.account_id}:role/${var.project}-*-task*",
     "arn:${local.partition}:iam::${var.account_id}:role/${var.project}-*-exec*",
   ])
+  ecs_infrastructure_role_arns = var.ecs_infrastructure_role_arns
 }
 
 locals {

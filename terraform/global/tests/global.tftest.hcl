@@ -175,6 +175,22 @@ run "state_buckets_default_to_the_bootstrap_names" {
   }
 }
 
+run "deploy_role_passes_the_ecs_infrastructure_roles_it_is_given" {
+  command = plan
+
+  variables {
+    ecs_infrastructure_role_arns = ["arn:aws:iam::123456789012:role/platform-*ecs-infrastructure-*"]
+  }
+
+  assert {
+    condition = (
+      one([for s in jsondecode(module.github_oidc.permission_policies.deploy).Statement : s if s.Sid == "PassEcsInfrastructureRoles"]).Resource == ["arn:aws:iam::123456789012:role/platform-*ecs-infrastructure-*"] &&
+      contains(one([for s in jsondecode(module.github_oidc.permission_policies.deploy).Statement : s if s.Sid == "EcsControllerReleases"]).Action, "ecs:UpdateService")
+    )
+    error_message = "ecs_infrastructure_role_arns lets the deploy role release services on the ECS deployment controller."
+  }
+}
+
 run "shield_absent_when_disabled" {
   command = apply
 

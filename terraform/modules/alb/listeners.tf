@@ -1,6 +1,7 @@
 ################################################################################
-# Listeners. Every forward is weighted (blue 100 / green 0); CodeDeploy owns the
-# weights after creation, hence ignore_changes on the forwarding actions.
+# Listeners. Every forward is weighted (blue 100 / green 0); the deployment
+# controller (CodeDeploy, or ECS on its listener rules) owns the weights after
+# creation, hence ignore_changes on the forwarding actions.
 ################################################################################
 
 resource "aws_lb_listener" "prod" {

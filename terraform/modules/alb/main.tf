@@ -3,9 +3,11 @@ locals {
 
   require_origin_verify = nonsensitive(var.origin_verify_secret != null)
 
-  # One service and no header to check: the listeners' default actions forward (CodeDeploy's
-  # simplest, best-trodden setup). Otherwise: one listener rule per service, default action refuses.
-  default_forward_service = length(var.services) == 1 && !local.require_origin_verify ? one(keys(var.services)) : null
+  # One CodeDeploy service and no header to check: the listeners' default actions forward (CodeDeploy's
+  # simplest, best-trodden setup). Otherwise: one listener rule per service, default action refuses. An
+  # ECS-controlled service needs rules: ECS blue/green shifts the weights of a listener rule.
+  codedeploy_only         = alltrue([for s in values(var.services) : s.deployment_controller == "CODE_DEPLOY"])
+  default_forward_service = length(var.services) == 1 && !local.require_origin_verify && local.codedeploy_only ? one(keys(var.services)) : null
   use_rules               = local.default_forward_service == null
 
   service_keys = sort(keys(var.services))
@@ -48,7 +50,8 @@ resource "aws_lb" "this" {
 }
 
 ################################################################################
-# Target groups: a blue and a green one per service (CodeDeploy swaps them)
+# Target groups: a blue and a green one per service (the deployment controller swaps
+# them; ECS calls green the alternate target group)
 ################################################################################
 
 resource "aws_lb_target_group" "blue" {

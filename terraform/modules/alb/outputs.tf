@@ -66,6 +66,16 @@ output "target_groups" {
   depends_on = [aws_lb_listener.prod, aws_lb_listener.test, aws_lb_listener_rule.prod, aws_lb_listener_rule.test]
 }
 
+output "listener_rules" {
+  description = "Per service: ARNs of its production and test listener rules (prod_arn, test_arn; null where the listeners' default actions forward), which ECS blue/green shifts."
+  value = {
+    for k in keys(var.services) : k => {
+      prod_arn = local.use_rules ? aws_lb_listener_rule.prod[k].arn : null
+      test_arn = local.use_rules ? aws_lb_listener_rule.test[k].arn : null
+    }
+  }
+}
+
 output "access_logs_bucket" {
   description = "Bucket receiving the access logs."
   value       = local.access_logs_bucket

@@ -173,12 +173,19 @@ variable "origin_verify_secret" {
 }
 
 variable "public_health_check" {
-  description = "A path answered without the origin header (Route53 health checkers cannot send headers): the path is forwarded to the named service. Only used with origin_verify_secret."
+  description = "A path answered without the origin header (Route53 health checkers cannot send headers): the path is forwarded to the named service, which must be on the CODE_DEPLOY controller. Only used with origin_verify_secret."
   type = object({
     service = string
     path    = string
   })
   default = null
+
+  # CodeDeploy swaps every rule of the listener that forwards to the service's target groups; ECS moves only the
+  # production rule, so this rule would keep forwarding to the group ECS drains after a release.
+  validation {
+    condition     = var.public_health_check == null || try(var.services[var.public_health_check.service].deployment_controller, null) != "ECS"
+    error_message = "public_health_check must not name an ECS-controlled service: ECS shifts only the service's production listener rule, and the health check rule would keep forwarding to the target group ECS drains."
+  }
 }
 
 variable "target_group_name_prefix" {
@@ -190,17 +197,20 @@ variable "target_group_name_prefix" {
 variable "services" {
   description = <<-EOT
     Services behind this ALB, keyed by service name. Each gets a blue and a green ip target group and a
-    weighted forward (blue 100 / green 0) that CodeDeploy rewrites during a rollout. With one service and no
-    origin header the listeners' default actions forward; otherwise one rule per service matches path_patterns
-    (and the origin header) with the given priority (default: 100 + 10 * position in key order).
+    weighted forward (blue 100 / green 0) that its deployment controller rewrites during a rollout. With one
+    service and no origin header the listeners' default actions forward; otherwise one rule per service matches
+    path_patterns (and the origin header) with the given priority (default: 100 + 10 * position in key order).
+    deployment_controller "ECS" (Amazon ECS blue/green) always gets the production and test listener rules, also
+    alone on its ALB: ECS shifts the weights of a rule, never of a listener's default action.
   EOT
   type = map(object({
-    port                 = number
-    health_check_path    = optional(string, "/health")
-    health_check_matcher = optional(string, "200")
-    path_patterns        = optional(list(string), ["/*"])
-    priority             = optional(number)
-    deregistration_delay = optional(number, 30)
+    port                  = number
+    health_check_path     = optional(string, "/health")
+    health_check_matcher  = optional(string, "200")
+    path_patterns         = optional(list(string), ["/*"])
+    priority              = optional(number)
+    deregistration_delay  = optional(number, 30)
+    deployment_controller = optional(string, "CODE_DEPLOY")
   }))
 
   validation {
@@ -231,6 +241,11 @@ variable "services" {
   validation {
     condition     = alltrue([for s in values(var.services) : s.priority == null || (coalesce(s.priority, 1) >= 1 && coalesce(s.priority, 1) <= 50000)])
     error_message = "priority must be between 1 and 50000."
+  }
+
+  validation {
+    condition     = alltrue([for s in values(var.services) : contains(["CODE_DEPLOY", "ECS"], s.deployment_controller)])
+    error_message = "deployment_controller must be \"CODE_DEPLOY\" or \"ECS\"."
   }
 
   validation {

@@ -157,3 +157,35 @@ resource "aws_iam_role_policy" "task_fis_sidecar" {
     ]
   })
 }
+
+################################################################################
+# ECS-controlled services (deployment_controller "ECS"): the role Amazon ECS
+# assumes to shift traffic between the blue and green target groups (register
+# targets, move the listener rules' weights). One per cluster; the deployment
+# tool names it in each service's load balancer advanced configuration.
+################################################################################
+
+resource "aws_iam_role" "ecs_infrastructure" {
+  count = length(local.ecs_controlled_services) > 0 ? 1 : 0
+
+  name        = "${var.cluster_name}-ecs-infrastructure-${local.region}"
+  description = "Amazon ECS blue/green traffic shifts of the ECS-controlled services of ${var.cluster_name}"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "EcsManagesTheLoadBalancers"
+      Effect    = "Allow"
+      Principal = { Service = "ecs.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+    }]
+  })
+
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy_attachment" "ecs_infrastructure" {
+  count = length(local.ecs_controlled_services) > 0 ? 1 : 0
+
+  role       = aws_iam_role.ecs_infrastructure[0].name
+  policy_arn = "arn:${local.partition}:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers"
+}

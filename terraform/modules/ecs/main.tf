@@ -19,6 +19,9 @@ locals {
     environment            = [{ name = "MANAGED_INSTANCE_ROLE_NAME", value = aws_iam_role.fis_managed_instance[0].name }]
   }] : []
 
+  # Services Amazon ECS deploys itself (blue/green, canary, linear) instead of CodeDeploy.
+  ecs_controlled_services = { for k, s in var.services : k => s if s.deployment_controller == "ECS" }
+
   task_role_policy_attachments = merge([
     for k, s in var.services : { for i, arn in s.task_role_policy_arns : "${k}/${i}" => { service = k, policy_arn = arn } }
   ]...)
@@ -110,7 +113,7 @@ resource "aws_ecs_task_definition" "this" {
 }
 
 ################################################################################
-# Services: private subnets only, CodeDeploy blue/green controller.
+# Services: private subnets only, deployed by CodeDeploy or by ECS itself.
 ################################################################################
 
 resource "aws_ecs_service" "this" {
@@ -128,8 +131,9 @@ resource "aws_ecs_service" "this" {
   enable_execute_command            = false
   wait_for_steady_state             = false
 
+  # AWS provider 5.x replaces the service when this changes (6.4.0 updates it in place).
   deployment_controller {
-    type = "CODE_DEPLOY"
+    type = each.value.deployment_controller
   }
 
   network_configuration {
@@ -151,7 +155,15 @@ resource "aws_ecs_service" "this" {
     # autoscaling owns the desired count. A CODE_DEPLOY service only changes its
     # network configuration through a deployment (the AppSpec carries it), so
     # Terraform does not try an UpdateService the API would refuse.
-    ignore_changes = [task_definition, load_balancer, desired_count, network_configuration]
+    # Under the ECS controller the deployment tool owns the same fields through
+    # UpdateService, plus what provider 5.x cannot express: the deployment
+    # configuration (strategy, bake time, alarms) and the load balancer's advanced
+    # configuration (alternate target group, listener rules, infrastructure role).
+    # One list for both controllers: ignore_changes cannot differ per instance.
+    ignore_changes = [
+      task_definition, load_balancer, desired_count, network_configuration,
+      alarms, deployment_circuit_breaker, deployment_maximum_percent, deployment_minimum_healthy_percent,
+    ]
   }
 
   depends_on = [aws_iam_role_policy_attachment.execution]

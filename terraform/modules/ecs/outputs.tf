@@ -9,21 +9,28 @@ output "cluster_arn" {
 }
 
 output "services" {
-  description = "Per service: what a deployment needs (names, task family, container, desired count, network)."
+  description = "Per service: what a deployment needs (names, task family, container, desired count, network, deployment controller; under the ECS controller the infrastructure role, else null)."
   value = {
     for k, s in var.services : k => {
-      service_name        = aws_ecs_service.this[k].name
-      task_family         = aws_ecs_task_definition.this[k].family
-      task_definition_arn = aws_ecs_task_definition.this[k].arn
-      container_name      = k
-      container_port      = s.container_port
-      desired_count       = s.desired_count
-      subnets             = var.subnet_ids
-      security_group_id   = aws_security_group.tasks[k].id
-      execution_role_arn  = aws_iam_role.execution[k].arn
-      task_role_arn       = aws_iam_role.task[k].arn
+      service_name            = aws_ecs_service.this[k].name
+      task_family             = aws_ecs_task_definition.this[k].family
+      task_definition_arn     = aws_ecs_task_definition.this[k].arn
+      container_name          = k
+      container_port          = s.container_port
+      desired_count           = s.desired_count
+      subnets                 = var.subnet_ids
+      security_group_id       = aws_security_group.tasks[k].id
+      execution_role_arn      = aws_iam_role.execution[k].arn
+      task_role_arn           = aws_iam_role.task[k].arn
+      deployment_controller   = s.deployment_controller
+      infrastructure_role_arn = s.deployment_controller == "ECS" ? aws_iam_role.ecs_infrastructure[0].arn : null
     }
   }
+}
+
+output "infrastructure_role_arn" {
+  description = "ARN of the role Amazon ECS shifts the load balancers' traffic with for the ECS-controlled services (null without any)."
+  value       = one(aws_iam_role.ecs_infrastructure[*].arn)
 }
 
 output "security_group_ids" {

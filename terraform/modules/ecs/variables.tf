@@ -37,11 +37,13 @@ variable "subnet_ids" {
 variable "services" {
   description = <<-EOT
     Fargate services, keyed by service name (also the container name). image is the initial task definition's
-    image only: later revisions are registered by the deployment tool and rolled out by CodeDeploy.
+    image only: later revisions are registered by the deployment tool and rolled out by the service's
+    deployment_controller: "CODE_DEPLOY" (a CodeDeploy deployment group) or "ECS" (Amazon ECS blue/green, canary
+    or linear; the module adds the infrastructure role ECS shifts the load balancer's traffic with).
     desired_count and min_capacity are 0 in a DR region. secrets maps an environment variable name to a
     Secrets Manager secret ARN. With scale_on_requests, request_count_resource_labels (one
     "app/<alb>/<id>/targetgroup/<tg>/<id>" per target group, keyed e.g. blue and green) drive one
-    ALBRequestCountPerTarget policy each next to CPU: whichever group serves after a CodeDeploy swap
+    ALBRequestCountPerTarget policy each next to CPU: whichever group serves after a blue/green swap
     scales the service, and the idle one (no requests) never holds it up.
   EOT
   type = map(object({
@@ -65,6 +67,7 @@ variable "services" {
     health_check_grace_period_seconds = optional(number, 60)
     task_role_policy_arns             = optional(list(string), [])
     readonly_root_filesystem          = optional(bool, true)
+    deployment_controller             = optional(string, "CODE_DEPLOY")
   }))
 
   validation {
@@ -90,6 +93,11 @@ variable "services" {
   validation {
     condition     = alltrue([for s in values(var.services) : !s.scale_on_requests || length(s.request_count_resource_labels) > 0])
     error_message = "request_count_resource_labels needs a label per target group (blue and green) when scale_on_requests is true."
+  }
+
+  validation {
+    condition     = alltrue([for s in values(var.services) : contains(["CODE_DEPLOY", "ECS"], s.deployment_controller)])
+    error_message = "deployment_controller must be \"CODE_DEPLOY\" (CodeDeploy blue/green) or \"ECS\" (Amazon ECS blue/green, canary or linear)."
   }
 
   validation {

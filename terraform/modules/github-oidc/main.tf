@@ -7,6 +7,7 @@ locals {
   # them) are known when the plan is made and reviewers see them; the roles depend on the provider instead.
   provider_arn = var.create_oidc_provider ? "arn:${local.partition}:iam::${var.account_id}:oidc-provider/${local.oidc_host}" : var.oidc_provider_arn
   cd_prefix    = coalesce(var.codedeploy_name_prefix, var.name_prefix)
+  ecs_prefix   = coalesce(var.ecs_cluster_name_prefix, var.name_prefix)
 
   # The sub claims each role accepts. Every value is pinned to the repository; none has a wildcard.
   repo_sub = "repo:${var.github_repository}"

@@ -20,10 +20,21 @@ locals {
     codedeploy_applications = { sid = "CodeDeployRevisions", resources = [for r in var.regions : "arn:${local.partition}:codedeploy:${r}:${var.account_id}:application:${local.cd_prefix}*"] }
     cloudwatch_alarms       = { sid = "ReadAlarms", resources = [for r in var.regions : "arn:${local.partition}:cloudwatch:${r}:${var.account_id}:alarm:*"] }
     pass_task_roles         = { sid = "PassTaskRoles", resources = var.ecs_pass_role_arns }
+    # Services on the ECS deployment controller (only with ecs_infrastructure_role_arns): the platform's clusters.
+    ecs_controller_services       = { sid = "EcsControllerReleases", resources = [for r in var.regions : "arn:${local.partition}:ecs:${r}:${var.account_id}:service/${local.ecs_prefix}*/*"] }
+    ecs_service_deployments       = { sid = "EcsServiceDeployments", resources = [for r in var.regions : "arn:${local.partition}:ecs:${r}:${var.account_id}:service-deployment/${local.ecs_prefix}*/*"] }
+    ecs_service_revisions         = { sid = "EcsServiceRevisions", resources = [for r in var.regions : "arn:${local.partition}:ecs:${r}:${var.account_id}:service-revision/${local.ecs_prefix}*/*"] }
+    pass_ecs_infrastructure_roles = { sid = "PassEcsInfrastructureRoles", resources = var.ecs_infrastructure_role_arns }
+  }
+  # PassRole only to the service that assumes the role.
+  passed_to_service = {
+    pass_task_roles               = "ecs-tasks.amazonaws.com"
+    pass_ecs_infrastructure_roles = "ecs.amazonaws.com"
   }
   deploy_actions = merge(
     local.inventory.deploy.sdk,
     { for group, implied in local.inventory.deploy.implied : group => implied.actions },
+    { for group, actions in local.inventory.deploy.ecs_controller.actions : group => actions if length(var.ecs_infrastructure_role_arns) > 0 },
   )
   deploy_statements = [for group, actions in local.deploy_actions : merge(
     {
@@ -32,8 +43,7 @@ locals {
       Action   = sort(actions)
       Resource = local.deploy_scopes[group].resources
     },
-    # PassRole only to ECS tasks.
-    { for k, v in { Condition = { StringEquals = { "iam:PassedToService" = "ecs-tasks.amazonaws.com" } } } : k => v if group == "pass_task_roles" },
+    { for k, v in { Condition = { StringEquals = { "iam:PassedToService" = lookup(local.passed_to_service, group, "") } } } : k => v if contains(keys(local.passed_to_service), group) },
   )]
 
   # Every role that touches state lists every state bucket and reads its objects.

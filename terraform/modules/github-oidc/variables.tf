@@ -182,6 +182,28 @@ variable "ecs_pass_role_arns" {
   }
 }
 
+variable "ecs_infrastructure_role_arns" {
+  description = "ECS infrastructure roles of the services on the ECS deployment controller (regional-platform deployment_controller = \"ECS\"; <cluster>-ecs-infrastructure-<region>, wildcards allowed in the name). Set: the deploy role may release those services (ecs:UpdateService, ecs:ListServiceDeployments on the clusters' services, ecs:DescribeServiceDeployments, ecs:StopServiceDeployment, ecs:DescribeServiceRevisions) and pass these roles, to ECS only. Empty: no such permission."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for a in var.ecs_infrastructure_role_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/*-]+$", a)) && a != "*"])
+    error_message = "ecs_infrastructure_role_arns must be IAM role ARNs (never *)."
+  }
+}
+
+variable "ecs_cluster_name_prefix" {
+  description = "Prefix of the ECS cluster names whose services the deploy role may release on the ECS deployment controller (with ecs_infrastructure_role_arns). Null uses name_prefix."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.ecs_cluster_name_prefix == null || can(regex("^[A-Za-z0-9_-]{1,255}$", coalesce(var.ecs_cluster_name_prefix, "x")))
+    error_message = "ecs_cluster_name_prefix must be an ECS cluster name prefix (letters, digits, hyphens, underscores; no wildcards)."
+  }
+}
+
 variable "codedeploy_name_prefix" {
   description = "Prefix of the CodeDeploy application names the deploy role may deploy. Null uses name_prefix."
   type        = string

@@ -38,6 +38,7 @@ module "ecs" {
         lookup(local.extra_service_secrets, k, {}),
       )
       task_role_policy_arns = concat(s.task_role_policy_arns, lookup(local.extra_task_role_policy_arns, k, []))
+      deployment_controller = s.deployment_controller
     }
   }
 

@@ -1,3 +1,9 @@
+locals {
+  # A deployment group for each service CodeDeploy releases; the others (deployment_controller "ECS") Amazon ECS
+  # releases itself, with the listener rules of their ALB and the cluster's infrastructure role (modules/ecs).
+  codedeploy_services = { for k, s in var.services : k => s if s.deployment_controller == "CODE_DEPLOY" }
+}
+
 module "codedeploy" {
   source = "../codedeploy"
 
@@ -9,7 +15,7 @@ module "codedeploy" {
   termination_wait_time_minutes = var.termination_wait_time_minutes
 
   services = {
-    for k, s in var.services : k => {
+    for k, s in local.codedeploy_services : k => {
       cluster_name            = module.ecs.cluster_name
       service_name            = module.ecs.services[k].service_name
       blue_target_group_name  = local.service_alb[k].target_groups.blue_name

@@ -20,10 +20,11 @@ module "public_alb" {
 
   services = {
     for k, s in local.public_services : k => {
-      port              = s.container_port
-      health_check_path = s.health_check_path
-      path_patterns     = s.path_patterns
-      priority          = s.priority
+      port                  = s.container_port
+      health_check_path     = s.health_check_path
+      path_patterns         = s.path_patterns
+      priority              = s.priority
+      deployment_controller = s.deployment_controller
     }
   }
 
@@ -52,8 +53,9 @@ module "internal_alb" {
 
   services = {
     (each.key) = {
-      port              = each.value.container_port
-      health_check_path = each.value.health_check_path
+      port                  = each.value.container_port
+      health_check_path     = each.value.health_check_path
+      deployment_controller = each.value.deployment_controller
     }
   }
 
@@ -115,6 +117,7 @@ locals {
       prod_listener_arn = module.public_alb.prod_listener_arn
       test_listener_arn = module.public_alb.test_listener_arn
       target_groups     = module.public_alb.target_groups[k]
+      listener_rules    = module.public_alb.listener_rules[k]
     } },
     { for k in keys(local.internal_services) : k => {
       arn_suffix        = module.internal_alb[k].arn_suffix
@@ -122,6 +125,7 @@ locals {
       prod_listener_arn = module.internal_alb[k].prod_listener_arn
       test_listener_arn = module.internal_alb[k].test_listener_arn
       target_groups     = module.internal_alb[k].target_groups[k]
+      listener_rules    = module.internal_alb[k].listener_rules[k]
     } },
   )
 }

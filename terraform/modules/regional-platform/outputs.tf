@@ -14,23 +14,33 @@ output "deploy_targets" {
     ecr_repository         = var.ecr_repository_name
     # FIS template id by experiment name (chaos.tf): what `platform-deploy chaos <name>` starts. Empty in a standby DR region.
     chaos_experiments = local.chaos_enabled ? module.chaos[0].experiment_template_ids : {}
+    # deployment_controller says who releases the service: "CODE_DEPLOY" (codedeploy_app, deployment_group and
+    # deployment_config) or "ECS" (those null; the load balancer's advanced configuration for UpdateService:
+    # alternate_target_group_arn, production_listener_rule_arn, test_listener_rule_arn, infrastructure_role_arn,
+    # which are null under CODE_DEPLOY).
     services = {
-      for k in keys(var.services) : k => {
-        cluster_name      = module.ecs.cluster_name
-        service_name      = module.ecs.services[k].service_name
-        container_name    = module.ecs.services[k].container_name
-        container_port    = module.ecs.services[k].container_port
-        task_family       = module.ecs.services[k].task_family
-        desired_count     = module.ecs.services[k].desired_count
-        codedeploy_app    = module.codedeploy.app_name
-        deployment_group  = module.codedeploy.deployment_groups[k].name
-        deployment_config = module.codedeploy.deployment_groups[k].deployment_config
-        target_groups     = [local.service_alb[k].target_groups.blue_name, local.service_alb[k].target_groups.green_name]
-        prod_listener_arn = local.service_alb[k].prod_listener_arn
-        test_listener_arn = local.service_alb[k].test_listener_arn
-        alarm_names       = module.observability.alarm_names[k]
-        subnets           = module.vpc.private_subnet_ids
-        security_groups   = [module.ecs.security_group_ids[k]]
+      for k, s in var.services : k => {
+        cluster_name                 = module.ecs.cluster_name
+        service_name                 = module.ecs.services[k].service_name
+        container_name               = module.ecs.services[k].container_name
+        container_port               = module.ecs.services[k].container_port
+        task_family                  = module.ecs.services[k].task_family
+        desired_count                = module.ecs.services[k].desired_count
+        deployment_controller        = s.deployment_controller
+        codedeploy_app               = s.deployment_controller == "CODE_DEPLOY" ? module.codedeploy.app_name : null
+        deployment_group             = s.deployment_controller == "CODE_DEPLOY" ? module.codedeploy.deployment_groups[k].name : null
+        deployment_config            = s.deployment_controller == "CODE_DEPLOY" ? module.codedeploy.deployment_groups[k].deployment_config : null
+        target_groups                = [local.service_alb[k].target_groups.blue_name, local.service_alb[k].target_groups.green_name]
+        target_group_arns            = [local.service_alb[k].target_groups.blue_arn, local.service_alb[k].target_groups.green_arn]
+        prod_listener_arn            = local.service_alb[k].prod_listener_arn
+        test_listener_arn            = local.service_alb[k].test_listener_arn
+        alternate_target_group_arn   = s.deployment_controller == "ECS" ? local.service_alb[k].target_groups.green_arn : null
+        production_listener_rule_arn = s.deployment_controller == "ECS" ? local.service_alb[k].listener_rules.prod_arn : null
+        test_listener_rule_arn       = s.deployment_controller == "ECS" ? local.service_alb[k].listener_rules.test_arn : null
+        infrastructure_role_arn      = s.deployment_controller == "ECS" ? module.ecs.services[k].infrastructure_role_arn : null
+        alarm_names                  = module.observability.alarm_names[k]
+        subnets                      = module.vpc.private_subnet_ids
+        security_groups              = [module.ecs.security_group_ids[k]]
       }
     }
   }

@@ -206,6 +206,8 @@ variable "services" {
     by the other services' tasks. secrets: environment variable names, each backed by a Secrets Manager secret
     "<name>/<service>/<ENV>" that only this service's execution role reads; external_secrets: environment variable
     name -> ARN of an existing secret. desired_count/min_capacity are forced to 0 in a standby DR region.
+    deployment_controller: "CODE_DEPLOY" (a CodeDeploy deployment group with deployment_strategy) or "ECS" (Amazon
+    ECS releases the service itself: no deployment group; see the README).
   EOT
   type = map(object({
     tier                  = string
@@ -226,6 +228,7 @@ variable "services" {
     external_secrets      = optional(map(string), {})
     task_role_policy_arns = optional(list(string), [])
     deployment_strategy   = optional(string, "canary")
+    deployment_controller = optional(string, "CODE_DEPLOY")
   }))
   nullable = false
   default = {
@@ -262,6 +265,17 @@ variable "services" {
   validation {
     condition     = alltrue([for s in values(var.services) : length(setintersection(toset(s.secrets), toset(keys(s.external_secrets)))) == 0])
     error_message = "an environment variable cannot be both in secrets and external_secrets."
+  }
+
+  validation {
+    condition     = alltrue([for s in values(var.services) : contains(["CODE_DEPLOY", "ECS"], s.deployment_controller)])
+    error_message = "deployment_controller must be \"CODE_DEPLOY\" (a CodeDeploy deployment group releases the service) or \"ECS\" (Amazon ECS releases it itself: blue/green, canary or linear)."
+  }
+
+  # The first public service by name answers the Route53 health check without the origin header (load_balancing.tf).
+  validation {
+    condition     = try(var.services[sort([for k, s in var.services : k if s.tier == "public"])[0]].deployment_controller, null) != "ECS"
+    error_message = "the first public service by name (${try(sort([for k, s in var.services : k if s.tier == "public"])[0], "")}) answers the edge health check and must stay on the CODE_DEPLOY controller: ECS shifts only the service's production listener rule, and the health check rule would keep forwarding to the target group ECS drains."
   }
 }
 

@@ -220,3 +220,117 @@ run "rejects_target_group_names_over_32_chars" {
 
   expect_failures = [var.services]
 }
+
+# ECS blue/green shifts the weights of a listener rule: an ECS-controlled service gets its production and test
+# rules even alone on its ALB, and the listeners' default actions stop forwarding.
+run "ecs_controlled_service_gets_listener_rules" {
+  command = plan
+
+  variables {
+    name     = "platform-ledger"
+    internal = true
+    services = { ledger = { port = 8080, deployment_controller = "ECS" } }
+  }
+
+  override_resource {
+    target          = aws_lb_target_group.blue
+    override_during = plan
+    values = {
+      arn = "arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/platform-ledger-ledger-blue/0123456789abcdef"
+    }
+  }
+
+  override_resource {
+    target          = aws_lb_target_group.green
+    override_during = plan
+    values = {
+      arn = "arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/platform-ledger-ledger-green/fedcba9876543210"
+    }
+  }
+
+  override_resource {
+    target          = aws_lb_listener_rule.prod
+    override_during = plan
+    values = {
+      arn = "arn:aws:elasticloadbalancing:us-east-1:111122223333:listener-rule/app/platform-ledger/0123456789abcdef/1111111111111111/aaaaaaaaaaaaaaaa"
+    }
+  }
+
+  override_resource {
+    target          = aws_lb_listener_rule.test
+    override_during = plan
+    values = {
+      arn = "arn:aws:elasticloadbalancing:us-east-1:111122223333:listener-rule/app/platform-ledger/0123456789abcdef/2222222222222222/bbbbbbbbbbbbbbbb"
+    }
+  }
+
+  assert {
+    condition     = aws_lb_listener.prod.default_action[0].type == "fixed-response" && aws_lb_listener.test.default_action[0].type == "fixed-response" && aws_lb_listener.prod.default_action[0].fixed_response[0].status_code == "404"
+    error_message = "with an ECS-controlled service the listeners' default actions answer 404 instead of forwarding"
+  }
+
+  assert {
+    condition     = keys(aws_lb_listener_rule.prod) == ["ledger"] && keys(aws_lb_listener_rule.test) == ["ledger"] && aws_lb_listener_rule.prod["ledger"].priority == 100
+    error_message = "an ECS-controlled service alone on its ALB gets a production and a test listener rule"
+  }
+
+  assert {
+    condition = alltrue([for r in [aws_lb_listener_rule.prod["ledger"], aws_lb_listener_rule.test["ledger"]] :
+      { for tg in r.action[0].forward[0].target_group : tg.arn => tg.weight } == {
+        "arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/platform-ledger-ledger-blue/0123456789abcdef"  = 100
+        "arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/platform-ledger-ledger-green/fedcba9876543210" = 0
+      }
+    ])
+    error_message = "both rules forward to the blue (production) target group, the green (alternate) one at weight 0"
+  }
+
+  assert {
+    condition = output.listener_rules["ledger"] == {
+      prod_arn = "arn:aws:elasticloadbalancing:us-east-1:111122223333:listener-rule/app/platform-ledger/0123456789abcdef/1111111111111111/aaaaaaaaaaaaaaaa"
+      test_arn = "arn:aws:elasticloadbalancing:us-east-1:111122223333:listener-rule/app/platform-ledger/0123456789abcdef/2222222222222222/bbbbbbbbbbbbbbbb"
+    }
+    error_message = "listener_rules must carry the ARNs of the service's production and test rules"
+  }
+}
+
+run "codedeploy_service_alone_keeps_default_forwards_and_no_rules" {
+  command = plan
+
+  variables {
+    name     = "platform-payments"
+    internal = true
+    services = { payments = { port = 8080 } }
+  }
+
+  assert {
+    condition     = output.listener_rules["payments"] == { prod_arn = null, test_arn = null }
+    error_message = "a CodeDeploy service alone on its ALB has no listener rules to export"
+  }
+}
+
+run "rejects_unknown_deployment_controller" {
+  command = plan
+
+  variables {
+    name     = "platform-ledger"
+    internal = true
+    services = { ledger = { port = 8080, deployment_controller = "EXTERNAL" } }
+  }
+
+  expect_failures = [var.services]
+}
+
+run "rejects_public_health_check_on_an_ecs_controlled_service" {
+  command = plan
+
+  variables {
+    name                 = "platform-public"
+    internal             = false
+    ingress_cidr_blocks  = ["0.0.0.0/0"]
+    origin_verify_secret = "offline-placeholder-origin-verify-secret-0000"
+    public_health_check  = { service = "api", path = "/health" }
+    services             = { api = { port = 8080, deployment_controller = "ECS" } }
+  }
+
+  expect_failures = [var.public_health_check]
+}

@@ -293,3 +293,116 @@ run "rejects_invalid_fargate_size" {
 
   expect_failures = [var.services]
 }
+
+run "codedeploy_services_need_no_infrastructure_role" {
+  command = plan
+
+  assert {
+    condition     = length(aws_iam_role.ecs_infrastructure) == 0 && output.infrastructure_role_arn == null && output.services["api"].infrastructure_role_arn == null && output.services["api"].deployment_controller == "CODE_DEPLOY"
+    error_message = "without an ECS-controlled service there is no ECS infrastructure role"
+  }
+}
+
+# Amazon ECS releases the ledger service itself; api stays with CodeDeploy.
+run "ecs_controlled_service_gets_the_infrastructure_role" {
+  command = plan
+
+  variables {
+    services = {
+      api = {
+        image                           = "111122223333.dkr.ecr.us-east-1.amazonaws.com/platform/app:bootstrap"
+        container_port                  = 8080
+        desired_count                   = 2
+        min_capacity                    = 2
+        max_capacity                    = 10
+        target_group_arn                = "arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/platform-api-blue/0123456789abcdef"
+        scale_on_requests               = false
+        load_balancer_security_group_id = "sg-0aaaaaaaaaaaaaaaa"
+        log_group_name                  = "/ecs/platform/api"
+      }
+      ledger = {
+        image                           = "111122223333.dkr.ecr.us-east-1.amazonaws.com/platform/app:bootstrap"
+        container_port                  = 8080
+        desired_count                   = 2
+        min_capacity                    = 2
+        max_capacity                    = 10
+        target_group_arn                = "arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/platform-ledger-blue/0123456789abcdef"
+        scale_on_requests               = false
+        load_balancer_security_group_id = "sg-0bbbbbbbbbbbbbbbb"
+        log_group_name                  = "/ecs/platform/ledger"
+        deployment_controller           = "ECS"
+      }
+    }
+  }
+
+  override_resource {
+    target          = aws_iam_role.ecs_infrastructure
+    override_during = plan
+    values = {
+      arn = "arn:aws:iam::111122223333:role/platform-ecs-infrastructure-us-east-1"
+    }
+  }
+
+  assert {
+    condition     = aws_ecs_service.this["ledger"].deployment_controller[0].type == "ECS" && aws_ecs_service.this["api"].deployment_controller[0].type == "CODE_DEPLOY"
+    error_message = "each service runs under its own deployment controller"
+  }
+
+  assert {
+    condition     = one(aws_ecs_service.this["ledger"].load_balancer).target_group_arn == "arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/platform-ledger-blue/0123456789abcdef"
+    error_message = "an ECS-controlled service starts on the blue (production) target group"
+  }
+
+  assert {
+    condition     = aws_iam_role.ecs_infrastructure[0].name == "platform-ecs-infrastructure-us-east-1" && length(aws_iam_role.ecs_infrastructure) == 1
+    error_message = "one ECS infrastructure role per cluster, named <cluster>-ecs-infrastructure-<region>"
+  }
+
+  assert {
+    condition = (
+      jsondecode(aws_iam_role.ecs_infrastructure[0].assume_role_policy).Statement[0].Principal == { Service = "ecs.amazonaws.com" } &&
+      jsondecode(aws_iam_role.ecs_infrastructure[0].assume_role_policy).Statement[0].Action == "sts:AssumeRole" &&
+      length(jsondecode(aws_iam_role.ecs_infrastructure[0].assume_role_policy).Statement) == 1
+    )
+    error_message = "only Amazon ECS may assume the infrastructure role"
+  }
+
+  assert {
+    condition     = aws_iam_role_policy_attachment.ecs_infrastructure[0].policy_arn == "arn:aws:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers"
+    error_message = "the infrastructure role carries AWS's managed policy for ECS load balancer traffic shifts"
+  }
+
+  assert {
+    condition = (
+      output.services["ledger"].infrastructure_role_arn == "arn:aws:iam::111122223333:role/platform-ecs-infrastructure-us-east-1" &&
+      output.services["ledger"].deployment_controller == "ECS" &&
+      output.services["api"].infrastructure_role_arn == null &&
+      output.infrastructure_role_arn == "arn:aws:iam::111122223333:role/platform-ecs-infrastructure-us-east-1" &&
+      output.network["ledger"].controller == "ECS"
+    )
+    error_message = "the outputs name the controller of each service and the ECS-controlled one's infrastructure role"
+  }
+}
+
+run "rejects_unknown_deployment_controller" {
+  command = plan
+
+  variables {
+    services = {
+      api = {
+        image                           = "example/app:1"
+        container_port                  = 8080
+        desired_count                   = 1
+        min_capacity                    = 1
+        max_capacity                    = 2
+        target_group_arn                = "arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/x/1"
+        scale_on_requests               = false
+        load_balancer_security_group_id = "sg-0aaaaaaaaaaaaaaaa"
+        log_group_name                  = "/ecs/platform/api"
+        deployment_controller           = "EXTERNAL"
+      }
+    }
+  }
+
+  expect_failures = [var.services]
+}

@@ -171,6 +171,85 @@ run "deploy_least_privilege" {
   }
 }
 
+run "deploy_role_releases_no_ecs_controlled_service_by_default" {
+  command = plan
+
+  assert {
+    condition     = length([for s in jsondecode(output.permission_policies.deploy).Statement : s if contains(flatten([s.Action]), "ecs:UpdateService") || startswith(s.Sid, "Ecs") || s.Sid == "PassEcsInfrastructureRoles"]) == 0
+    error_message = "Without ecs_infrastructure_role_arns the deploy role may not update ECS services or pass an ECS infrastructure role."
+  }
+}
+
+# Services on the ECS deployment controller: UpdateService (strategy and the load balancer's advanced configuration,
+# which names the infrastructure role), then the service deployment it starts.
+run "deploy_role_releases_ecs_controlled_services" {
+  command = plan
+
+  variables {
+    ecs_infrastructure_role_arns = ["arn:aws:iam::123456789012:role/platform-*ecs-infrastructure-*"]
+  }
+
+  assert {
+    condition = toset(flatten([for s in jsondecode(output.permission_policies.deploy).Statement : s.Action if !startswith(s.Sid, "State")])) == toset(concat(
+      flatten(values(jsondecode(file("actions.json")).deploy.sdk)),
+      flatten([for g in values(jsondecode(file("actions.json")).deploy.implied) : g.actions]),
+      flatten(values(jsondecode(file("actions.json")).deploy.ecs_controller.actions)),
+    ))
+    error_message = "With ecs_infrastructure_role_arns the deploy role holds exactly actions.json's deploy.sdk, deploy.implied and deploy.ecs_controller."
+  }
+
+  assert {
+    condition = (
+      toset(one([for s in jsondecode(output.permission_policies.deploy).Statement : s if s.Sid == "EcsControllerReleases"]).Action) == toset(["ecs:ListServiceDeployments", "ecs:UpdateService"]) &&
+      one([for s in jsondecode(output.permission_policies.deploy).Statement : s if s.Sid == "EcsControllerReleases"]).Resource == ["arn:aws:ecs:us-east-1:123456789012:service/platform*/*", "arn:aws:ecs:eu-west-1:123456789012:service/platform*/*"]
+    )
+    error_message = "UpdateService and ListServiceDeployments only on the services of the platform's clusters, in its regions."
+  }
+
+  assert {
+    condition = (
+      toset(one([for s in jsondecode(output.permission_policies.deploy).Statement : s if s.Sid == "EcsServiceDeployments"]).Action) == toset(["ecs:DescribeServiceDeployments", "ecs:StopServiceDeployment"]) &&
+      one([for s in jsondecode(output.permission_policies.deploy).Statement : s if s.Sid == "EcsServiceDeployments"]).Resource == ["arn:aws:ecs:us-east-1:123456789012:service-deployment/platform*/*", "arn:aws:ecs:eu-west-1:123456789012:service-deployment/platform*/*"] &&
+      one([for s in jsondecode(output.permission_policies.deploy).Statement : s if s.Sid == "EcsServiceRevisions"]).Action == ["ecs:DescribeServiceRevisions"] &&
+      one([for s in jsondecode(output.permission_policies.deploy).Statement : s if s.Sid == "EcsServiceRevisions"]).Resource == ["arn:aws:ecs:us-east-1:123456789012:service-revision/platform*/*", "arn:aws:ecs:eu-west-1:123456789012:service-revision/platform*/*"]
+    )
+    error_message = "The service deployments and revisions may be read (and a deployment stopped) only in the platform's clusters."
+  }
+
+  assert {
+    condition = (
+      one([for s in jsondecode(output.permission_policies.deploy).Statement : s if s.Sid == "PassEcsInfrastructureRoles"]).Action == ["iam:PassRole"] &&
+      one([for s in jsondecode(output.permission_policies.deploy).Statement : s if s.Sid == "PassEcsInfrastructureRoles"]).Resource == ["arn:aws:iam::123456789012:role/platform-*ecs-infrastructure-*"] &&
+      one([for s in jsondecode(output.permission_policies.deploy).Statement : s if s.Sid == "PassEcsInfrastructureRoles"]).Condition.StringEquals["iam:PassedToService"] == "ecs.amazonaws.com"
+    )
+    error_message = "iam:PassRole of the ECS infrastructure roles must be limited to those roles and to ECS."
+  }
+
+  assert {
+    condition     = toset(one([for s in jsondecode(output.permission_policies.deploy).Statement : s if s.Sid == "PassTaskRoles"]).Resource) == toset(var.ecs_pass_role_arns) && one([for s in jsondecode(output.permission_policies.deploy).Statement : s if s.Sid == "PassTaskRoles"]).Condition.StringEquals["iam:PassedToService"] == "ecs-tasks.amazonaws.com"
+    error_message = "The task roles are still passed to ECS tasks only."
+  }
+
+  assert {
+    condition     = length(aws_iam_policy.this["deploy"].policy) < 6144
+    error_message = "The deploy policy must fit the 6,144-character managed policy limit."
+  }
+}
+
+run "ecs_releases_follow_the_cluster_name_prefix" {
+  command = plan
+
+  variables {
+    ecs_infrastructure_role_arns = ["arn:aws:iam::123456789012:role/shop-ecs-infrastructure-*"]
+    ecs_cluster_name_prefix      = "shop"
+  }
+
+  assert {
+    condition     = one([for s in jsondecode(output.permission_policies.deploy).Statement : s if s.Sid == "EcsControllerReleases"]).Resource == ["arn:aws:ecs:us-east-1:123456789012:service/shop*/*", "arn:aws:ecs:eu-west-1:123456789012:service/shop*/*"]
+    error_message = "ecs_cluster_name_prefix names the clusters whose services the deploy role may release."
+  }
+}
+
 run "plan_role_read_only" {
   command = apply
 
@@ -451,4 +530,14 @@ run "full_iam_rejected_in_apply_services" {
   }
 
   expect_failures = [var.apply_services]
+}
+
+run "infrastructure_role_star_rejected" {
+  command = plan
+
+  variables {
+    ecs_infrastructure_role_arns = ["*"]
+  }
+
+  expect_failures = [var.ecs_infrastructure_role_arns]
 }
