@@ -348,6 +348,7 @@ class SandboxFront:
         patch_moto_ecs_tasks_serve()
         patch_moto_ecs_scales_to_its_bounds()
         patch_moto_backup_plan_names()
+        patch_moto_route53_create_by_set_identifier()
         patch_moto_s3_bucket_policy_conditions()
 
     # -- calling moto in-process ---------------------------------------------------------------------------
@@ -2404,6 +2405,37 @@ def patch_moto_backup_plan_names() -> None:
 
     create._sandbox = True  # type: ignore[attr-defined]
     BackupBackend.create_backup_plan = create  # type: ignore[method-assign]
+
+
+def patch_moto_route53_create_by_set_identifier() -> None:
+    """ChangeResourceRecordSets CREATE fails only when a record of the same name, type and set identifier exists,
+    as in Route53. moto 5.2.5 refuses a CREATE identical to one in its change journal whenever any record of that
+    name and type exists, so failover records that swap set identifiers (the bundled edge names them after the
+    region they prefer) could not swap back."""
+    from moto.route53.exceptions import ResourceRecordAlreadyExists
+    from moto.route53.models import Route53Backend
+
+    if getattr(Route53Backend.change_resource_record_sets, "_sandbox", False):
+        return
+    moto_change = Route53Backend.change_resource_record_sets
+
+    def change(self: Any, zoneid: str, change_list: list[dict[str, Any]]) -> None:
+        zone = self.get_hosted_zone(zoneid)
+        for value in change_list:
+            if value["Action"] != "CREATE":
+                continue
+            record = value["ResourceRecordSet"]
+            name = record["Name"].rstrip(".") + "."
+            for live in zone.rrsets:
+                same = live.name.rstrip(".") + "." == name and live.type == record["Type"]
+                if same and live.set_identifier == record.get("SetIdentifier"):
+                    raise ResourceRecordAlreadyExists(name=name, _type=record["Type"])
+            # Checked here; moto's own check would consult its journal instead.
+            value["Action"] = "UPSERT"
+        moto_change(self, zoneid, change_list)
+
+    change._sandbox = True  # type: ignore[attr-defined]
+    Route53Backend.change_resource_record_sets = change  # type: ignore[method-assign]
 
 
 def patch_moto_cloudfront_distribution_answers() -> None:

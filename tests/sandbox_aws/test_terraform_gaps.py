@@ -783,3 +783,48 @@ class CloudFrontDistributionAnswersTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class Route53FailoverRecordsTest(unittest.TestCase):
+    """Failover records named after the region they prefer swap set identifiers on a failover and back."""
+
+    def setUp(self) -> None:
+        front.reset()
+        self.route53 = front.client("route53", REGION)
+        self.zone = self.route53.create_hosted_zone(Name="app.example.com", CallerReference="1")["HostedZone"]["Id"]
+
+    def record(self, region: str, role: str) -> dict:
+        return {
+            "Name": "failover.origin.app.example.com",
+            "Type": "A",
+            "SetIdentifier": f"{region}-{role.lower()}",
+            "Failover": role,
+            "AliasTarget": {"HostedZoneId": "Z35SXDOTRQ7X7K", "DNSName": f"alb.{region}.elb.amazonaws.com", "EvaluateTargetHealth": True},
+        }
+
+    def change(self, *changes: tuple[str, dict]) -> None:
+        self.route53.change_resource_record_sets(
+            HostedZoneId=self.zone,
+            ChangeBatch={"Changes": [{"Action": action, "ResourceRecordSet": record} for action, record in changes]},
+        )
+
+    def swap(self, preferred: str, other: str) -> None:
+        self.change(("DELETE", self.record(other, "PRIMARY")), ("CREATE", self.record(preferred, "PRIMARY")))
+        self.change(("DELETE", self.record(preferred, "SECONDARY")), ("CREATE", self.record(other, "SECONDARY")))
+
+    def identifiers(self) -> list[str]:
+        sets = self.route53.list_resource_record_sets(HostedZoneId=self.zone)["ResourceRecordSets"]
+        return sorted(s["SetIdentifier"] for s in sets if s.get("SetIdentifier"))
+
+    def test_records_swap_to_the_dr_region_and_back(self) -> None:
+        self.change(("CREATE", self.record("us-east-1", "PRIMARY")), ("CREATE", self.record("eu-west-1", "SECONDARY")))
+        self.swap("eu-west-1", "us-east-1")
+        self.assertEqual(self.identifiers(), ["eu-west-1-primary", "us-east-1-secondary"])
+        self.swap("us-east-1", "eu-west-1")
+        self.assertEqual(self.identifiers(), ["eu-west-1-secondary", "us-east-1-primary"])
+
+    def test_a_record_of_the_same_set_identifier_cannot_be_created_twice(self) -> None:
+        self.change(("CREATE", self.record("us-east-1", "PRIMARY")))
+        with self.assertRaises(ClientError) as ctx:
+            self.change(("CREATE", self.record("us-east-1", "PRIMARY")))
+        self.assertEqual(error_code(ctx), "InvalidChangeBatch")
