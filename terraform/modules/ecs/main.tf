@@ -212,7 +212,7 @@ resource "aws_vpc_security_group_egress_rule" "https" {
 }
 
 ################################################################################
-# Autoscaling: owns desired_count (min 0 in DR).
+# Autoscaling: owns desired_count (bounded to 0 in a standby DR region).
 ################################################################################
 
 resource "aws_appautoscaling_target" "this" {

@@ -106,8 +106,8 @@ variable "services" {
   }
 
   validation {
-    condition     = alltrue([for s in values(var.services) : s.min_capacity >= 0 && s.max_capacity >= 1 && s.min_capacity <= s.max_capacity])
-    error_message = "capacity must satisfy 0 <= min_capacity <= max_capacity and max_capacity >= 1."
+    condition     = alltrue([for s in values(var.services) : s.min_capacity >= 0 && s.min_capacity <= s.max_capacity])
+    error_message = "capacity must satisfy 0 <= min_capacity <= max_capacity (max_capacity 0: no tasks, a standby DR region)."
   }
 
   validation {

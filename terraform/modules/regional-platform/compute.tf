@@ -13,11 +13,12 @@ module "ecs" {
       cpu            = s.cpu
       memory         = s.memory
 
-      # Standby DR (traffic.tf): no idle compute; autoscaling may also sit at zero until failover sets the
-      # region's traffic role to active, which restores these.
+      # Standby DR (traffic.tf): no idle compute. Autoscaling owns the running count (Terraform ignores
+      # desired_count after creation), so the bounds do the work: a maximum of 0 scales a region that goes
+      # back to standby in to 0 at once, and failover's active role restores both bounds, which scales it out.
       desired_count = local.dr_standby ? 0 : s.desired_count
       min_capacity  = local.dr_standby ? 0 : s.min_capacity
-      max_capacity  = s.max_capacity
+      max_capacity  = local.dr_standby ? 0 : s.max_capacity
 
       cpu_target_percent  = s.cpu_target_percent
       requests_per_target = s.requests_per_target

@@ -153,8 +153,8 @@ run "dr_region" {
   }
 
   assert {
-    condition     = alltrue([for a in values(module.ecs.autoscaling) : a.min_capacity == 0 && a.max_capacity > 0])
-    error_message = "DR autoscaling minimum is 0 (and failover can still scale out)"
+    condition     = alltrue([for a in values(module.ecs.autoscaling) : a.min_capacity == 0 && a.max_capacity == 0])
+    error_message = "standby DR autoscaling is bounded to 0 tasks (a region returning to standby scales in; failover restores the bounds)"
   }
 
   assert {
