@@ -26,7 +26,8 @@ pub struct DeployTargets {
     pub services: BTreeMap<String, ServiceTarget>,
 }
 
-/// One ECS service released through CodeDeploy blue/green.
+/// One ECS service released through CodeDeploy blue/green (`deployment_controller` "CODE_DEPLOY";
+/// services on the ECS controller are refused when the targets are read).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ServiceTarget {
     pub cluster_name: String,
@@ -100,6 +101,15 @@ pub enum TargetsError {
         key: String,
         region: String,
     },
+    #[error(
+        "{origin}: service {service} in {region} is on the {controller} deployment controller; platform-deploy releases services on the CODE_DEPLOY controller\n  fix: set deployment_controller = \"CODE_DEPLOY\" for {service} in the {region} stack's services (the default) and apply it"
+    )]
+    Controller {
+        origin: String,
+        region: String,
+        service: String,
+        controller: String,
+    },
 }
 
 impl DeployTargets {
@@ -112,6 +122,7 @@ impl DeployTargets {
         value: &serde_json::Value,
     ) -> Result<Self, TargetsError> {
         let value = unwrap_output(value);
+        refuse_other_controllers(origin, region, value)?;
         let targets: DeployTargets =
             serde_json::from_value(value.clone()).map_err(|e| TargetsError::Shape {
                 origin: origin.to_string(),
@@ -131,6 +142,31 @@ impl DeployTargets {
     pub fn service(&self, name: &str) -> Option<&ServiceTarget> {
         self.services.get(name)
     }
+}
+
+/// A service whose `deployment_controller` is not CODE_DEPLOY (absent: a stack from before the
+/// field, CodeDeploy) would otherwise fail as a shape error on its null deployment group.
+fn refuse_other_controllers(
+    origin: &str,
+    region: &str,
+    value: &serde_json::Value,
+) -> Result<(), TargetsError> {
+    let services = value.get("services").and_then(serde_json::Value::as_object);
+    for (service, target) in services.into_iter().flatten() {
+        let controller = target
+            .get("deployment_controller")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("CODE_DEPLOY");
+        if controller != "CODE_DEPLOY" {
+            return Err(TargetsError::Controller {
+                origin: origin.to_string(),
+                region: region.to_string(),
+                service: service.clone(),
+                controller: controller.to_string(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// `{"deploy_targets": {"value": X}}` and `{"value": X, "type": ...}` both become `X`.
@@ -215,6 +251,24 @@ mod tests {
             DeployTargets::from_json("t", "us-east-1", &whole).unwrap(),
             plain
         );
+    }
+
+    #[test]
+    fn a_service_on_the_ecs_controller_is_refused_with_the_setting_to_change() {
+        let mut value = sample("eu-west-1");
+        value["services"]["api"]["deployment_controller"] = json!("ECS");
+        value["services"]["api"]["codedeploy_app"] = json!(null);
+        let err = DeployTargets::from_json("stack eu-west-1", "eu-west-1", &value)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("service api in eu-west-1 is on the ECS deployment controller")
+                && err.contains("deployment_controller = \"CODE_DEPLOY\""),
+            "{err}"
+        );
+        value["services"]["api"]["deployment_controller"] = json!("CODE_DEPLOY");
+        value["services"]["api"]["codedeploy_app"] = json!("shop-euw1");
+        assert!(DeployTargets::from_json("t", "eu-west-1", &value).is_ok());
     }
 
     #[test]
