@@ -57,12 +57,26 @@ pub struct FailoverOptions {
 }
 
 impl FailoverOptions {
-    /// The command line that owns the checklist.
+    /// The command line that owns the checklist: `--primary-down` is part of it, as it changes
+    /// the steps.
     pub fn operation(&self) -> String {
-        match &self.direction {
+        let mut line = match &self.direction {
             Direction::To(region) => format!("failover --to {region}"),
             Direction::Back { from } => format!("failover --back --from {from}"),
+        };
+        if self.primary_down {
+            line.push_str(" --primary-down");
         }
+        line
+    }
+
+    /// The command that continues this run, consent included.
+    pub fn rerun(&self) -> String {
+        let mut line = self.operation();
+        if self.allow_data_loss {
+            line.push_str(" --allow-data-loss");
+        }
+        line
     }
 
     pub fn dr_region(&self) -> &str {
@@ -447,9 +461,10 @@ impl Run<'_> {
                     }
                     return Ok(FailoverReport {
                         message: format!(
-                            "step {}/{total} ({}) did not finish: {e}\nrerun `platform-deploy {operation}` to continue from this step (the {} done step(s) are recorded in {})",
+                            "step {}/{total} ({}) did not finish: {e}\nrerun `platform-deploy {}` to continue from this step (the {} done step(s) are recorded in {})",
                             i + 1,
                             step.id,
+                            self.opts.rerun(),
                             checklist.done_count(),
                             self.opts.checklist.display()
                         ),
