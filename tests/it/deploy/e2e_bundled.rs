@@ -6,7 +6,8 @@
 //! assumed through the stand-in's STS with ID tokens of the jobs their trust policies name, under the
 //! stand-in's IAM enforcement: a plan of every stack as the plan role, which must find nothing to change
 //! after the canaries swapped blue and green (Terraform and CodeDeploy do not fight); the alarm and
-//! SIGINT runs as the deploy role; a chaos experiment of the bundled templates as the apply role.
+//! SIGINT runs as the deploy role; a chaos experiment of the bundled templates as the apply role;
+//! then DR as the apply role (e2e_failover: drill, switchover and back, a us-east-1 outage).
 //!
 //! The stacks and platform.toml are used as shipped, except for what a user supplies: the state buckets
 //! (one per region, replicated to each other) and ACM certificates (made first by
@@ -122,13 +123,21 @@ fn prerequisites(dir: &Path, aws: &str) -> Prerequisites {
     }
 }
 
+/// The folder of a bundled stack in the deployed copy (examples/shop/platform.toml's `dir`).
+fn stack_dir(dir: &Path, stack: &str) -> std::path::PathBuf {
+    match stack {
+        "global" => dir.join("terraform/global"),
+        region => dir.join("terraform/regions").join(region),
+    }
+}
+
 /// An output of a stack of the deployed copy (`dir`), read from its state as the account, through the
 /// data folder the runs initialised (platform-deploy keeps it under its plans folder, per stack).
 fn stack_output(dir: &Path, stack: &str, name: &str, aws: &str) -> Value {
     let data_dir = dir.join(".platform-deploy/plans/.terraform").join(stack);
     let out = aws_env(
         Command::new("terraform")
-            .current_dir(dir.join("terraform").join(stack))
+            .current_dir(stack_dir(dir, stack))
             .env("TF_DATA_DIR", data_dir)
             .args(["output", "-json", name]),
         aws,
@@ -136,6 +145,23 @@ fn stack_output(dir: &Path, stack: &str, name: &str, aws: &str) -> Value {
     .output()
     .unwrap();
     ok(&out, &format!("terraform output {name} of {stack}"));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// A stack's state as the account reads it from its backend (`terraform state pull`), through the
+/// data folder the runs initialised.
+fn stack_state(dir: &Path, stack: &str, aws: &str) -> Value {
+    let data_dir = dir.join(".platform-deploy/plans/.terraform").join(stack);
+    let out = aws_env(
+        Command::new("terraform")
+            .current_dir(stack_dir(dir, stack))
+            .env("TF_DATA_DIR", data_dir)
+            .args(["state", "pull"]),
+        aws,
+    )
+    .output()
+    .unwrap();
+    ok(&out, &format!("terraform state pull of {stack}"));
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -310,7 +336,7 @@ async fn set_alarm(aws: &str, name: &str, state: aws_sdk_cloudwatch::types::Stat
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn the_bundled_example_deploys_rolls_back_on_alarm_and_stops_on_sigint() {
+async fn the_bundled_example_deploys_rolls_back_stops_runs_chaos_and_fails_over() {
     let repo = repo();
     sandbox::docker_host();
     terraform::cli_config();
@@ -607,4 +633,27 @@ async fn the_bundled_example_deploys_rolls_back_on_alarm_and_stops_on_sigint() {
         "names the alarm: {result}"
     );
     set_alarm(aws, &slo_alarm, aws_sdk_cloudwatch::types::StateValue::Ok).await;
+
+    // 5. DR on the same deploy, as the apply role: drill, switchover and back, then a us-east-1
+    //    outage (tests/it/deploy/e2e_failover.rs).
+    let as_apply_role = |sts_region: &str, args: &[&str]| {
+        let mut cmd = process::platform_deploy();
+        aws_env(&mut cmd, aws)
+            .current_dir(dir.path())
+            .env("AWS_REGION", sts_region)
+            .env("TF_VAR_db_master_password", "sandbox-only-Passw0rd-e2e")
+            .env("PLATFORM_DEPLOY_GIT_SHA", "6".repeat(40))
+            .args(["--output", "json"])
+            .args(args);
+        as_role(&mut cmd, &role("apply"), &main_job);
+        cmd
+    };
+    let deployed = super::e2e_failover::Deployed {
+        dir: dir.path(),
+        aws,
+        as_apply_role: &as_apply_role,
+        stack_output: &|stack: &str, name: &str| stack_output(dir.path(), stack, name, aws),
+        stack_state: &|stack: &str| stack_state(dir.path(), stack, aws),
+    };
+    super::e2e_failover::rehearse_switch_over_return_and_outlive_the_primary(&deployed).await;
 }

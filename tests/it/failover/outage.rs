@@ -9,14 +9,13 @@
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
 
-use serde_json::Value;
-
+use crate::support::failover::{self as calls, count, mutations, steps};
 use crate::support::fs::{copy_dir, fixtures};
+use crate::support::output::json;
 use crate::support::process::{assert_success as ok, platform_deploy};
 use crate::support::stand_ins::{self, AwsOnly};
-use crate::support::{aws, http, sandbox, terraform};
+use crate::support::{aws, sandbox, terraform};
 
 const STATE: &str = "shop-outage-state";
 
@@ -49,67 +48,6 @@ fn failover(dir: &Path, aws: &AwsOnly, args: &[&str]) -> Output {
         .args(args)
         .output()
         .unwrap()
-}
-
-fn control(aws: &AwsOnly, method: &str, path: &str) -> Value {
-    let (status, body) = match method {
-        "GET" => http::get(&aws.addr, path),
-        _ => http::post_json(&aws.addr, path, &Value::Null),
-    }
-    .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
-    assert_eq!(status, 200, "{method} {path}: {body}");
-    serde_json::from_str(&body).unwrap()
-}
-
-/// The mutating calls the stand-in received since the last reset, as `service:Operation@region`.
-fn mutations(aws: &AwsOnly) -> Vec<String> {
-    let calls = control(aws, "GET", "/_sandbox/calls?mutating=true");
-    calls["calls"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            format!(
-                "{}:{}@{}",
-                c["service"].as_str().unwrap_or("?"),
-                c["operation"].as_str().unwrap_or("?"),
-                c["region"].as_str().unwrap_or("-")
-            )
-        })
-        .collect()
-}
-
-fn count(aws: &AwsOnly, operation: &str) -> u64 {
-    let calls = control(
-        aws,
-        "GET",
-        &format!("/_sandbox/calls?operation={operation}"),
-    );
-    calls["total"].as_u64().unwrap()
-}
-
-fn report(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}):\n{}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
-}
-
-fn steps(report: &Value) -> Vec<(String, String)> {
-    report["data"]["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| {
-            (
-                s["id"].as_str().unwrap().to_string(),
-                s["status"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
 }
 
 /// The Aurora global database: the writer in us-east-1, a secondary in eu-west-1.
@@ -217,30 +155,30 @@ async fn with_us_east_1_down_the_dr_region_is_promoted_from_state_outside_it_and
     }
 
     // 1. A drill: every step checked and planned, nothing that changes anything sent.
-    control(&aws, "POST", "/_sandbox/calls/reset");
+    calls::reset_calls(&aws.addr);
     let drill = failover(d, &aws, &["--drill"]);
-    let drilled = report(&drill);
+    let drilled = json(&drill);
     assert_eq!(drill.status.code(), Some(0), "{drilled:#}");
     assert!(
-        mutations(&aws).is_empty(),
+        mutations(&aws.addr).is_empty(),
         "a drill changed something: {:?}",
-        mutations(&aws)
+        mutations(&aws.addr)
     );
     for step in drilled["data"]["steps"].as_array().unwrap() {
         assert!(step["expected_seconds"].is_u64(), "{step:#}");
     }
 
     // 2. us-east-1 goes down. Without consent to lose writes, nothing changes (exit 8).
-    control(&aws, "POST", "/_sandbox/regions/us-east-1/down");
-    control(&aws, "POST", "/_sandbox/calls/reset");
+    calls::region(&aws.addr, "us-east-1", "down");
+    calls::reset_calls(&aws.addr);
     let refused = failover(d, &aws, &["--primary-down"]);
-    assert_eq!(refused.status.code(), Some(8), "{:#}", report(&refused));
+    assert_eq!(refused.status.code(), Some(8), "{:#}", json(&refused));
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(stderr.contains("rerun with --allow-data-loss"), "{stderr}");
     assert!(
-        mutations(&aws).is_empty(),
+        mutations(&aws.addr).is_empty(),
         "a refusal changed something: {:?}",
-        mutations(&aws)
+        mutations(&aws.addr)
     );
 
     // 3. With consent, interrupted (SIGINT) once the database step is done…
@@ -262,34 +200,8 @@ async fn with_us_east_1_down_the_dr_region_is_promoted_from_state_outside_it_and
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        let text = std::fs::read_to_string(&checklist).unwrap_or_default();
-        let recorded: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-        let done = recorded["steps"].as_array().is_some_and(|s| {
-            s.iter()
-                .any(|s| s["id"] == "promote-database" && s["state"] == "done")
-        });
-        if done {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the database step did not finish: {text}"
-        );
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "failover ended early: {:?}",
-            child.wait_with_output().unwrap()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(child.id() as i32),
-        nix::sys::signal::Signal::SIGINT,
-    )
-    .unwrap();
-    let interrupted = child.wait_with_output().unwrap();
+    calls::wait_for_step(&checklist, "promote-database", &mut child);
+    let interrupted = calls::interrupt(&mut child);
     assert_eq!(
         interrupted.status.code(),
         Some(7),
@@ -299,7 +211,7 @@ async fn with_us_east_1_down_the_dr_region_is_promoted_from_state_outside_it_and
 
     // …then run again: it resumes and repeats nothing.
     let resumed = failover(d, &aws, &["--primary-down", "--allow-data-loss"]);
-    let done = report(&resumed);
+    let done = json(&resumed);
     assert_eq!(
         resumed.status.code(),
         Some(0),
@@ -320,7 +232,7 @@ async fn with_us_east_1_down_the_dr_region_is_promoted_from_state_outside_it_and
         "{statuses:?}"
     );
     assert_eq!(
-        count(&aws, "RemoveFromGlobalCluster"),
+        count(&aws.addr, "RemoveFromGlobalCluster"),
         1,
         "the database was promoted twice"
     );

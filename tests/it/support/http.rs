@@ -13,6 +13,19 @@ pub fn get(addr: &str, path: &str) -> io::Result<(u16, String)> {
     )
 }
 
+/// GET with extra header lines (e.g. an `Authorization` that names the AWS service a stand-in routes to).
+pub fn get_with(addr: &str, path: &str, headers: &[(&str, &str)]) -> io::Result<(u16, String)> {
+    let extra: String = headers
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}\r\n"))
+        .collect();
+    exchange(
+        addr,
+        format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n{extra}Connection: close\r\n\r\n")
+            .as_bytes(),
+    )
+}
+
 /// The status code `addr` answers a GET of `path` with, or `None` when nothing answers.
 pub fn status(addr: &str, path: &str) -> Option<u16> {
     get(addr, path).ok().map(|(status, _)| status)
