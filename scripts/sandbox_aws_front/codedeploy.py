@@ -28,14 +28,12 @@ from .codedeploy_rollout import (
 from .common import (
     AwsError,
     Response,
-    account_from_environ,
+    answer_json_operation,
     aws_json,
-    aws_json_error,
     env_float,
     json_response,
     naive_utc,
     read_body,
-    region_from_environ,
 )
 
 if TYPE_CHECKING:
@@ -80,22 +78,7 @@ class CodeDeploySim(RolloutClock):
     # -- plumbing ------------------------------------------------------------------------------------------
 
     def handle(self, op: str, environ: dict) -> Response:
-        raw = read_body(environ)
-        try:
-            body = json.loads(raw) if raw.strip() else {}
-        except ValueError:
-            return aws_json_error(AwsError("SerializationException", "request body is not JSON"))
-        ctx = {"environ": environ, "raw": raw, "account": account_from_environ(environ), "region": region_from_environ(environ)}
-        from moto.core.exceptions import JsonRESTError
-
-        try:
-            with self.front.lock:
-                self.tick()
-                return self.handlers[op](ctx, body)
-        except AwsError as err:
-            return aws_json_error(err)
-        except JsonRESTError as err:
-            return aws_json_error(AwsError(err.error_type, err.message, getattr(err, "code", 400) or 400))
+        return answer_json_operation(self.front, self.tick, self.handlers[op], environ, read_body(environ))
 
     def backend(self, account: str, region: str) -> Any:
         from moto.codedeploy.models import codedeploy_backends

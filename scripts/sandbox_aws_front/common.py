@@ -140,6 +140,32 @@ def aws_json_error(err: AwsError) -> Response:
     return aws_json({"__type": err.code, "message": err.message}, err.status)
 
 
+def answer_json_operation(front: Any, tick: Callable[[], None], handler: Callable[[dict, dict], Response],
+                          environ: dict, raw: bytes) -> Response:
+    """A JSON-protocol operation the front answers itself: the body parsed, the simulation brought up to
+    now (`tick`) and `handler(ctx, body)` run under the front's lock; AwsError and moto's exceptions become
+    AWS JSON errors."""
+    from moto.core.exceptions import JsonRESTError, ServiceException
+
+    try:
+        body = json.loads(raw) if raw.strip() else {}
+    except ValueError:
+        return aws_json_error(AwsError("SerializationException", "request body is not JSON"))
+    if not isinstance(body, dict):
+        return aws_json_error(AwsError("SerializationException", "request body is not a JSON object"))
+    ctx = {"environ": environ, "raw": raw, "account": account_from_environ(environ), "region": region_from_environ(environ)}
+    try:
+        with front.lock:
+            tick()
+            return handler(ctx, body)
+    except AwsError as err:
+        return aws_json_error(err)
+    except ServiceException as err:  # moto's newer errors (ECS: ClusterNotFoundException, ...)
+        return aws_json_error(AwsError(err.code, err.message))
+    except JsonRESTError as err:
+        return aws_json_error(AwsError(err.error_type, err.message, getattr(err, "code", 400) or 400))
+
+
 def signing_service(environ: dict) -> str:
     m = re.search(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/", environ.get("HTTP_AUTHORIZATION", ""))
     return m.group(1) if m else ""

@@ -17,13 +17,11 @@ from typing import TYPE_CHECKING, Any, Callable
 from .common import (
     AwsError,
     Response,
-    account_from_environ,
+    answer_json_operation,
     aws_json,
-    aws_json_error,
     env_float,
     json_default,
     json_response,
-    region_from_environ,
 )
 from .ecs_deployment_run import (
     ECS_HOOK_STAGES,
@@ -110,25 +108,7 @@ class EcsServiceDeployments(ServiceDeploymentProgress):
 
     def handle(self, environ: dict, raw: bytes) -> Response:
         op = environ.get("HTTP_X_AMZ_TARGET", "")[len(ECS_TARGET):]
-        try:
-            body = json.loads(raw) if raw.strip() else {}
-        except ValueError:
-            return aws_json_error(AwsError("SerializationException", "request body is not JSON"))
-        if not isinstance(body, dict):
-            return aws_json_error(AwsError("SerializationException", "request body is not a JSON object"))
-        ctx = {"environ": environ, "raw": raw, "account": account_from_environ(environ), "region": region_from_environ(environ)}
-        from moto.core.exceptions import JsonRESTError, ServiceException
-
-        try:
-            with self.front.lock:
-                self.tick()
-                return self.handlers[op](ctx, body)
-        except AwsError as err:
-            return aws_json_error(err)
-        except ServiceException as err:  # moto's ECS errors (ClusterNotFoundException, ServiceNotFoundException, ...)
-            return aws_json_error(AwsError(err.code, err.message))
-        except JsonRESTError as err:
-            return aws_json_error(AwsError(err.error_type, err.message, getattr(err, "code", 400) or 400))
+        return answer_json_operation(self.front, self.tick, self.handlers[op], environ, raw)
 
     @staticmethod
     def ecs(account: str, region: str) -> Any:

@@ -51,7 +51,12 @@ fn assert_exit(out: &Output, code: i32, what: &str) -> Value {
         .as_array()
         .into_iter()
         .flatten()
-        .map(|s| format!("{} {}s", s["id"].as_str().unwrap_or("?"), s["seconds"]))
+        .map(|s| {
+            let took = s["seconds"]
+                .as_u64()
+                .map_or("-".into(), |n| format!("{n}s"));
+            format!("{} {took}", s["id"].as_str().unwrap_or("?"))
+        })
         .collect();
     eprintln!("failover e2e: {what}: {}", took.join(", "));
     assert_eq!(
