@@ -52,8 +52,10 @@ backends) behind a thin WSGI middleware that intercepts only what moto 5.2.5 lac
    only what the role's inline and attached policies allow on the request's resources (repository, service,
    deployment group, alarm, parameter and S3 object ARNs; "*" where AWS has no resource-level permission),
    including what AWS authorises alongside (ecs:TagResource for tags on RegisterTaskDefinition, iam:PassRole
-   to ecs-tasks.amazonaws.com for the task roles, kms:Decrypt / kms:GenerateDataKey on the key of an SSE-KMS
-   object, kms:Decrypt via Secrets Manager on the key of a secret read with GetSecretValue). REST requests
+   to ecs-tasks.amazonaws.com for the task roles and to ecs.amazonaws.com for the ECS infrastructure roles a
+   CreateService / UpdateService names (lifecycle hooks, advancedConfiguration, managed EBS volumes),
+   kms:Decrypt / kms:GenerateDataKey on the key of an SSE-KMS object, kms:Decrypt via Secrets Manager on the
+   key of a secret read with GetSecretValue). REST requests
    are named by botocore's model of the service (method + requestUri), API Gateway's by method and path
    (apigateway:GET on arn:aws:apigateway:<region>::/v2/apis/...). A refusal is AWS's
    AccessDenied naming the session, the action and the resource. STS refuses to assume a role that does not

@@ -5,6 +5,7 @@ botocore's model of its service (RestOperations).
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import re
 import urllib.parse
@@ -82,9 +83,48 @@ class RestOperations:
         return None
 
 
+# Policy evaluation runs on every request of a role session, and AWS managed policies are large: ReadOnlyAccess
+# is one ~100 kB document with ~3,000 action patterns. So each policy text is parsed once, and the patterns of
+# each Action / NotAction / Resource / NotResource list are compiled once into a single anchored alternation
+# (compiling them one by one per request cost ~80 ms, as they overflow the `re` module's own cache of 512).
+
+
+@functools.lru_cache(maxsize=256)
+def _policy_document(text: str) -> Any:
+    """A policy document given as JSON text, parsed once per distinct text. The same object is answered for the
+    same text: callers read it, never modify it."""
+    return json.loads(text)
+
+
+def _glob_regex(pattern: str) -> str:
+    """The regex of one IAM wildcard pattern: `*` any run of characters, `?` any one character, the rest literal."""
+    return re.escape(pattern).replace(r"\*", ".*").replace(r"\?", ".")
+
+
+@functools.lru_cache(maxsize=1024)
+def _glob_matcher(patterns: tuple[str, ...], ignore_case: bool) -> re.Pattern | None:
+    """One compiled regex matching exactly the values any of `patterns` matches (None when there are no
+    patterns: then nothing matches)."""
+    if not patterns:
+        return None
+    alternation = "|".join(_glob_regex(p) for p in patterns)
+    return re.compile(f"^(?:{alternation})$", re.IGNORECASE if ignore_case else 0)
+
+
 def _glob(pattern: str, value: str, ignore_case: bool = False) -> bool:
-    regex = "^" + re.escape(pattern).replace(r"\*", ".*").replace(r"\?", ".") + "$"
-    return re.match(regex, value, re.IGNORECASE if ignore_case else 0) is not None
+    matcher = _glob_matcher((pattern,), ignore_case)
+    return matcher is not None and matcher.match(value) is not None
+
+
+def _glob_any(patterns: Any, value: str, ignore_case: bool = False) -> bool:
+    """Whether any of `patterns` (one pattern or a list of them, as a policy statement gives them) matches."""
+    items = tuple(_as_list(patterns))
+    try:
+        matcher = _glob_matcher(items, ignore_case)
+    except TypeError:
+        # An entry that is not a string: pattern by pattern, as far as the first match (what any() over _glob does).
+        return any(_glob(p, value, ignore_case) for p in items)
+    return matcher is not None and matcher.match(value) is not None
 
 
 def _as_list(value: Any) -> list:
@@ -101,7 +141,9 @@ class IamGate:
     policies allow for the request's action and resource ARNs (explicit Deny wins; conditions on keys this
     gate supplies are evaluated, others never hold). Requests AWS authorises more than once are checked as
     AWS does: RegisterTaskDefinition with tags also needs ecs:TagResource, naming a task or execution role
-    also needs iam:PassRole to ecs-tasks.amazonaws.com. A refusal is AWS's AccessDenied, naming the session,
+    also needs iam:PassRole to ecs-tasks.amazonaws.com, and CreateService / UpdateService naming an ECS
+    infrastructure role (lifecycle hooks, advancedConfiguration, managed EBS volumes) iam:PassRole to
+    ecs.amazonaws.com. A refusal is AWS's AccessDenied, naming the session,
     the action and the resource. STS refuses to assume a role that does not exist.
     """
 
@@ -288,7 +330,28 @@ class IamGate:
             for key in ("taskRoleArn", "executionRoleArn"):
                 if params.get(key):
                     out.append(("iam:PassRole", params[key], {"iam:PassedToService": "ecs-tasks.amazonaws.com"}))
+        if prefix == "ecs" and op in ("CreateService", "UpdateService"):
+            for role in cls.ecs_infrastructure_roles(params):
+                out.append(("iam:PassRole", role, {"iam:PassedToService": "ecs.amazonaws.com"}))
         return out
+
+    @staticmethod
+    def ecs_infrastructure_roles(params: dict) -> list[str]:
+        """The ECS infrastructure roles a CreateService / UpdateService request hands to ECS, each once: the
+        lifecycle hooks' (deploymentConfiguration.lifecycleHooks[].roleArn), the load balancers' for blue/green
+        listener rule changes (loadBalancers[].advancedConfiguration.roleArn) and the managed EBS volumes'
+        (volumeConfigurations[].managedEBSVolume.roleArn)."""
+
+        def mapping(value: Any) -> dict:
+            return value if isinstance(value, dict) else {}
+
+        def mappings(value: Any) -> list[dict]:
+            return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+        roles = [h.get("roleArn") for h in mappings(mapping(params.get("deploymentConfiguration")).get("lifecycleHooks"))]
+        roles += [mapping(lb.get("advancedConfiguration")).get("roleArn") for lb in mappings(params.get("loadBalancers"))]
+        roles += [mapping(v.get("managedEBSVolume")).get("roleArn") for v in mappings(params.get("volumeConfigurations"))]
+        return list(dict.fromkeys(r for r in roles if isinstance(r, str) and r))
 
     # -- policies -------------------------------------------------------------------------------------------
 
@@ -300,12 +363,12 @@ class IamGate:
         docs: list[dict] = []
         role = iam.get_role(role_name)
         for doc in role.policies.values():
-            docs.append(json.loads(doc) if isinstance(doc, str) else doc)
+            docs.append(_policy_document(doc) if isinstance(doc, str) else doc)
         for policy in role.managed_policies.values():
             default = getattr(policy, "default_version_id", None)
             version = next((v for v in getattr(policy, "versions", []) if v.version_id == default), None)
             document = version.document if version else policy.document
-            docs.append(json.loads(document) if isinstance(document, str) else document)
+            docs.append(_policy_document(document) if isinstance(document, str) else document)
         return docs
 
     @staticmethod
@@ -334,13 +397,13 @@ class IamGate:
         allowed = False
         for doc in docs:
             for st in _as_list(doc.get("Statement", [])):
-                if "Action" in st and not any(_glob(a, action, True) for a in _as_list(st["Action"])):
+                if "Action" in st and not _glob_any(st["Action"], action, True):
                     continue
-                if "NotAction" in st and any(_glob(a, action, True) for a in _as_list(st["NotAction"])):
+                if "NotAction" in st and _glob_any(st["NotAction"], action, True):
                     continue
-                if "Resource" in st and not any(_glob(r, resource) for r in _as_list(st["Resource"])):
+                if "Resource" in st and not _glob_any(st["Resource"], resource):
                     continue
-                if "NotResource" in st and any(_glob(r, resource) for r in _as_list(st["NotResource"])):
+                if "NotResource" in st and _glob_any(st["NotResource"], resource):
                     continue
                 if not cls.condition_holds(st.get("Condition"), context):
                     continue
@@ -431,11 +494,11 @@ class IamGate:
 
     @classmethod
     def trusts(cls, document: Any, claims: dict) -> bool:
-        doc = json.loads(document) if isinstance(document, str) else (document or {})
+        doc = _policy_document(document) if isinstance(document, str) else (document or {})
         for st in _as_list(doc.get("Statement", [])):
             if st.get("Effect") != "Allow":
                 continue
-            if not any(_glob(a, "sts:AssumeRoleWithWebIdentity", True) for a in _as_list(st.get("Action", []))):
+            if not _glob_any(st.get("Action", []), "sts:AssumeRoleWithWebIdentity", True):
                 continue
             for federated in _as_list((st.get("Principal") or {}).get("Federated", [])):
                 host = federated.split("oidc-provider/", 1)[-1]
