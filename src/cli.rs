@@ -8,8 +8,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 ///
 /// platform-deploy plans and applies the Terraform stacks of your platform as a dependency graph,
 /// builds and pushes the service image to ECR and waits for cross-region replication, then rolls the
-/// release out region by region with CodeDeploy blue/green canary or linear traffic shifting, rolling
-/// back when a CloudWatch alarm fires.
+/// release out region by region with blue/green canary or linear traffic shifting (through CodeDeploy
+/// or the ECS deployment controller), rolling back when a CloudWatch alarm fires.
 ///
 /// Everything is described by one file, platform.toml; names Terraform already knows (clusters,
 /// services, deployment groups, alarms) come from the regional stacks' `deploy_targets` output.
@@ -128,22 +128,23 @@ Exit codes: 0 pushed and replicated, 1 failed (build, credentials refused, push)
 does not cover a DR region, an immutable tag taken).\n\
 Step outputs in GitHub Actions: image-digest, image-uri, image-reused.")]
     Push(PushArgs),
-    /// Release an image to every service, region by region, with CodeDeploy canary or linear
-    /// traffic shifting; stop and roll back the moment a gating alarm fires.
+    /// Release an image to every service, region by region, with canary or linear traffic
+    /// shifting (CodeDeploy, or the ECS deployment controller: deploy_targets says which per
+    /// service); stop and roll back the moment a gating alarm fires.
     ///
     /// The primary region goes first; after it succeeds and its alarms stay OK for
     /// rollout.bake_time, the DR regions follow (rollout.dr_waves). Before anything changes, a
     /// pre-flight checks every region: the image digest is in the region's ECR repository, no gating
-    /// alarm is already firing, no other deployment runs on the group, the group has alarms
-    /// (rollout.require_alarms). SIGINT/SIGTERM stop every in-flight deployment with rollback.
+    /// alarm is already firing, no other deployment runs on the service, the service has alarms
+    /// (rollout.require_alarms), the live service is on the controller deploy_targets names. SIGINT/SIGTERM stop every in-flight deployment with rollback.
     #[command(after_long_help = ROLLOUT_EXAMPLES)]
     Rollout(RolloutArgs),
     /// Go back to a known-good release now: stop a running deployment with rollback, or redeploy
     /// the release that was live before the current one.
     ///
-    /// For each region and service: a deployment still running on the group is stopped with
-    /// rollback and its rollback followed to the end. Otherwise the release to go back to is found
-    /// in the group's deployment history (the one live before the current one, never one an earlier
+    /// For each region and service: a deployment still running on it is stopped with rollback and
+    /// its rollback followed to the end. Otherwise the release to go back to is found in its
+    /// deployment history (CodeDeploy's, or ECS's service deployments) (the one live before the current one, never one an earlier
     /// rollback rolled back), or named with --to, and deployed with CodeDeployDefault.ECSAllAtOnce
     /// (no canary, no bake), watched like a rollout. The primary region goes first, then each DR
     /// region (--parallel: all at once). A region whose ECR repository lost the digest is refused

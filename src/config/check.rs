@@ -592,7 +592,7 @@ impl Checker<'_> {
                 value.span(),
                 format!("`{name}` is not a CodeDeploy configuration for ECS"),
                 format!(
-                    "use one of {} or the name of a custom config from your stacks",
+                    "use one of {} or the name of a custom config from your stacks (a service on the ECS deployment controller: ECSCanary{{P}}Percent{{M}}Minutes or ECSLinear{{P}}PercentEvery{{M}}Minutes)",
                     ECS_PREDEFINED_CONFIGS.join(", ")
                 ),
             );

@@ -66,6 +66,37 @@ impl TrafficRouting {
         })
     }
 
+    /// The routing a config NAME spells out, for the ECS deployment controller (which has no
+    /// config objects): `…AllAtOnce`, `…Canary{P}Percent{M}Minutes`,
+    /// `…Linear{P}PercentEvery{M}Minutes`, after `ECS` or a `.`/`-`/`_` (the predefined
+    /// CodeDeploy names and the bundled stacks' custom ones read the same).
+    pub fn from_name(name: &str) -> Option<Self> {
+        static PATTERN: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+            regex::Regex::new(r"(?:^|[.\-_])(?:ECS)?(?:(AllAtOnce)|Canary(\d+)Percent(\d+)Minutes?|Linear(\d+)PercentEvery(\d+)Minutes?)$")
+                .expect("a valid pattern")
+        });
+        let caps = PATTERN.captures(name)?;
+        let number = |i: usize| caps.get(i)?.as_str().parse::<u32>().ok();
+        let minutes = |i: usize| number(i).map(|m| Duration::from_secs(60 * u64::from(m)));
+        let routing = if caps.get(1).is_some() {
+            TrafficRouting::AllAtOnce
+        } else if let (Some(percent), Some(interval)) = (number(2), minutes(3)) {
+            TrafficRouting::Canary { percent, interval }
+        } else {
+            TrafficRouting::Linear {
+                percent: number(4)?,
+                interval: minutes(5)?,
+            }
+        };
+        let percent_ok = match routing {
+            TrafficRouting::AllAtOnce => true,
+            TrafficRouting::Canary { percent, .. } | TrafficRouting::Linear { percent, .. } => {
+                (1..=99).contains(&percent)
+            }
+        };
+        percent_ok.then_some(routing)
+    }
+
     pub fn from_sdk(config: &TrafficRoutingConfig) -> Option<Self> {
         let minutes = |m: i32| Duration::from_secs(60 * m.max(0) as u64);
         match config.r#type() {
@@ -281,6 +312,44 @@ mod tests {
     fn every_predefined_ecs_config_has_a_routing() {
         for name in crate::config::ECS_PREDEFINED_CONFIGS {
             assert!(TrafficRouting::predefined(name).is_some(), "{name}");
+        }
+    }
+
+    #[test]
+    fn an_ecs_strategy_reads_from_its_config_name() {
+        for name in crate::config::ECS_PREDEFINED_CONFIGS {
+            assert_eq!(
+                TrafficRouting::from_name(name),
+                TrafficRouting::predefined(name),
+                "{name}"
+            );
+        }
+        assert_eq!(
+            TrafficRouting::from_name("ECSCanary20Percent3Minutes"),
+            Some(TrafficRouting::Canary {
+                percent: 20,
+                interval: Duration::from_secs(180)
+            })
+        );
+        assert_eq!(
+            TrafficRouting::from_name("platform-Canary10Percent5Minutes"),
+            TrafficRouting::predefined("CodeDeployDefault.ECSCanary10Percent5Minutes")
+        );
+        assert_eq!(
+            TrafficRouting::from_name("shop-ECSLinear25PercentEvery2Minutes"),
+            Some(TrafficRouting::Linear {
+                percent: 25,
+                interval: Duration::from_secs(120)
+            })
+        );
+        for bad in [
+            "shop-canary-10-5",
+            "ECSCanary0Percent5Minutes",
+            "ECSCanary100Percent5Minutes",
+            "ECSLinear10Percent",
+            "xECSAllAtOnce",
+        ] {
+            assert_eq!(TrafficRouting::from_name(bad), None, "{bad}");
         }
     }
 

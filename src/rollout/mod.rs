@@ -17,7 +17,9 @@
 
 pub mod alarms;
 pub mod appspec;
+pub mod backend;
 pub mod deployment;
+pub mod ecs_native;
 pub mod error;
 pub mod image_ref;
 pub mod live;
@@ -116,8 +118,15 @@ pub struct DryRunDeployment {
     pub current_task_definition: String,
     pub task_definition_request: serde_json::Value,
     pub task_definition_diff: String,
+    pub controller: targets::Controller,
+    /// CodeDeploy: the AppSpec and the CreateDeployment request.
+    #[serde(skip_serializing_if = "serde_json::Value::is_null")]
     pub appspec: serde_json::Value,
-    pub create_deployment: DeploymentRequest,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub create_deployment: Option<DeploymentRequest>,
+    /// ECS controller: the UpdateService request that starts the deployment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub update_service: Option<ecs_native::UpdateServiceRequest>,
     pub deployment_config: deployment::ConfigChoice,
     pub traffic_routing: Option<deployment::TrafficRouting>,
     pub alarms: Vec<alarms::AlarmState>,

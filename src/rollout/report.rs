@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use crate::outcome::OutcomeKind;
 
-use super::service::deployment_request;
+use super::service::{deployment_request, native_request};
+use super::targets::Controller;
 use super::{
     DeploymentResult, DryRunDeployment, Prepared, Refusal, RolloutOptions, RolloutReport, taskdef,
 };
@@ -94,7 +95,10 @@ pub(super) fn dry_run_report(
         .iter()
         .map(|p| {
             let placeholder = format!("<the new revision of {}>", p.family());
-            let request = deployment_request(p, &placeholder, opts);
+            let (request, native) = match p.target.controller {
+                Controller::CodeDeploy => (Some(deployment_request(p, &placeholder, opts)), None),
+                Controller::Ecs => (None, Some(native_request(p, &placeholder))),
+            };
             DryRunDeployment {
                 region: p.region.clone(),
                 service: p.service.clone(),
@@ -104,9 +108,13 @@ pub(super) fn dry_run_report(
                     &p.current_task_definition,
                     &p.task_definition_request,
                 ),
-                appspec: serde_json::from_str(&request.revision.app_spec_content.content)
+                controller: p.target.controller,
+                appspec: request
+                    .as_ref()
+                    .and_then(|r| serde_json::from_str(&r.revision.app_spec_content.content).ok())
                     .unwrap_or_default(),
                 create_deployment: request,
+                update_service: native,
                 deployment_config: p.config.clone(),
                 traffic_routing: p.routing,
                 alarms: p.alarm_states.clone(),
@@ -198,20 +206,32 @@ impl RolloutReport {
                             alarms.join(", ")
                         }
                     );
-                    let _ = writeln!(
-                        out,
-                        "    AppSpec (sha256 {}):",
-                        plan.create_deployment.revision.app_spec_content.sha256
-                    );
-                    out.push_str(&indent(
-                        &serde_json::to_string_pretty(&plan.appspec).unwrap_or_default(),
-                        "      ",
-                    ));
-                    let _ = writeln!(out, "    CreateDeployment request:");
-                    out.push_str(&indent(
-                        &serde_json::to_string_pretty(&plan.create_deployment).unwrap_or_default(),
-                        "      ",
-                    ));
+                    if let Some(request) = &plan.create_deployment {
+                        let _ = writeln!(
+                            out,
+                            "    AppSpec (sha256 {}):",
+                            request.revision.app_spec_content.sha256
+                        );
+                        out.push_str(&indent(
+                            &serde_json::to_string_pretty(&plan.appspec).unwrap_or_default(),
+                            "      ",
+                        ));
+                        let _ = writeln!(out, "    CreateDeployment request:");
+                        out.push_str(&indent(
+                            &serde_json::to_string_pretty(request).unwrap_or_default(),
+                            "      ",
+                        ));
+                    }
+                    if let Some(request) = &plan.update_service {
+                        let _ = writeln!(
+                            out,
+                            "    UpdateService request (ECS deployment controller):"
+                        );
+                        out.push_str(&indent(
+                            &serde_json::to_string_pretty(request).unwrap_or_default(),
+                            "      ",
+                        ));
+                    }
                 }
                 if i + 1 < self.waves.len() && !bake.is_zero() {
                     let _ = writeln!(

@@ -1,5 +1,5 @@
-//! The release of one service in one region: register the task definition revision, create the
-//! CodeDeploy deployment and watch it to its end.
+//! The release of one service in one region: register the task definition revision, start the
+//! deployment (CodeDeploy's, or ECS's own through UpdateService) and watch it to its end.
 
 use tokio_util::sync::CancellationToken;
 
@@ -7,9 +7,12 @@ use crate::aws::{AwsError, RegionClients};
 use crate::outcome::OutcomeKind;
 
 use super::appspec::{self, AppSpecInput};
+use super::backend::{Backend, StopResult};
 use super::deployment::DeploymentRequest;
+use super::ecs_native::{NativeInput, UpdateServiceRequest};
 use super::monitor::{self, Ending, MonitorSettings, Watched, WaveAbort};
 use super::report::short_arn;
+use super::targets::Controller;
 use super::{DeploymentResult, Prepared, Progress, RolloutOptions, preflight, taskdef};
 
 /// Registers the revision, creates the deployment and watches it.
@@ -63,7 +66,7 @@ pub(super) async fn release(
     let watched = Watched {
         key: &p.key,
         region: &p.region,
-        codedeploy: &clients.codedeploy,
+        backend: Backend::of(clients, &p.target),
         cloudwatch: &clients.cloudwatch,
         deployment_id: &id,
         alarms: &p.alarms,
@@ -123,7 +126,8 @@ async fn register(
     Ok(arn)
 }
 
-/// Creates the CodeDeploy deployment of revision `arn`; its id.
+/// Starts the deployment of revision `arn` (CodeDeploy CreateDeployment, or ECS UpdateService);
+/// its id (a service deployment ARN under ECS).
 async fn create_deployment(
     p: &Prepared,
     clients: &RegionClients,
@@ -132,7 +136,16 @@ async fn create_deployment(
     cancel: &CancellationToken,
     progress: &Progress,
 ) -> Result<String, Halt> {
-    let request = deployment_request(p, arn, opts);
+    let send = async {
+        match p.target.controller {
+            Controller::CodeDeploy => {
+                deployment_request(p, arn, opts)
+                    .send(&clients.codedeploy, &p.region)
+                    .await
+            }
+            Controller::Ecs => native_request(p, arn).send(&clients.ecs, &p.region).await,
+        }
+    };
     let created = tokio::select! {
         biased;
         _ = cancel.cancelled() => {
@@ -142,7 +155,7 @@ async fn create_deployment(
             progress.event(&p.key, &message);
             return Err(Halt::Cancelled(message));
         }
-        r = request.send(&clients.codedeploy, &p.region) => r,
+        r = send => r,
     };
     let id = created.map_err(|e| {
         Halt::Failed(format!(
@@ -193,6 +206,19 @@ fn ending_outcome(ending: &Ending, arn: &str, id: &str) -> (OutcomeKind, String)
     }
 }
 
+/// The UpdateService that starts an ECS-native deployment of `task_definition_arn`.
+pub(super) fn native_request(p: &Prepared, task_definition_arn: &str) -> UpdateServiceRequest {
+    UpdateServiceRequest::new(&NativeInput {
+        target: &p.target,
+        task_definition_arn,
+        routing: p
+            .routing
+            .unwrap_or(super::deployment::TrafficRouting::AllAtOnce),
+        alarms: &p.alarms,
+        hooks: &p.hooks,
+    })
+}
+
 pub(super) fn deployment_request(
     p: &Prepared,
     task_definition_arn: &str,
@@ -229,21 +255,21 @@ pub(super) fn deployment_request(
     )
 }
 
-/// After a cancel raced CreateDeployment: stops the group's running deployments that were not
-/// there at pre-flight.
+/// After a cancel raced the start: stops the service's running deployments that were not there
+/// at pre-flight.
 async fn stop_new_deployments(p: &Prepared, clients: &RegionClients) -> String {
+    let backend = Backend::of(clients, &p.target);
     let work = async {
         let running = preflight::in_flight_deployments(clients, &p.target).await?;
         let mut stopped = Vec::new();
         for id in running.iter().filter(|id| !p.in_flight.contains(id)) {
-            clients
-                .codedeploy
-                .stop_deployment()
-                .deployment_id(id)
-                .auto_rollback_enabled(true)
-                .send()
-                .await
-                .map_err(|e| AwsError::new(&p.region, "CodeDeploy StopDeployment", e))?;
+            if let StopResult::Failed(message) = backend.stop(id).await {
+                return Err(AwsError {
+                    region: p.region.clone(),
+                    operation: format!("stopping {id}"),
+                    message,
+                });
+            }
             stopped.push(id.clone());
         }
         Ok::<_, AwsError>(stopped)
@@ -252,12 +278,14 @@ async fn stop_new_deployments(p: &Prepared, clients: &RegionClients) -> String {
         Ok(Ok(stopped)) if stopped.is_empty() => "no deployment had been started".into(),
         Ok(Ok(stopped)) => format!("stopped {} with rollback", stopped.join(", ")),
         Ok(Err(e)) => format!(
-            "could not check for a started deployment ({e}); check {}/{} in the CodeDeploy console",
-            p.target.codedeploy_app, p.target.deployment_group
+            "could not check for a started deployment ({e}); check {} in {}",
+            backend.scope(),
+            backend.console()
         ),
         Err(_) => format!(
-            "no answer in time; check {}/{} in the CodeDeploy console",
-            p.target.codedeploy_app, p.target.deployment_group
+            "no answer in time; check {} in {}",
+            backend.scope(),
+            backend.console()
         ),
     }
 }

@@ -6,16 +6,18 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use aws_sdk_codedeploy::types::DeploymentStatus;
 use futures_util::future::join_all;
 use serde::Serialize;
 
 use crate::aws::RegionClients;
-use crate::aws::history::{self, PastDeployment};
+use crate::aws::history::PastDeployment;
 
 use super::alarms::{self, AlarmState};
+use super::backend::{Backend, Finished};
+use super::ecs_native::short_id;
 use super::live::{Release, live_release, short_digest, short_td};
 use super::monitor::{self, Watched};
+use super::targets::Controller;
 use super::{AwsError, DeployTargets, ImageRef, ServiceTarget, preflight};
 
 /// A deployment that has not finished.
@@ -34,6 +36,8 @@ pub struct ServiceStatus {
     pub region: String,
     pub service: String,
     pub is_dr: bool,
+    /// What releases the service: CODE_DEPLOY or ECS.
+    pub controller: Controller,
     /// The region's traffic role as its stack says (`primary`; a DR region's `standby`, `active` or
     /// `draining`), else what its capacity shows.
     pub traffic_role: String,
@@ -96,18 +100,9 @@ async fn one(
 
     let in_flight = in_flight_deployment(c, target, name).await?;
 
-    let recent = history::history(
-        &c.codedeploy,
-        &c.region,
-        &target.codedeploy_group(),
-        &[
-            DeploymentStatus::Succeeded,
-            DeploymentStatus::Failed,
-            DeploymentStatus::Stopped,
-        ],
-        history,
-    )
-    .await?;
+    let recent = Backend::of(c, target)
+        .history(&c.region, Finished::Any, history)
+        .await?;
     let alarms = if target.alarm_names.is_empty() {
         Vec::new()
     } else {
@@ -124,6 +119,7 @@ async fn one(
         region: c.region.clone(),
         service: name.to_string(),
         is_dr: t.is_dr,
+        controller: target.controller,
         standby: desired == 0 && role == "standby",
         traffic_role: role,
         live,
@@ -149,25 +145,30 @@ async fn in_flight_deployment(
     else {
         return Ok(None);
     };
-    let status = monitor::get_deployment(&c.codedeploy, &id)
-        .await
-        .map(|s| s.status)
+    let backend = Backend::of(c, target);
+    let read = backend.deployment(&id).await;
+    let status = read
+        .as_ref()
+        .map(|s| s.status.clone())
         .unwrap_or_else(|e| format!("unknown ({e})"));
     let w = Watched {
         key: name,
         region: &c.region,
-        codedeploy: &c.codedeploy,
+        backend,
         cloudwatch: &c.cloudwatch,
         deployment_id: &id,
         alarms: &[],
         routing: None,
     };
     let mut target_id = None;
-    let ts = monitor::get_target(&w, &mut target_id)
-        .await
-        .ok()
-        .flatten()
-        .unwrap_or_default();
+    let ts = match read.ok().and_then(|s| s.target) {
+        Some(target) => target,
+        None => monitor::get_target(&w, &mut target_id)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default(),
+    };
     let step = ts
         .events
         .iter()
@@ -260,7 +261,7 @@ fn table_row(s: &ServiceStatus) -> Vec<String> {
     let deployment = match &s.in_flight {
         Some(f) => format!(
             "{} {}{}{}",
-            f.deployment_id,
+            short_id(&f.deployment_id),
             f.status,
             f.green_percent
                 .map(|p| format!(" {p}% new"))
@@ -318,12 +319,16 @@ fn render_recent(out: &mut String, services: &[ServiceStatus]) {
         if s.recent.is_empty() {
             continue;
         }
-        let _ = writeln!(out, "\n{}/{} last deployments:", s.region, s.service);
+        let by = match s.controller {
+            Controller::CodeDeploy => "CodeDeploy",
+            Controller::Ecs => "ECS",
+        };
+        let _ = writeln!(out, "\n{}/{} last deployments ({by}):", s.region, s.service);
         for d in &s.recent {
             let _ = writeln!(
                 out,
                 "  {:<14} {:<10} {:<14} {}",
-                d.deployment_id,
+                short_id(&d.deployment_id),
                 d.status,
                 d.task_definition.as_deref().map(short_td).unwrap_or("-"),
                 d.description

@@ -26,8 +26,37 @@ pub struct DeployTargets {
     pub services: BTreeMap<String, ServiceTarget>,
 }
 
-/// One ECS service released through CodeDeploy blue/green (`deployment_controller` "CODE_DEPLOY";
-/// services on the ECS controller are refused when the targets are read).
+/// Who releases a service: a CodeDeploy deployment group, or Amazon ECS itself.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Controller {
+    /// CodeDeploy blue/green (the default: stacks from before the field are CodeDeploy).
+    #[default]
+    #[serde(rename = "CODE_DEPLOY")]
+    CodeDeploy,
+    /// The ECS deployment controller's own blue/green, canary or linear deployments.
+    #[serde(rename = "ECS")]
+    Ecs,
+}
+
+impl Controller {
+    /// The name the ECS API and Terraform use (`deployment_controller`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Controller::CodeDeploy => "CODE_DEPLOY",
+            Controller::Ecs => "ECS",
+        }
+    }
+}
+
+impl std::fmt::Display for Controller {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One ECS service and what releases it: CodeDeploy blue/green (`codedeploy_app`,
+/// `deployment_group`) or the ECS deployment controller (the load balancer's advanced
+/// configuration: alternate target group, listener rules, infrastructure role).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ServiceTarget {
     pub cluster_name: String,
@@ -36,12 +65,35 @@ pub struct ServiceTarget {
     pub container_port: u16,
     pub task_family: String,
     pub desired_count: u32,
+    #[serde(default, rename = "deployment_controller")]
+    pub controller: Controller,
+    /// CodeDeploy only (null under the ECS controller).
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub codedeploy_app: String,
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub deployment_group: String,
-    /// The deployment config Terraform gave the group (a custom canary or linear one).
+    /// CodeDeploy: the config Terraform gave the group (a custom canary or linear one). ECS: the
+    /// strategy as a config name (`ECSCanary10Percent5Minutes`, `ECSLinear10PercentEvery1Minutes`,
+    /// `CodeDeployDefault.ECSAllAtOnce`).
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub deployment_config: String,
     #[serde(default)]
     pub target_groups: Vec<String>,
+    /// The blue and green target groups' ARNs (the first is the one the service was created with).
+    #[serde(default)]
+    pub target_group_arns: Vec<String>,
+    /// ECS controller: the target group a deployment's new revision registers in.
+    #[serde(default)]
+    pub alternate_target_group_arn: Option<String>,
+    /// ECS controller: the production listener rule whose weights ECS shifts.
+    #[serde(default)]
+    pub production_listener_rule_arn: Option<String>,
+    /// ECS controller: the test listener rule (optional).
+    #[serde(default)]
+    pub test_listener_rule_arn: Option<String>,
+    /// ECS controller: the role ECS uses to change the listener rules and invoke hooks.
+    #[serde(default)]
+    pub infrastructure_role_arn: Option<String>,
     #[serde(default)]
     pub prod_listener_arn: String,
     #[serde(default)]
@@ -56,6 +108,50 @@ pub struct ServiceTarget {
 }
 
 impl ServiceTarget {
+    /// The fields this service's controller needs that are empty.
+    pub fn missing_fields(&self) -> Vec<&'static str> {
+        let empty = |v: &str| v.trim().is_empty();
+        let none = |v: &Option<String>| v.as_deref().is_none_or(empty);
+        let mut missing = Vec::new();
+        match self.controller {
+            Controller::CodeDeploy => {
+                for (name, value) in [
+                    ("codedeploy_app", &self.codedeploy_app),
+                    ("deployment_group", &self.deployment_group),
+                    ("deployment_config", &self.deployment_config),
+                ] {
+                    if empty(value) {
+                        missing.push(name);
+                    }
+                }
+            }
+            Controller::Ecs => {
+                if empty(&self.deployment_config) {
+                    missing.push("deployment_config");
+                }
+                if self.target_group_arns.is_empty() {
+                    missing.push("target_group_arns");
+                }
+                for (name, value) in [
+                    (
+                        "alternate_target_group_arn",
+                        &self.alternate_target_group_arn,
+                    ),
+                    (
+                        "production_listener_rule_arn",
+                        &self.production_listener_rule_arn,
+                    ),
+                    ("infrastructure_role_arn", &self.infrastructure_role_arn),
+                ] {
+                    if none(value) {
+                        missing.push(name);
+                    }
+                }
+            }
+        }
+        missing
+    }
+
     /// The CodeDeploy deployment group that releases this service.
     pub fn codedeploy_group(&self) -> crate::aws::history::DeploymentGroup<'_> {
         crate::aws::history::DeploymentGroup {
@@ -102,13 +198,14 @@ pub enum TargetsError {
         region: String,
     },
     #[error(
-        "{origin}: service {service} in {region} is on the {controller} deployment controller; platform-deploy releases services on the CODE_DEPLOY controller\n  fix: set deployment_controller = \"CODE_DEPLOY\" for {service} in the {region} stack's services (the default) and apply it"
+        "{origin}: service {service} in {region} is on the {controller} deployment controller but deploy_targets lacks {fields}\n  fix: apply the {region} stack (the bundled regional stacks output these fields for deployment_controller = \"{controller}\"), or add them to the file"
     )]
-    Controller {
+    MissingFields {
         origin: String,
         region: String,
         service: String,
-        controller: String,
+        controller: Controller,
+        fields: String,
     },
 }
 
@@ -122,13 +219,24 @@ impl DeployTargets {
         value: &serde_json::Value,
     ) -> Result<Self, TargetsError> {
         let value = unwrap_output(value);
-        refuse_other_controllers(origin, region, value)?;
         let targets: DeployTargets =
             serde_json::from_value(value.clone()).map_err(|e| TargetsError::Shape {
                 origin: origin.to_string(),
                 region: region.to_string(),
                 message: e.to_string(),
             })?;
+        for (name, service) in &targets.services {
+            let missing = service.missing_fields();
+            if !missing.is_empty() {
+                return Err(TargetsError::MissingFields {
+                    origin: origin.to_string(),
+                    region: region.to_string(),
+                    service: name.clone(),
+                    controller: service.controller,
+                    fields: missing.join(", "),
+                });
+            }
+        }
         if targets.region != region {
             return Err(TargetsError::RegionMismatch {
                 origin: origin.to_string(),
@@ -144,29 +252,9 @@ impl DeployTargets {
     }
 }
 
-/// A service whose `deployment_controller` is not CODE_DEPLOY (absent: a stack from before the
-/// field, CodeDeploy) would otherwise fail as a shape error on its null deployment group.
-fn refuse_other_controllers(
-    origin: &str,
-    region: &str,
-    value: &serde_json::Value,
-) -> Result<(), TargetsError> {
-    let services = value.get("services").and_then(serde_json::Value::as_object);
-    for (service, target) in services.into_iter().flatten() {
-        let controller = target
-            .get("deployment_controller")
-            .and_then(serde_json::Value::as_str)
-            .unwrap_or("CODE_DEPLOY");
-        if controller != "CODE_DEPLOY" {
-            return Err(TargetsError::Controller {
-                origin: origin.to_string(),
-                region: region.to_string(),
-                service: service.clone(),
-                controller: controller.to_string(),
-            });
-        }
-    }
-    Ok(())
+/// A null string field (Terraform's `null` for the other controller's fields) reads as empty.
+fn null_as_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.unwrap_or_default())
 }
 
 /// `{"deploy_targets": {"value": X}}` and `{"value": X, "type": ...}` both become `X`.
@@ -254,21 +342,42 @@ mod tests {
     }
 
     #[test]
-    fn a_service_on_the_ecs_controller_is_refused_with_the_setting_to_change() {
+    fn a_service_on_the_ecs_controller_needs_its_advanced_configuration() {
         let mut value = sample("eu-west-1");
-        value["services"]["api"]["deployment_controller"] = json!("ECS");
-        value["services"]["api"]["codedeploy_app"] = json!(null);
+        let api = &mut value["services"]["api"];
+        api["deployment_controller"] = json!("ECS");
+        api["codedeploy_app"] = json!(null);
+        api["deployment_group"] = json!(null);
         let err = DeployTargets::from_json("stack eu-west-1", "eu-west-1", &value)
             .unwrap_err()
             .to_string();
         assert!(
             err.contains("service api in eu-west-1 is on the ECS deployment controller")
-                && err.contains("deployment_controller = \"CODE_DEPLOY\""),
+                && err.contains("target_group_arns, alternate_target_group_arn, production_listener_rule_arn, infrastructure_role_arn")
+                && err.contains("apply the eu-west-1 stack"),
             "{err}"
         );
-        value["services"]["api"]["deployment_controller"] = json!("CODE_DEPLOY");
-        value["services"]["api"]["codedeploy_app"] = json!("shop-euw1");
-        assert!(DeployTargets::from_json("t", "eu-west-1", &value).is_ok());
+        let api = &mut value["services"]["api"];
+        api["target_group_arns"] = json!(["arn:tg/blue", "arn:tg/green"]);
+        api["alternate_target_group_arn"] = json!("arn:tg/green");
+        api["production_listener_rule_arn"] = json!("arn:rule/prod");
+        api["infrastructure_role_arn"] = json!("arn:aws:iam::1:role/infra");
+        let parsed = DeployTargets::from_json("t", "eu-west-1", &value).unwrap();
+        assert_eq!(parsed.services["api"].controller, Controller::Ecs);
+        assert_eq!(parsed.services["api"].codedeploy_app, "");
+    }
+
+    #[test]
+    fn an_unknown_controller_is_a_shape_error_naming_it() {
+        let mut value = sample("eu-west-1");
+        value["services"]["api"]["deployment_controller"] = json!("EXTERNAL");
+        let err = DeployTargets::from_json("t", "eu-west-1", &value)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("EXTERNAL") && err.contains("eu-west-1"),
+            "{err}"
+        );
     }
 
     #[test]

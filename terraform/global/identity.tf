@@ -21,7 +21,9 @@ module "github_oidc" {
     "arn:${local.partition}:iam::${var.account_id}:role/${var.project}-*-task*",
     "arn:${local.partition}:iam::${var.account_id}:role/${var.project}-*-exec*",
   ])
-  ecs_infrastructure_role_arns = var.ecs_infrastructure_role_arns
+  ecs_infrastructure_role_arns = var.ecs_infrastructure_role_arns != null ? var.ecs_infrastructure_role_arns : [
+    "arn:${local.partition}:iam::${var.account_id}:role/${var.project}-*ecs-infrastructure-*",
+  ]
 }
 
 locals {

@@ -441,8 +441,7 @@ variable "ecs_task_role_arns" {
 }
 
 variable "ecs_infrastructure_role_arns" {
-  description = "ECS infrastructure roles the deploy role may pass to ECS when it releases services on the ECS deployment controller (regional-platform deployment_controller = \"ECS\"), e.g. [\"arn:aws:iam::<account_id>:role/<project>-*ecs-infrastructure-*\"]. Empty: the deploy role releases through CodeDeploy only."
+  description = "ECS infrastructure roles the deploy role may pass to ECS when it releases services on the ECS deployment controller (regional-platform deployment_controller = \"ECS\"). Null: the regional stacks' roles, arn:aws:iam::<account_id>:role/<project>-*ecs-infrastructure-* (the bundled regions run payments on the ECS controller). Empty: the deploy role releases through CodeDeploy only."
   type        = list(string)
-  default     = []
-  nullable    = false
+  default     = null
 }

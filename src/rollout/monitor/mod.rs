@@ -1,4 +1,4 @@
-//! Watching one CodeDeploy deployment to its end.
+//! Watching one deployment (CodeDeploy's or ECS's, through [`Backend`]) to its end.
 //!
 //! Every poll (the configured interval with ±20 % jitter) reads the deployment, its ECS target
 //! (task sets, traffic weights, lifecycle events) and the gating alarms. An alarm in ALARM stops
@@ -28,6 +28,7 @@ use crate::aws::AwsError;
 use super::alarms::{self, AlarmState};
 use super::deployment::TrafficRouting;
 use crate::progress::Progress;
+use crate::rollout::backend::Backend;
 
 pub use state::{DeploymentState, TargetState};
 pub(crate) use state::{get_deployment, get_target};
@@ -60,7 +61,7 @@ pub struct Watched<'a> {
     /// `region/service`, the prefix of every progress line.
     pub key: &'a str,
     pub region: &'a str,
-    pub codedeploy: &'a aws_sdk_codedeploy::Client,
+    pub backend: Backend<'a>,
     pub cloudwatch: &'a aws_sdk_cloudwatch::Client,
     pub deployment_id: &'a str,
     pub alarms: &'a [String],
@@ -212,12 +213,7 @@ async fn watch_inner(
 ) -> Ending {
     let mut seen = Seen::new(w.routing);
     loop {
-        let poll = async {
-            tokio::join!(
-                get_deployment(w.codedeploy, w.deployment_id),
-                read_alarms(w)
-            )
-        };
+        let poll = async { tokio::join!(w.backend.deployment(w.deployment_id), read_alarms(w)) };
         let (dep, alarm_states) = match interruptible(w, s, cancel, abort, progress, poll).await {
             Ok(polled) => polled,
             Err(ending) => return ending,
@@ -229,8 +225,19 @@ async fn watch_inner(
         match dep {
             Ok(state) if state.status == "Succeeded" => return Ending::Succeeded,
             Ok(state) if state.is_terminal() => {
-                let cause =
-                    failure_cause(w, &state, &mut seen.target_id, seen.last_target.as_ref()).await;
+                // An alarm we read in ALARM names the cause even when the controller's own alarm
+                // check stopped the deployment first.
+                let cause = match &firing {
+                    Some(alarm) => Cause::Alarm {
+                        name: alarm.name.clone(),
+                        reason: alarm.reason.clone(),
+                        shifted_percent: seen.view.weight,
+                    },
+                    None => {
+                        failure_cause(w, &state, &mut seen.target_id, seen.last_target.as_ref())
+                            .await
+                    }
+                };
                 progress.event(w.key, &format!("{}: {cause}", w.deployment_id));
                 let until = std::cmp::max(s.deadline, Instant::now() + s.rollback_grace);
                 return follow_rollback(w, s, cancel, progress, cause, until).await;
@@ -336,7 +343,9 @@ impl Seen {
         match dep {
             Ok(state) => {
                 // After success too, so the final shift (100 %) is shown.
-                if !state.is_terminal() || state.status == "Succeeded" {
+                if let Some(target) = &state.target {
+                    self.last_target = Some(target.clone());
+                } else if !state.is_terminal() || state.status == "Succeeded" {
                     match get_target(w, &mut self.target_id).await {
                         Ok(Some(t)) => self.last_target = Some(t),
                         Ok(None) => {}
@@ -354,7 +363,7 @@ impl Seen {
             Err(e) => progress.event(
                 w.key,
                 &format!(
-                    "GetDeployment {} failed (next poll retries): {e}",
+                    "reading deployment {} failed (next poll retries): {e}",
                     w.deployment_id
                 ),
             ),
@@ -395,7 +404,10 @@ async fn failure_cause(
     target_id: &mut Option<String>,
     last: Option<&TargetState>,
 ) -> Cause {
-    let fresh = get_target(w, target_id).await.ok().flatten();
+    let fresh = match &state.target {
+        Some(target) => Some(target.clone()),
+        None => get_target(w, target_id).await.ok().flatten(),
+    };
     if let Some((event, message)) = fresh.as_ref().or(last).and_then(TargetState::failed_event) {
         return Cause::LifecycleEvent {
             event: event.to_string(),

@@ -4,6 +4,7 @@
 use aws_sdk_codedeploy::types::{DeploymentInfo, EcsTarget, TargetLabel};
 
 use super::Watched;
+use crate::rollout::backend::Backend;
 
 /// The fields of DeploymentInfo the monitor decides on.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -13,6 +14,8 @@ pub struct DeploymentState {
     pub error_message: String,
     pub rollback_deployment_id: Option<String>,
     pub rollback_message: String,
+    /// The target when the same read carries it (ECS); CodeDeploy's is read apart.
+    pub target: Option<TargetState>,
 }
 
 impl DeploymentState {
@@ -42,6 +45,7 @@ impl DeploymentState {
                 .and_then(|r| r.rollback_message())
                 .unwrap_or_default()
                 .to_string(),
+            target: None,
         }
     }
 
@@ -122,10 +126,15 @@ pub(crate) async fn get_target(
     w: &Watched<'_>,
     target_id: &mut Option<String>,
 ) -> Result<Option<TargetState>, String> {
+    let Backend::CodeDeploy {
+        client: codedeploy, ..
+    } = w.backend
+    else {
+        return Ok(None); // ECS: the deployment's own read carries it
+    };
     let display = |e| crate::aws::error_message(&e);
     if target_id.is_none() {
-        let out = w
-            .codedeploy
+        let out = codedeploy
             .list_deployment_targets()
             .deployment_id(w.deployment_id)
             .send()
@@ -136,8 +145,7 @@ pub(crate) async fn get_target(
     let Some(id) = target_id.as_deref() else {
         return Ok(None); // CodeDeploy has not created the target yet
     };
-    let out = w
-        .codedeploy
+    let out = codedeploy
         .get_deployment_target()
         .deployment_id(w.deployment_id)
         .target_id(id)

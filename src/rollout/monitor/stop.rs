@@ -3,49 +3,24 @@
 
 use std::time::Duration;
 
-use aws_sdk_codedeploy::operation::stop_deployment::StopDeploymentError;
 use tokio::time::{Instant, sleep, sleep_until};
 use tokio_util::sync::CancellationToken;
 
 use crate::progress::Progress;
+use crate::rollout::backend::StopResult;
 
-use super::{
-    CANCEL_STOP_BUDGET, Cause, Ending, MonitorSettings, Watched, get_deployment, jittered,
-};
+use super::{CANCEL_STOP_BUDGET, Cause, Ending, MonitorSettings, Watched, jittered};
 
 /// How many polls a stopped or failed deployment may show no rollback before we conclude that
 /// CodeDeploy started none.
 const ROLLBACK_APPEAR_POLLS: u32 = 3;
 
-enum StopResult {
-    Stopped,
-    AlreadyCompleted,
-    Failed(String),
-}
-
 async fn stop(w: &Watched<'_>) -> StopResult {
-    match w
-        .codedeploy
-        .stop_deployment()
-        .deployment_id(w.deployment_id)
-        .auto_rollback_enabled(true)
-        .send()
-        .await
-    {
-        Ok(_) => StopResult::Stopped,
-        Err(e) => match e.as_service_error() {
-            Some(StopDeploymentError::DeploymentAlreadyCompletedException(_)) => {
-                StopResult::AlreadyCompleted
-            }
-            _ => StopResult::Failed(crate::aws::error_message(&e)),
-        },
-    }
+    w.backend.stop(w.deployment_id).await
 }
 
-fn manual_stop_hint(id: &str, region: &str) -> String {
-    format!(
-        "stop it yourself: aws deploy stop-deployment --region {region} --deployment-id {id} --auto-rollback-enabled"
-    )
+fn manual_stop_hint(w: &Watched<'_>) -> String {
+    w.backend.manual_stop_hint(w.deployment_id, w.region)
 }
 
 /// Cancellation: stops the deployment within the budget and returns without waiting.
@@ -62,16 +37,16 @@ pub(super) async fn on_cancel(w: &Watched<'_>, progress: &Progress) -> Ending {
             format!(
                 "could not stop {}: {e}; {}",
                 w.deployment_id,
-                manual_stop_hint(w.deployment_id, w.region)
+                manual_stop_hint(w)
             ),
         ),
         Err(_) => (
             false,
             format!(
-                "StopDeployment for {} got no answer within {}s; {}",
+                "the stop of {} got no answer within {}s; {}",
                 w.deployment_id,
                 CANCEL_STOP_BUDGET.as_secs(),
-                manual_stop_hint(w.deployment_id, w.region)
+                manual_stop_hint(w)
             ),
         ),
     };
@@ -101,7 +76,7 @@ pub(super) async fn on_timeout(
             format!(
                 "could not stop {}: {e}; {}",
                 w.deployment_id,
-                manual_stop_hint(w.deployment_id, w.region)
+                manual_stop_hint(w)
             ),
         ),
     };
@@ -114,7 +89,7 @@ pub(super) async fn on_timeout(
     }
     let until = Instant::now() + s.rollback_grace;
     let rollback = wait_rollback(w, s.poll_interval, until, cancel, progress).await;
-    let detail = format!("{stop_detail}; {}", rollback.describe());
+    let detail = format!("{stop_detail}; {}", rollback.describe(w.backend.console()));
     Ending::TimedOut { stopped, detail }
 }
 
@@ -137,7 +112,7 @@ pub async fn stop_and_follow(
     match stop(w).await {
         StopResult::Stopped => {}
         StopResult::AlreadyCompleted => {
-            if let Ok(state) = get_deployment(w.codedeploy, w.deployment_id).await
+            if let Ok(state) = w.backend.deployment(w.deployment_id).await
                 && state.status == "Succeeded"
             {
                 let detail = format!(
@@ -152,8 +127,8 @@ pub async fn stop_and_follow(
             progress.event(
                 w.key,
                 &format!(
-                    "StopDeployment failed: {e}; following the deployment in case CodeDeploy stops it itself; {}",
-                    manual_stop_hint(w.deployment_id, w.region)
+                    "the stop failed: {e}; following the deployment in case it is stopped otherwise; {}",
+                    manual_stop_hint(w)
                 ),
             );
             until = s.deadline;
@@ -197,7 +172,7 @@ pub(super) async fn follow_rollback(
             detail: format!(
                 "{cause}; stopped {} with rollback, {}",
                 w.deployment_id,
-                RollbackWait::Pending(id).describe()
+                RollbackWait::Pending(id).describe(w.backend.console())
             ),
         },
         RollbackWait::Cancelled(id) => Ending::Cancelled {
@@ -222,13 +197,13 @@ enum RollbackWait {
 }
 
 impl RollbackWait {
-    fn describe(&self) -> String {
+    fn describe(&self, console: &str) -> String {
         match self {
             RollbackWait::Succeeded(id) => format!("rollback {id} succeeded"),
             RollbackWait::Failed(id, m) => format!("rollback {id} did not succeed: {m}"),
             RollbackWait::NotStarted(m) => format!("no rollback: {m}"),
             RollbackWait::Pending(Some(id)) => {
-                format!("rollback {id} still running (follow it in the CodeDeploy console)")
+                format!("rollback {id} still running (follow it in {console})")
             }
             RollbackWait::Pending(None) => "the rollback had not started yet".into(),
             RollbackWait::Cancelled(_) => "cancelled while waiting for the rollback".into(),
@@ -247,10 +222,10 @@ async fn wait_rollback(
     let mut terminal_without_rollback = 0u32;
     loop {
         if rollback_id.is_none() {
-            match get_deployment(w.codedeploy, w.deployment_id).await {
+            match w.backend.deployment(w.deployment_id).await {
                 Ok(state) => {
                     if let Some(id) = state.rollback_deployment_id.clone() {
-                        progress.event(w.key, &format!("rollback deployment {id} started"));
+                        progress.event(w.key, &w.backend.rollback_started(&id));
                         rollback_id = Some(id);
                     } else if state.status == "Succeeded" {
                         return RollbackWait::NotStarted(format!(
@@ -261,7 +236,7 @@ async fn wait_rollback(
                         terminal_without_rollback += 1;
                         if terminal_without_rollback >= ROLLBACK_APPEAR_POLLS {
                             let message = if state.rollback_message.is_empty() {
-                                "CodeDeploy started no rollback deployment".to_string()
+                                "no rollback was started".to_string()
                             } else {
                                 state.rollback_message
                             };
@@ -271,12 +246,12 @@ async fn wait_rollback(
                 }
                 Err(e) => progress.event(
                     w.key,
-                    &format!("GetDeployment failed while waiting for the rollback (retrying): {e}"),
+                    &format!("reading the deployment failed while waiting for the rollback (retrying): {e}"),
                 ),
             }
         }
         if let Some(id) = rollback_id.as_deref() {
-            match get_deployment(w.codedeploy, id).await {
+            match w.backend.rollback(id).await {
                 Ok(state) if state.status == "Succeeded" => {
                     return RollbackWait::Succeeded(id.to_string());
                 }
@@ -289,9 +264,10 @@ async fn wait_rollback(
                     return RollbackWait::Failed(id.to_string(), message);
                 }
                 Ok(_) => {}
-                Err(e) => {
-                    progress.event(w.key, &format!("GetDeployment {id} failed (retrying): {e}"))
-                }
+                Err(e) => progress.event(
+                    w.key,
+                    &format!("reading rollback {id} failed (retrying): {e}"),
+                ),
             }
         }
         tokio::select! {

@@ -11,7 +11,7 @@ use crate::rollout::alarms::{self, AlarmState};
 use crate::rollout::appspec::ServiceSnapshot;
 use crate::rollout::deployment::{ConfigChoice, TrafficRouting, choose_config};
 use crate::rollout::error::Refusal;
-use crate::rollout::targets::{DeployTargets, ServiceTarget};
+use crate::rollout::targets::{Controller, DeployTargets, ServiceTarget};
 use crate::rollout::taskdef;
 
 use super::{PreflightInput, in_flight_deployments};
@@ -85,15 +85,19 @@ impl<'a> ServiceCheck<'a> {
             }
         };
         let snapshot = ServiceSnapshot::from_sdk(&service);
-        if snapshot.deployment_controller.as_deref() != Some("CODE_DEPLOY") {
+        // A service without a deploymentController is on the ECS controller (the API's default).
+        let live_controller = snapshot.deployment_controller.as_deref().unwrap_or("ECS");
+        let expected = target.controller.as_str();
+        if live_controller != expected {
             let problem = format!(
-                "ECS service {} uses the {} deployment controller; blue/green traffic shifting needs CODE_DEPLOY",
-                target.service_name,
-                snapshot.deployment_controller.as_deref().unwrap_or("ECS")
+                "ECS service {} is on the {live_controller} deployment controller, but deploy_targets says {expected}",
+                target.service_name
             );
             self.refuse(
                 problem,
-                "create the service with deployment_controller { type = \"CODE_DEPLOY\" } (the bundled ecs-service module does)".into(),
+                format!(
+                    "apply the {region} stack so the service and its deploy_targets agree (deployment_controller of the service in the stack's services), or correct deployment_controller in the deploy targets file"
+                ),
             );
         }
         Ok(Some(snapshot))
@@ -141,9 +145,13 @@ impl<'a> ServiceCheck<'a> {
         Ok((current, request))
     }
 
-    /// The deployment group, which must exist, and the alarms it has enabled.
+    /// The deployment group, which must exist, and the alarms it has enabled (none under the ECS
+    /// controller: there is no group).
     pub async fn group_alarms(&mut self) -> Result<Vec<String>, AwsError> {
         let (region, target) = (self.region, &self.target);
+        if target.controller == Controller::Ecs {
+            return Ok(Vec::new());
+        }
         let group = self
             .clients
             .codedeploy
@@ -253,11 +261,11 @@ impl<'a> ServiceCheck<'a> {
     pub async fn in_flight(&mut self) -> Result<Vec<String>, AwsError> {
         let in_flight = in_flight_deployments(self.clients, &self.target).await?;
         if !in_flight.is_empty() && !self.input.wait_for_inflight {
+            let backend = crate::rollout::backend::Backend::of(self.clients, &self.target);
             let problem = format!(
-                "deployment(s) {} are still running on {}/{}",
+                "deployment(s) {} are still running on {}",
                 in_flight.join(", "),
-                self.target.codedeploy_app,
-                self.target.deployment_group
+                backend.scope()
             );
             self.refuse(
                 problem,
@@ -281,6 +289,21 @@ impl<'a> ServiceCheck<'a> {
         if input.allow_firing_alarms {
             // A rollback sets the config itself (`rollback --deployment-config`).
             config.source = "rollback --deployment-config".into();
+        }
+        if self.target.controller == Controller::Ecs {
+            // The ECS controller has no config objects: the name spells the strategy out.
+            let routing = TrafficRouting::from_name(&config.name);
+            if routing.is_none() {
+                let problem = format!(
+                    "deployment config {} (from {}) does not name an ECS strategy; {} is on the ECS deployment controller",
+                    config.name, config.source, self.target.service_name
+                );
+                self.refuse(
+                    problem,
+                    "name the strategy: CodeDeployDefault.ECSAllAtOnce (blue/green), ECSCanary{P}Percent{M}Minutes or ECSLinear{P}PercentEvery{M}Minutes (e.g. ECSCanary10Percent5Minutes)".into(),
+                );
+            }
+            return (config, routing);
         }
         if let Some(r) = TrafficRouting::predefined(&config.name) {
             return (config, Some(r));

@@ -221,15 +221,9 @@ pub async fn in_flight_deployments(
     clients: &RegionClients,
     target: &ServiceTarget,
 ) -> Result<Vec<String>, AwsError> {
-    crate::aws::deployment_ids(
-        &clients.codedeploy,
-        &target.codedeploy_app,
-        &target.deployment_group,
-        IN_FLIGHT,
-        None,
-    )
-    .await
-    .map_err(|e| AwsError::new(&clients.region, "CodeDeploy ListDeployments", e))
+    super::backend::Backend::of(clients, target)
+        .in_flight(&clients.region)
+        .await
 }
 
 /// The checks that can change between waves: alarms and running deployments.
@@ -256,7 +250,7 @@ pub async fn recheck(
             refusals.push(Refusal {
                 scope: prepared.key.clone(),
                 problem: format!(
-                    "deployment(s) {} are running on the group",
+                    "deployment(s) {} are running on the service",
                     running.join(", ")
                 ),
                 fix: "wait for them, or pass --wait-for-inflight".into(),

@@ -33,6 +33,7 @@ use crate::aws::history::DESCRIPTION_MARK;
 use crate::config::DrWaves;
 use crate::outcome::OutcomeKind;
 
+use super::backend::Backend;
 use super::live::{Release, short_digest};
 use super::monitor::{self, Cause, Ending, MonitorSettings, Watched};
 use super::{
@@ -228,7 +229,7 @@ pub async fn run(
         return Ok(report);
     }
 
-    report.stopped = stop_running(opts, &plan, clients, cancel, progress, &who).await;
+    report.stopped = stop_running(opts, &plan, targets, clients, cancel, progress, &who).await;
     let stops_ok = report
         .stopped
         .iter()
@@ -393,6 +394,7 @@ fn conclude_dry_run(report: &mut RollbackReport, redeploys: usize) {
 async fn stop_running(
     opts: &RollbackOptions,
     plan: &[Planned],
+    targets: &BTreeMap<String, DeployTargets>,
     clients: &BTreeMap<String, RegionClients>,
     cancel: &CancellationToken,
     progress: &Progress,
@@ -418,10 +420,13 @@ async fn stop_running(
         let settings = &settings;
         async move {
             let c = &clients[&region];
+            let target = targets[&region]
+                .service(&service)
+                .expect("the plan's services are in deploy_targets");
             let w = Watched {
                 key: &key,
                 region: &region,
-                codedeploy: &c.codedeploy,
+                backend: Backend::of(c, target),
                 cloudwatch: &c.cloudwatch,
                 deployment_id: &id,
                 alarms: &[],

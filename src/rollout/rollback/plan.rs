@@ -4,12 +4,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use aws_sdk_codedeploy::types::DeploymentStatus;
 use futures_util::future::join_all;
 use serde::Serialize;
 
 use crate::aws::RegionClients;
-use crate::aws::history::{HISTORY_DEPTH, PastDeployment, history};
+use crate::aws::history::{HISTORY_DEPTH, PastDeployment};
+use crate::rollout::backend::{Backend, Finished};
 use crate::rollout::live::{Release, describe_release, live_release, short_digest};
 use crate::rollout::targets::ServiceTarget;
 use crate::rollout::taskdef::GIT_SHA_TAG;
@@ -167,14 +167,9 @@ async fn succeeded_history(
 ) -> Result<Vec<PastRelease>, RollbackError> {
     let mut past = Vec::new();
     let mut cache: BTreeMap<String, Release> = BTreeMap::new();
-    for p in history(
-        &clients.codedeploy,
-        &clients.region,
-        &target.codedeploy_group(),
-        &[DeploymentStatus::Succeeded],
-        HISTORY_DEPTH,
-    )
-    .await?
+    for p in Backend::of(clients, target)
+        .history(&clients.region, Finished::Succeeded, HISTORY_DEPTH)
+        .await?
     {
         let release = match &p.task_definition {
             Some(td) => match cache.get(td) {

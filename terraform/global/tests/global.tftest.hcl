@@ -175,19 +175,28 @@ run "state_buckets_default_to_the_bootstrap_names" {
   }
 }
 
-run "deploy_role_passes_the_ecs_infrastructure_roles_it_is_given" {
+run "deploy_role_passes_the_regions_ecs_infrastructure_roles_by_default" {
   command = plan
-
-  variables {
-    ecs_infrastructure_role_arns = ["arn:aws:iam::123456789012:role/platform-*ecs-infrastructure-*"]
-  }
 
   assert {
     condition = (
       one([for s in jsondecode(module.github_oidc.permission_policies.deploy).Statement : s if s.Sid == "PassEcsInfrastructureRoles"]).Resource == ["arn:aws:iam::123456789012:role/platform-*ecs-infrastructure-*"] &&
       contains(one([for s in jsondecode(module.github_oidc.permission_policies.deploy).Statement : s if s.Sid == "EcsControllerReleases"]).Action, "ecs:UpdateService")
     )
-    error_message = "ecs_infrastructure_role_arns lets the deploy role release services on the ECS deployment controller."
+    error_message = "Unset, ecs_infrastructure_role_arns names the regional stacks' ECS infrastructure roles: the deploy role releases the bundled payments service on the ECS deployment controller."
+  }
+}
+
+run "deploy_role_releases_through_codedeploy_only_when_given_no_infrastructure_role" {
+  command = plan
+
+  variables {
+    ecs_infrastructure_role_arns = []
+  }
+
+  assert {
+    condition     = length([for s in jsondecode(module.github_oidc.permission_policies.deploy).Statement : s if startswith(s.Sid, "Ecs") || s.Sid == "PassEcsInfrastructureRoles"]) == 0
+    error_message = "An empty ecs_infrastructure_role_arns grants nothing of the ECS deployment controller."
   }
 }
 

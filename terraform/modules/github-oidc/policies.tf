@@ -31,11 +31,15 @@ locals {
     pass_task_roles               = "ecs-tasks.amazonaws.com"
     pass_ecs_infrastructure_roles = "ecs.amazonaws.com"
   }
-  deploy_actions = merge(
-    local.inventory.deploy.sdk,
-    { for group, implied in local.inventory.deploy.implied : group => implied.actions },
-    { for group, actions in local.inventory.deploy.ecs_controller.actions : group => actions if length(var.ecs_infrastructure_role_arns) > 0 },
-  )
+  # The groups that release services on the ECS deployment controller: granted only when there are
+  # infrastructure roles to pass (without them ECS cannot shift the listener rules anyway).
+  ecs_controller_groups = ["ecs_controller_services", "ecs_service_deployments", "ecs_service_revisions", "pass_ecs_infrastructure_roles"]
+  deploy_actions = {
+    for group, actions in merge(
+      local.inventory.deploy.sdk,
+      { for group, implied in local.inventory.deploy.implied : group => implied.actions },
+    ) : group => actions if !contains(local.ecs_controller_groups, group) || length(var.ecs_infrastructure_role_arns) > 0
+  }
   deploy_statements = [for group, actions in local.deploy_actions : merge(
     {
       Sid      = local.deploy_scopes[group].sid

@@ -15,7 +15,9 @@ output "deploy_targets" {
     # FIS template id by experiment name (chaos.tf): what `platform-deploy chaos <name>` starts. Empty in a standby DR region.
     chaos_experiments = local.chaos_enabled ? module.chaos[0].experiment_template_ids : {}
     # deployment_controller says who releases the service: "CODE_DEPLOY" (codedeploy_app, deployment_group and
-    # deployment_config) or "ECS" (those null; the load balancer's advanced configuration for UpdateService:
+    # deployment_config) or "ECS" (codedeploy_app and deployment_group null; deployment_config names the strategy
+    # with the custom config's name, which platform-deploy reads as canary/linear percent and minutes; the load
+    # balancer's advanced configuration for UpdateService:
     # alternate_target_group_arn, production_listener_rule_arn, test_listener_rule_arn, infrastructure_role_arn,
     # which are null under CODE_DEPLOY).
     services = {
@@ -29,7 +31,7 @@ output "deploy_targets" {
         deployment_controller        = s.deployment_controller
         codedeploy_app               = s.deployment_controller == "CODE_DEPLOY" ? module.codedeploy.app_name : null
         deployment_group             = s.deployment_controller == "CODE_DEPLOY" ? module.codedeploy.deployment_groups[k].name : null
-        deployment_config            = s.deployment_controller == "CODE_DEPLOY" ? module.codedeploy.deployment_groups[k].deployment_config : null
+        deployment_config            = s.deployment_controller == "CODE_DEPLOY" ? module.codedeploy.deployment_groups[k].deployment_config : module.codedeploy.deployment_config_names[s.deployment_strategy]
         target_groups                = [local.service_alb[k].target_groups.blue_name, local.service_alb[k].target_groups.green_name]
         target_group_arns            = [local.service_alb[k].target_groups.blue_arn, local.service_alb[k].target_groups.green_arn]
         prod_listener_arn            = local.service_alb[k].prod_listener_arn

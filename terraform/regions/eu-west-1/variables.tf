@@ -98,7 +98,7 @@ variable "ecr_repository_name" {
 }
 
 variable "services" {
-  description = "Services of the platform (see modules/regional-platform); null: api (public) and payments (internal)."
+  description = "Services of the platform (see modules/regional-platform). The default: api (public) released by CodeDeploy, payments (internal) released by Amazon ECS itself (deployment_controller \"ECS\"), so both of platform-deploy's backends run; null: the module's default (both on CodeDeploy)."
   type = map(object({
     tier                  = string
     container_port        = optional(number, 8080)
@@ -118,8 +118,19 @@ variable "services" {
     external_secrets      = optional(map(string), {})
     task_role_policy_arns = optional(list(string), [])
     deployment_strategy   = optional(string, "canary")
+    deployment_controller = optional(string, "CODE_DEPLOY")
   }))
-  default = null
+  default = {
+    api = {
+      tier    = "public"
+      secrets = ["APP_SECRET_KEY"]
+    }
+    payments = {
+      tier                  = "internal"
+      secrets               = ["PAYMENTS_PROVIDER_API_KEY"]
+      deployment_controller = "ECS"
+    }
+  }
 }
 
 variable "alarm_actions" {

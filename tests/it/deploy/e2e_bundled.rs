@@ -5,8 +5,9 @@
 //! account (it creates the pipeline's roles); after it, everything runs as the bundled GitHub OIDC roles,
 //! assumed through the stand-in's STS with ID tokens of the jobs their trust policies name, under the
 //! stand-in's IAM enforcement: a plan of every stack as the plan role, which must find nothing to change
-//! after the canaries swapped blue and green (Terraform and CodeDeploy do not fight); the alarm and
-//! SIGINT runs as the deploy role; a chaos experiment of the bundled templates as the apply role;
+//! after the canaries swapped blue and green (Terraform, CodeDeploy and ECS do not fight); the alarm
+//! and SIGINT runs as the deploy role, each stopping both services with rollback (api through
+//! CodeDeploy, payments on the ECS deployment controller); a chaos experiment of the bundled templates as the apply role;
 //! then DR as the apply role (e2e_failover: drill, switchover and back, a us-east-1 outage).
 //!
 //! The stacks and platform.toml are used as shipped, except for what a user supplies: the state buckets
@@ -261,22 +262,93 @@ async fn config(aws: &str, region: &str) -> aws_config::SdkConfig {
     aws::stand_in(aws, region).load().await
 }
 
-/// The deployments of a group, optionally only those with the given statuses.
-async fn deployments(
-    aws: &str,
-    region: &str,
-    group: &(String, String),
-    statuses: &[DeploymentStatus],
-) -> Vec<String> {
-    let client = aws_sdk_codedeploy::Client::new(&config(aws, region).await);
-    let mut req = client
-        .list_deployments()
-        .application_name(&group.0)
-        .deployment_group_name(&group.1);
-    for s in statuses {
-        req = req.include_only_statuses(s.clone());
+/// What releases a service of the bundled example: a CodeDeploy deployment group (api), or Amazon
+/// ECS itself (payments, on the ECS deployment controller).
+#[derive(Clone, Debug)]
+enum Releaser {
+    /// (application, deployment group)
+    CodeDeploy(String, String),
+    /// (cluster, service)
+    Ecs(String, String),
+}
+
+impl Releaser {
+    /// The releaser of one service of a deploy_targets value.
+    fn of(service: &Value) -> Releaser {
+        let text = |k: &str| service[k].as_str().unwrap().to_string();
+        match service["deployment_controller"].as_str() {
+            Some("ECS") => Releaser::Ecs(text("cluster_name"), text("service_name")),
+            _ => Releaser::CodeDeploy(text("codedeploy_app"), text("deployment_group")),
+        }
     }
-    req.send().await.unwrap().deployments.unwrap_or_default()
+
+    fn name(&self) -> &str {
+        match self {
+            Releaser::CodeDeploy(_, name) | Releaser::Ecs(_, name) => name,
+        }
+    }
+}
+
+/// Which deployments to count.
+#[derive(Clone, Copy)]
+enum Phase {
+    Any,
+    Succeeded,
+    /// Shifting traffic now (CodeDeploy InProgress, ECS IN_PROGRESS).
+    Shifting,
+    /// Not finished, rollbacks included.
+    Active,
+}
+
+/// The deployments of a releaser in `region` in `phase`.
+async fn deployments(aws: &str, region: &str, releaser: &Releaser, phase: Phase) -> Vec<String> {
+    match releaser {
+        Releaser::CodeDeploy(app, group) => {
+            let client = aws_sdk_codedeploy::Client::new(&config(aws, region).await);
+            let statuses: &[DeploymentStatus] = match phase {
+                Phase::Any => &[],
+                Phase::Succeeded => &[DeploymentStatus::Succeeded],
+                Phase::Shifting => &[DeploymentStatus::InProgress],
+                Phase::Active => &ACTIVE,
+            };
+            let mut req = client
+                .list_deployments()
+                .application_name(app)
+                .deployment_group_name(group);
+            for s in statuses {
+                req = req.include_only_statuses(s.clone());
+            }
+            req.send().await.unwrap().deployments.unwrap_or_default()
+        }
+        Releaser::Ecs(cluster, service) => {
+            use aws_sdk_ecs::types::ServiceDeploymentStatus as S;
+            let client = aws_sdk_ecs::Client::new(&config(aws, region).await);
+            let statuses: &[S] = match phase {
+                Phase::Any => &[],
+                Phase::Succeeded => &[S::Successful],
+                Phase::Shifting => &[S::InProgress],
+                Phase::Active => &[
+                    S::Pending,
+                    S::InProgress,
+                    S::RollbackRequested,
+                    S::RollbackInProgress,
+                    S::StopRequested,
+                ],
+            };
+            let out = client
+                .list_service_deployments()
+                .cluster(cluster)
+                .service(service)
+                .set_status(Some(statuses.to_vec()))
+                .send()
+                .await
+                .unwrap();
+            out.service_deployments()
+                .iter()
+                .filter_map(|d| d.service_deployment_arn().map(str::to_string))
+                .collect()
+        }
+    }
 }
 
 const ACTIVE: [DeploymentStatus; 4] = [
@@ -286,10 +358,10 @@ const ACTIVE: [DeploymentStatus; 4] = [
     DeploymentStatus::Ready,
 ];
 
-/// Waits until the group shifts traffic in `region` (its canary is running).
-async fn wait_for_canary(aws: &str, region: &str, group: &(String, String), child: &mut Child) {
+/// Waits until `releaser` shifts traffic in `region` (its canary is running).
+async fn wait_for_canary(aws: &str, region: &str, releaser: &Releaser, child: &mut Child) {
     let started = Instant::now();
-    while deployments(aws, region, group, &[DeploymentStatus::InProgress])
+    while deployments(aws, region, releaser, Phase::Shifting)
         .await
         .is_empty()
     {
@@ -308,19 +380,34 @@ async fn wait_for_canary(aws: &str, region: &str, group: &(String, String), chil
     }
 }
 
-/// Waits until no deployment of the groups is active in `region`.
-async fn wait_until_idle(aws: &str, region: &str, groups: &[(String, String)], what: &str) {
+/// Waits until no deployment of the releasers is active in `region`.
+async fn wait_until_idle(aws: &str, region: &str, releasers: &[Releaser], what: &str) {
     let started = Instant::now();
-    for group in groups {
-        while !deployments(aws, region, group, &ACTIVE).await.is_empty() {
+    for releaser in releasers {
+        while !deployments(aws, region, releaser, Phase::Active)
+            .await
+            .is_empty()
+        {
             assert!(
                 started.elapsed() < Duration::from_secs(120),
                 "{what}: a deployment of {} stayed active in {region}",
-                group.1
+                releaser.name()
             );
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
+}
+
+/// How fast the stand-in runs ECS service deployments created from now on (config-seconds per
+/// second; 60 by default).
+fn ecs_speed(aws: &str, speed: f64) {
+    let (status, body) = crate::support::http::post_json(
+        aws.trim_start_matches("http://").trim_end_matches('/'),
+        "/_sandbox/ecs/speed",
+        &serde_json::json!({ "speed": speed }),
+    )
+    .unwrap();
+    assert_eq!(status, 200, "{body}");
 }
 
 async fn set_alarm(aws: &str, name: &str, state: aws_sdk_cloudwatch::types::StateValue) {
@@ -427,46 +514,49 @@ async fn the_bundled_example_deploys_rolls_back_stops_runs_chaos_and_fails_over(
     .unwrap();
     assert_eq!(targets["eu-west-1"]["is_dr"], true, "{targets}");
     assert_eq!(targets["eu-west-1"]["traffic_role"], "standby", "{targets}");
-    let groups = |region: &str| -> Vec<(String, String)> {
+    let releasers = |region: &str| -> Vec<Releaser> {
         targets[region]["services"]
             .as_object()
             .unwrap()
             .values()
-            .map(|s| {
-                (
-                    s["codedeploy_app"].as_str().unwrap().to_string(),
-                    s["deployment_group"].as_str().unwrap().to_string(),
-                )
-            })
+            .map(Releaser::of)
             .collect()
     };
-    let (primary_groups, dr_groups) = (groups("us-east-1"), groups("eu-west-1"));
+    let (primary_groups, dr_groups) = (releasers("us-east-1"), releasers("eu-west-1"));
     assert_eq!(primary_groups.len(), 2, "api and payments: {targets}");
+    assert!(
+        matches!(
+            Releaser::of(&targets["us-east-1"]["services"]["payments"]),
+            Releaser::Ecs(..)
+        ) && matches!(
+            Releaser::of(&targets["us-east-1"]["services"]["api"]),
+            Releaser::CodeDeploy(..)
+        ),
+        "the bundled example releases payments on the ECS controller and api through CodeDeploy: {targets}"
+    );
     for (region, groups) in [("us-east-1", &primary_groups), ("eu-west-1", &dr_groups)] {
         for group in groups {
-            let done = deployments(aws, region, group, &[DeploymentStatus::Succeeded]).await;
+            let done = deployments(aws, region, group, Phase::Succeeded).await;
             assert_eq!(
                 done.len(),
                 1,
                 "one successful canary of {} in {region}",
-                group.1
+                group.name()
             );
         }
         // The finished deployments have let go of their groups (blue tasks terminated).
         wait_until_idle(aws, region, groups, "after the first deploy").await;
     }
-    let dr_deployments = |groups: Vec<(String, String)>| async move {
+    let dr_deployments = |groups: Vec<Releaser>| async move {
         let mut n = 0;
         for group in &groups {
-            n += deployments(aws, "eu-west-1", group, &[]).await.len();
+            n += deployments(aws, "eu-west-1", group, Phase::Any).await.len();
         }
         n
     };
     let api = &targets["us-east-1"]["services"]["api"];
-    let api_group = (
-        api["codedeploy_app"].as_str().unwrap().to_string(),
-        api["deployment_group"].as_str().unwrap().to_string(),
-    );
+    let api_group = Releaser::of(api);
+    let payments = Releaser::of(&targets["us-east-1"]["services"]["payments"]);
     let alarm = api["alarm_names"][0].as_str().unwrap().to_string();
 
     // The pipeline's roles as the global stack made them, and a job each role trusts.
@@ -503,7 +593,10 @@ async fn the_bundled_example_deploys_rolls_back_stops_runs_chaos_and_fails_over(
         cmd
     };
 
-    // 2. An alarm fires during the canary: stopped with rollback, exit 4, eu-west-1 untouched.
+    // 2. An alarm fires during the canary: stopped with rollback, exit 4, eu-west-1 untouched. ECS
+    //    deployments run slower for the two interrupted runs, so the api's alarm and the SIGINT find
+    //    payments mid-release and stop it too (a 5-minute canary takes 30 s).
+    ecs_speed(aws, 10.0);
     let mut child = release(&["--skip-terraform"]).spawn().unwrap();
     wait_for_canary(aws, "us-east-1", &api_group, &mut child).await;
     set_alarm(aws, &alarm, aws_sdk_cloudwatch::types::StateValue::Alarm).await;
@@ -528,6 +621,26 @@ async fn the_bundled_example_deploys_rolls_back_stops_runs_chaos_and_fails_over(
         dr_groups.len(),
         "eu-west-1 got no new deployment"
     );
+    let payments_stopped = |result: &Value, why: &str| {
+        let payments = result["data"]["rollout"]["deployments"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|d| d["service"] == "payments" && d["region"] == "us-east-1")
+            .cloned()
+            .unwrap_or_else(|| panic!("no payments deployment in {result}"));
+        assert!(
+            payments["deployment_id"]
+                .as_str()
+                .is_some_and(|id| id.contains(":service-deployment/")),
+            "payments is released by ECS: {payments}"
+        );
+        assert!(
+            payments["outcome"] == "rolled-back" || payments["outcome"] == "cancelled",
+            "{why}: payments stopped with rollback too: {payments}"
+        );
+    };
+    payments_stopped(&result, "the api's alarm");
     set_alarm(aws, &alarm, aws_sdk_cloudwatch::types::StateValue::Ok).await;
     wait_until_idle(aws, "us-east-1", &primary_groups, "the rollback").await;
 
@@ -548,8 +661,36 @@ async fn the_bundled_example_deploys_rolls_back_stops_runs_chaos_and_fails_over(
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(json(&out)["outcome"], "cancelled");
+    let result = json(&out);
+    assert_eq!(result["outcome"], "cancelled");
+    payments_stopped(&result, "SIGINT");
     wait_until_idle(aws, "us-east-1", &primary_groups, "after SIGINT").await;
+    ecs_speed(aws, 60.0);
+    // Both ECS stops were ours: each rollback names the StopServiceDeployment request.
+    for arn in deployments(aws, "us-east-1", &payments, Phase::Any)
+        .await
+        .iter()
+        .take(2)
+    {
+        let ecs = aws_sdk_ecs::Client::new(&config(aws, "us-east-1").await);
+        let out = ecs
+            .describe_service_deployments()
+            .service_deployment_arns(arn)
+            .send()
+            .await
+            .unwrap();
+        let d = &out.service_deployments()[0];
+        assert_eq!(
+            d.status().map(|s| s.as_str()),
+            Some("ROLLBACK_SUCCESSFUL"),
+            "{d:?}"
+        );
+        assert!(
+            d.status_reason()
+                .is_some_and(|r| r.contains("StopServiceDeployment")),
+            "{d:?}"
+        );
+    }
     assert_eq!(
         dr_deployments(dr_groups.clone()).await,
         dr_groups.len(),

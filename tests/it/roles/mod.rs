@@ -96,11 +96,14 @@ fn sdk_calls(paths: &[String]) -> BTreeMap<String, BTreeSet<String>> {
         assert!(path.exists(), "{INVENTORY} names {p}, which does not exist");
         files_ending(&path, ".rs", &mut files);
     }
+    let chained = Regex::new(r"\s+\.").unwrap();
     let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();
         let product = text.split("#[cfg(test)]").next().unwrap();
-        let flat: String = product.split_whitespace().collect();
+        // A call chained over lines (`ecs\n    .update_service()`) is joined at its dot only:
+        // removing every space would glue `match ecs` into one word.
+        let flat = chained.replace_all(product, ".");
         let rel = file.strip_prefix(repo()).unwrap().display().to_string();
         for m in call.captures_iter(&flat) {
             if CLIENT_METHODS.contains(&&m[2]) {

@@ -3,6 +3,8 @@
 //! the sandbox's AWS stand-in.
 
 mod as_deploy_role;
+mod ecs_native;
+mod ecs_scenarios;
 mod moto;
 mod moto_world;
 mod oidc_credentials;

@@ -23,12 +23,12 @@ use crate::support::process::platform_deploy;
 use crate::support::{aws, sandbox};
 
 /// The shared stand-in: the URL and the clients of REGION. Every test uses names of its own in it.
-struct StandIn {
-    url: String,
-    c: RegionClients,
+pub(super) struct StandIn {
+    pub url: String,
+    pub c: RegionClients,
 }
 
-async fn stand_in() -> StandIn {
+pub(super) async fn stand_in() -> StandIn {
     let url = sandbox::aws_url();
     let config = aws::stand_in(&url, REGION)
         // moto answers what it does not implement with HTTP 500: fail fast instead of retrying.
@@ -42,13 +42,13 @@ async fn stand_in() -> StandIn {
 }
 
 /// The one region's targets and clients.
-fn moto_world(c: &RegionClients, targets_json: Value) -> World {
+pub(super) fn moto_world(c: &RegionClients, targets_json: Value) -> World {
     let targets =
         rollout::targets::parse_targets_map("moto", &json!({REGION: targets_json})).unwrap();
     (targets, BTreeMap::from([(REGION.to_string(), c.clone())]))
 }
 
-fn opts_for(image: ImageRef) -> platform_deploy::rollout::RolloutOptions {
+pub(super) fn opts_for(image: ImageRef) -> platform_deploy::rollout::RolloutOptions {
     let mut o = options(Some(REGION), &[]);
     o.image = image;
     o.services[0].hooks.clear();
@@ -72,7 +72,7 @@ async fn revisions(c: &RegionClients, family: &str) -> Vec<String> {
 
 /// A rollout of `image` to the platform in moto, watched to its end; returns the report and the
 /// progress log. `during` runs alongside (e.g. to fire an alarm mid-canary).
-async fn rollout_in_moto(
+pub(super) async fn rollout_in_moto(
     c: &RegionClients,
     targets_json: Value,
     opts: platform_deploy::rollout::RolloutOptions,
@@ -588,7 +588,7 @@ async fn sigterm_mid_canary_stops_the_deployment_with_rollback_and_exits_7() {
 }
 
 /// Pushes another image (a different manifest) to the repository and returns it by digest.
-async fn push_other_image(c: &RegionClients, repo: &str, marker: char) -> ImageRef {
+pub(super) async fn push_other_image(c: &RegionClients, repo: &str, marker: char) -> ImageRef {
     let manifest = json!({
         "schemaVersion": 2,
         "mediaType": "application/vnd.docker.distribution.manifest.v2+json",

@@ -67,22 +67,14 @@ pub async fn platform_in_moto(
         .send()
         .await
         .unwrap();
-    c.ecs
-        .create_service()
-        .cluster(name)
-        .service_name("api")
-        .task_definition(&first)
-        .desired_count(2)
-        .launch_type(aws_sdk_ecs::types::LaunchType::Ec2)
-        .deployment_controller(
-            aws_sdk_ecs::types::DeploymentController::builder()
-                .r#type(aws_sdk_ecs::types::DeploymentControllerType::CodeDeploy)
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
+    create_api_service(
+        c,
+        name,
+        &first,
+        aws_sdk_ecs::types::DeploymentControllerType::CodeDeploy,
+        None,
+    )
+    .await;
     c.codedeploy
         .create_application()
         .application_name(name)
@@ -125,6 +117,34 @@ pub async fn platform_in_moto(
         }}
     });
     (targets, image)
+}
+
+/// The service `api` of cluster `name` on `controller`, running `task_definition` (two tasks on
+/// EC2), behind `load_balancer` when given.
+pub async fn create_api_service(
+    c: &RegionClients,
+    name: &str,
+    task_definition: &str,
+    controller: aws_sdk_ecs::types::DeploymentControllerType,
+    load_balancer: Option<aws_sdk_ecs::types::LoadBalancer>,
+) {
+    c.ecs
+        .create_service()
+        .cluster(name)
+        .service_name("api")
+        .task_definition(task_definition)
+        .desired_count(2)
+        .launch_type(aws_sdk_ecs::types::LaunchType::Ec2)
+        .deployment_controller(
+            aws_sdk_ecs::types::DeploymentController::builder()
+                .r#type(controller)
+                .build()
+                .unwrap(),
+        )
+        .set_load_balancers(load_balancer.map(|lb| vec![lb]))
+        .send()
+        .await
+        .unwrap();
 }
 
 /// A 5xx alarm on the ALB metric, in OK.

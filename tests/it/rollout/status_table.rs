@@ -69,11 +69,11 @@ REGION     ROLE     SERVICE  LIVE         DIGEST               GIT SHA       TAS
 us-east-1  primary  api      shop-api:41  sha256:222222222222  bbbbbbbbbbbb  3/3          d-USEAST10001 InProgress 10% new at AllowTraffic  shop-api-5xx OK  eu-west-1 MISSING, us-east-1 yes
 eu-west-1  standby  api      shop-api:41  sha256:222222222222  bbbbbbbbbbbb  standby 0/0  -                                                 shop-api-5xx OK  eu-west-1 MISSING, us-east-1 yes
 
-us-east-1/api last deployments:
+us-east-1/api last deployments (CodeDeploy):
   d-BAD          Succeeded  shop-api:41    platform-deploy: sha256:222222222222 at bbbbbbbbbbbb
   d-OLD          Succeeded  shop-api:40    platform-deploy: sha256:111111111111 at aaaaaaaaaaaa
 
-eu-west-1/api last deployments:
+eu-west-1/api last deployments (CodeDeploy):
   d-BAD          Succeeded  shop-api:41    platform-deploy: sha256:222222222222 at bbbbbbbbbbbb
   d-OLD          Succeeded  shop-api:40    platform-deploy: sha256:111111111111 at aaaaaaaaaaaa
 ";

@@ -16,12 +16,26 @@ pub fn stand_in(url: &str, region: &str) -> aws_config::ConfigLoader {
 
 /// One IAM query call as the account's root keys (the stand-in restricts role sessions only).
 fn iam_call(url: &str, params: &[(&str, &str)]) -> (u16, String) {
+    query_call(url, "iam", "us-east-1", "2010-05-08", params)
+}
+
+/// One query-protocol call (IAM, EC2) as the account's root keys.
+fn query_call(
+    url: &str,
+    service: &str,
+    region: &str,
+    version: &str,
+    params: &[(&str, &str)],
+) -> (u16, String) {
     let addr = url.trim_start_matches("http://").trim_end_matches('/');
     let body = form_urlencoded::Serializer::new(String::new())
-        .append_pair("Version", "2010-05-08")
+        .append_pair("Version", version)
         .extend_pairs(params)
         .finish();
-    let auth = "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0";
+    let auth = format!(
+        "AWS4-HMAC-SHA256 Credential=test/20260101/{region}/{service}/aws4_request, SignedHeaders=host, Signature=0"
+    );
+    let auth = auth.as_str();
     super::http::post_form(addr, "/", &[("Authorization", auth)], &body)
         .unwrap_or_else(|e| panic!("IAM at {url}: {e}"))
 }
@@ -30,26 +44,11 @@ fn iam_call(url: &str, params: &[(&str, &str)]) -> (u16, String) {
 /// with `policy` inline when given; an existing role is kept and gets the policy. Returns its ARN.
 /// The stand-in refuses to assume a role that does not exist, as STS does.
 pub fn role(url: &str, name: &str, policy: Option<&serde_json::Value>) -> String {
-    let trust = serde_json::json!({
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Effect": "Allow",
-            "Principal": {"Federated": "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},
-            "Action": "sts:AssumeRoleWithWebIdentity"
-        }]
-    })
-    .to_string();
-    let (status, text) = iam_call(
+    let arn = create_role(
         url,
-        &[
-            ("Action", "CreateRole"),
-            ("RoleName", name),
-            ("AssumeRolePolicyDocument", &trust),
-        ],
-    );
-    assert!(
-        status == 200 || text.contains("EntityAlreadyExists"),
-        "CreateRole {name}: {status} {text}"
+        name,
+        serde_json::json!({"Federated": "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"}),
+        "sts:AssumeRoleWithWebIdentity",
     );
     if let Some(policy) = policy {
         let document = policy.to_string();
@@ -64,7 +63,66 @@ pub fn role(url: &str, name: &str, policy: Option<&serde_json::Value>) -> String
         );
         assert_eq!(status, 200, "PutRolePolicy {name}: {text}");
     }
+    arn
+}
+
+/// Creates IAM role `name` trusting `principal` for `action` (an existing one is kept); its ARN.
+fn create_role(url: &str, name: &str, principal: serde_json::Value, action: &str) -> String {
+    let trust = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": principal, "Action": action}]
+    })
+    .to_string();
+    let (status, text) = iam_call(
+        url,
+        &[
+            ("Action", "CreateRole"),
+            ("RoleName", name),
+            ("AssumeRolePolicyDocument", &trust),
+        ],
+    );
+    assert!(
+        status == 200 || text.contains("EntityAlreadyExists"),
+        "CreateRole {name}: {status} {text}"
+    );
     format!("arn:aws:iam::123456789012:role/{name}")
+}
+
+/// The default VPC of `region` in the stand-in and its default subnets (the tests have no EC2
+/// client: one query call reads them).
+pub fn default_subnets(url: &str, region: &str) -> (String, Vec<String>) {
+    let (status, text) = query_call(
+        url,
+        "ec2",
+        region,
+        "2016-11-15",
+        &[
+            ("Action", "DescribeSubnets"),
+            ("Filter.1.Name", "default-for-az"),
+            ("Filter.1.Value.1", "true"),
+        ],
+    );
+    assert_eq!(status, 200, "DescribeSubnets: {text}");
+    let subnets: Vec<String> = text
+        .split("<subnetId>")
+        .skip(1)
+        .filter_map(|rest| rest.split_once("</subnetId>").map(|(id, _)| id.to_string()))
+        .collect();
+    let vpc = xml_text(&text, "vpcId")
+        .unwrap_or_else(|| panic!("no default VPC in {region}: {text}"))
+        .to_string();
+    assert!(subnets.len() >= 2, "default subnets: {text}");
+    (vpc, subnets[..2].to_vec())
+}
+
+/// An ECS infrastructure role (trusting ecs.amazonaws.com, as the bundled ecs module's); its ARN.
+pub fn ecs_infrastructure_role(url: &str, name: &str) -> String {
+    create_role(
+        url,
+        name,
+        serde_json::json!({"Service": "ecs.amazonaws.com"}),
+        "sts:AssumeRole",
+    )
 }
 
 /// The text of the first `<tag>` element of an XML answer.

@@ -183,9 +183,9 @@ run "ecs_controlled_services_get_rules_and_role_but_no_deployment_group" {
       output.deploy_targets.services["ledger"].deployment_controller == "ECS" &&
       output.deploy_targets.services["ledger"].codedeploy_app == null &&
       output.deploy_targets.services["ledger"].deployment_group == null &&
-      output.deploy_targets.services["ledger"].deployment_config == null
+      output.deploy_targets.services["ledger"].deployment_config == "platform-Canary10Percent5Minutes"
     )
-    error_message = "deploy_targets names ECS as the controller of an ECS-controlled service, with null CodeDeploy fields"
+    error_message = "deploy_targets names ECS as the controller of an ECS-controlled service, with null CodeDeploy group fields and its strategy as a config name"
   }
 
   assert {
