@@ -3,9 +3,11 @@
 #
 # Generates a context of 20,000 files / ~500 MB with a .dockerignore (once, cached under $BENCH_DIR),
 # then builds it on the same daemon with `docker build` (legacy builder) and with
-# `platform-deploy build`, alternating, and prints wall time and peak RSS (from /usr/bin/time -v) of
-# each (and the client's own CPU time) and their ratios. The Dockerfile copies one file, so the time is the context's: walk, tar,
-# send, and the daemon unpacking it.
+# `platform-deploy build` (the daemon's BuildKit), alternating, and prints wall time and peak RSS
+# (from /usr/bin/time -v) of each (and the client's own CPU time) and their ratios. The Dockerfile
+# copies one file, so the time is the context's: walk, tar, send, and the daemon taking it in.
+# Then the rebuild after one changed source file, three ways: the CLI's legacy builder,
+# platform-deploy on BuildKit and platform-deploy with DOCKER_BUILDKIT=0.
 #
 #   eval "$(scripts/sandbox env)"       # DOCKER_HOST of the sandbox daemon
 #   bench/image-context.sh              # uses target/release/platform-deploy if built, else debug
@@ -124,3 +126,37 @@ printf 'platform-deploy  %8.2fs  %7d KB  %6.2fs\n' "$best_pd_wall" "$best_pd_rss
 awk -v pw="$best_pd_wall" -v cw="$best_cli_wall" -v pr="$best_pd_rss" -v cr="$best_cli_rss" \
   -v pc="$best_pd_cpu" -v cc="$best_cli_cpu" \
   'BEGIN { printf "ratio (platform-deploy / docker): wall %.2fx, peak RSS %.2fx, client CPU %.2fx\n", pw / cw, pr / cr, pc / cc }'
+
+# Rebuild after one changed source file, three ways side by side: the Docker CLI's legacy builder,
+# platform-deploy on the daemon's BuildKit, and platform-deploy on the legacy builder
+# (DOCKER_BUILDKIT=0). One file of the context changes before every build, so each sends and
+# checks the whole context again; the Dockerfile's step stays cached.
+changed=$ctx/src/d00/s00/f5.txt
+pd_legacy=(env DOCKER_BUILDKIT=0 "${pd_build[@]}")
+best=(); rss=()
+for run in $(seq "$RUNS"); do
+  line="rebuild $run:"
+  i=0
+  for name in cli pd pd-legacy; do
+    echo "$name $run $RANDOM" >>"$changed"
+    case $name in
+      cli) cmd=("${docker_build[@]}") ;;
+      pd) cmd=("${pd_build[@]}") ;;
+      pd-legacy) cmd=("${pd_legacy[@]}") ;;
+    esac
+    read -r w r _ < <(measure "rebuild-$name" "${cmd[@]}")
+    line="$line  $name ${w}s ${r} KB"
+    best[$i]=$(awk -v a="${best[$i]:-$w}" -v b="$w" 'BEGIN{print (b<a)?b:a}')
+    rss[$i]=$(( ${rss[$i]:-$r} > r ? ${rss[$i]:-$r} : r ))
+    i=$((i + 1))
+  done
+  echo "$line"
+done
+docker rmi -f pd-bench/cli:latest "pd-bench/pd:$SHA" >/dev/null 2>&1 || true
+echo
+printf 'rebuild, best of %d       wall time   peak RSS (highest)\n' "$RUNS"
+printf 'docker build (legacy)    %8.2fs  %7d KB\n' "${best[0]}" "${rss[0]}"
+printf 'platform-deploy BuildKit %8.2fs  %7d KB\n' "${best[1]}" "${rss[1]}"
+printf 'platform-deploy legacy   %8.2fs  %7d KB\n' "${best[2]}" "${rss[2]}"
+awk -v c="${best[0]}" -v p="${best[1]}" -v l="${best[2]}" \
+  'BEGIN { printf "ratio: BuildKit / docker legacy %.2fx, BuildKit / platform-deploy legacy %.2fx\n", p / c, p / l }'

@@ -59,6 +59,9 @@ pub struct Context {
     /// The Dockerfile's path relative to `root`, with `/` separators (what the engine is told).
     pub dockerfile: String,
     pub patterns: Vec<String>,
+    /// The `.dockerignore` excludes the Dockerfile or itself: the Docker CLI sends them anyway
+    /// (and its legacy builder leaves them out of `COPY .`), the engine's BuildKit would copy them.
+    pub ignores_build_files: bool,
     matcher: PatternMatcher,
 }
 
@@ -131,6 +134,11 @@ impl Context {
             }
         };
         let patterns = ignore::context_patterns(content.as_deref(), &dockerfile);
+        let own = content
+            .as_deref()
+            .map(ignore::read_patterns)
+            .unwrap_or_default();
+        let ignores_build_files = patterns.len() > own.len();
         let matcher = PatternMatcher::new(&patterns).map_err(|error| ContextError::Pattern {
             path: ignore_path,
             error,
@@ -139,6 +147,7 @@ impl Context {
             root,
             dockerfile,
             patterns,
+            ignores_build_files,
             matcher,
         })
     }

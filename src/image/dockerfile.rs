@@ -90,7 +90,7 @@ pub fn parse_step(line: &str) -> Option<(usize, &str, &str)> {
 }
 
 /// The instruction the engine calls step `n` with text `text`: by position, checked by keyword;
-/// falls back to the first instruction with the same text.
+/// falls back to the first instruction with the same words (BuildKit gives no position: n = 0).
 pub fn locate<'a>(
     instructions: &'a [Instruction],
     n: usize,
@@ -107,9 +107,12 @@ pub fn locate<'a>(
     {
         return Some(found);
     }
+    // BuildKit names a step by its text with continuations joined as written: compare words.
+    let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let wanted = words(text);
     instructions
         .iter()
-        .find(|i| i.text.eq_ignore_ascii_case(text.trim()))
+        .find(|i| words(&i.text).eq_ignore_ascii_case(&wanted))
 }
 
 #[cfg(test)]

@@ -13,6 +13,9 @@ use bollard::query_parameters::{
 use futures_util::StreamExt;
 use serde::Serialize;
 
+use bollard::models::{BuildInfoAux, ImageId};
+
+use super::buildkit::{self, Builder};
 use super::context::{Context, ContextError, ContextSummary};
 use super::dockerfile;
 use super::progress::BuildOutput;
@@ -76,10 +79,22 @@ pub struct Built {
     pub seconds: f64,
 }
 
-/// The engine's build options for `settings` (the legacy builder, which every daemon has).
-pub fn build_options(dockerfile: &str, settings: &BuildSettings) -> BuildImageOptions {
+/// The engine's build options for `settings` on `builder`.
+pub fn build_options(
+    dockerfile: &str,
+    settings: &BuildSettings,
+    builder: &Builder,
+) -> BuildImageOptions {
     let to_map = |m: &BTreeMap<String, String>| -> Option<HashMap<String, String>> {
         (!m.is_empty()).then(|| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+    };
+    let (version, session, networkmode) = match builder {
+        Builder::BuildKit { network_none } => (
+            BuilderVersion::BuilderBuildKit,
+            Some(format!("platform-deploy-{:016x}", fastrand::u64(..))),
+            network_none.then(|| "none".to_string()),
+        ),
+        Builder::Legacy { .. } => (BuilderVersion::BuilderV1, None, None),
     };
     BuildImageOptions {
         dockerfile: dockerfile.to_string(),
@@ -93,30 +108,76 @@ pub fn build_options(dockerfile: &str, settings: &BuildSettings) -> BuildImageOp
         labels: to_map(&settings.labels),
         platform: settings.platform.clone().unwrap_or_default(),
         target: settings.target.clone().unwrap_or_default(),
-        version: BuilderVersion::BuilderV1,
+        networkmode,
+        version,
+        session,
         ..Default::default()
     }
 }
 
-/// Builds `context` with `settings`, streaming the context as it is read and the engine's output
-/// line by line, then tags the image with every local tag.
+/// Builds `context` with `settings` on the daemon's BuildKit (or the legacy builder when BuildKit
+/// is ruled out or the daemon refuses it: one warning says why), streaming the context as it is
+/// read and the engine's output line by line, then tags the image with every local tag.
 pub async fn build(
     docker: &Docker,
     context: &Context,
     settings: &BuildSettings,
     progress: &mut BuildOutput,
 ) -> Result<Built, ImageError> {
+    let facts = buildkit::daemon_facts(docker).await;
+    let env = std::env::var("DOCKER_BUILDKIT").ok();
+    let builder = buildkit::choose(env.as_deref(), &facts, context.ignores_build_files);
+    match build_on(docker, context, settings, progress, &builder).await {
+        Err(ImageError::BuildFailed { message, .. })
+            if matches!(builder, Builder::BuildKit { .. })
+                && buildkit::refused_buildkit(&message) =>
+        {
+            let legacy = Builder::Legacy {
+                why: format!("the daemon refused a BuildKit build: {message}"),
+            };
+            build_on(docker, context, settings, progress, &legacy).await
+        }
+        other => other,
+    }
+}
+
+async fn build_on(
+    docker: &Docker,
+    context: &Context,
+    settings: &BuildSettings,
+    progress: &mut BuildOutput,
+    builder: &Builder,
+) -> Result<Built, ImageError> {
     let started = Instant::now();
     let dockerfile_path = context.root.join(&context.dockerfile);
-    let instructions = std::fs::read_to_string(&dockerfile_path)
-        .map(|s| dockerfile::instructions(&s))
-        .unwrap_or_default();
+    let source = std::fs::read_to_string(&dockerfile_path).unwrap_or_default();
+    let instructions = dockerfile::instructions(&source);
+    let shown_file = display_path(
+        &dockerfile_path,
+        &std::env::current_dir().unwrap_or_default(),
+    );
+    if let Builder::Legacy { why } = builder {
+        // Refused before anything is sent: the engine's own parse error would not say why.
+        if let Some(need) = buildkit::needs_buildkit(&source) {
+            return Err(ImageError::NeedsBuildKit {
+                location: Location {
+                    file: shown_file,
+                    line: need.line,
+                    column: 1,
+                },
+                feature: need.feature,
+                why: why.clone(),
+            });
+        }
+        progress.print(&format!("warning: building with the legacy builder: {why}"));
+    }
     let (body, walker) = context.stream();
-    let options = build_options(&context.dockerfile, settings);
+    let options = build_options(&context.dockerfile, settings, builder);
     let mut stream = docker.build_image(options, None, Some(bollard::body_try_stream(body)));
     let mut image_id: Option<String> = None;
-    // (n, "n/total", instruction) of the step the engine is on.
+    // (n, "n/total", instruction) of the step the legacy builder is on.
     let mut step: Option<(usize, String, String)> = None;
+    let mut steps = buildkit::Steps::default();
     let mut failure: Option<String> = None;
     while let Some(item) = stream.next().await {
         match item {
@@ -135,8 +196,16 @@ pub async fn build(
                 if let Some(status) = &info.status {
                     progress.line(status);
                 }
-                if let Some(id) = info.aux.as_ref().and_then(|a| a.id.clone()) {
-                    image_id = Some(id);
+                match &info.aux {
+                    Some(BuildInfoAux::BuildKit(status)) => {
+                        for line in steps.lines(status) {
+                            progress.line(&line);
+                        }
+                    }
+                    Some(BuildInfoAux::Default(ImageId { id: Some(id) })) => {
+                        image_id = Some(id.clone());
+                    }
+                    _ => {}
                 }
                 if let Some(detail) = info.error_detail {
                     failure = Some(detail.message.unwrap_or_else(|| "unknown error".into()));
@@ -165,15 +234,22 @@ pub async fn build(
         }
     };
     if let Some(message) = failure {
-        let located = step
-            .as_ref()
-            .and_then(|(n, _, text)| dockerfile::locate(&instructions, *n, text));
-        let shown_file = display_path(
-            &dockerfile_path,
-            &std::env::current_dir().unwrap_or_default(),
-        );
+        // BuildKit names the failed step by its vertex (`[2/3] RUN make`), the legacy builder by
+        // its number (`Step 2/3 : RUN make`).
+        let (shown_step, located) = match &steps.failed {
+            Some(vertex) => (
+                Some(vertex.clone()),
+                buildkit::vertex_instruction(vertex)
+                    .and_then(|text| dockerfile::locate(&instructions, 0, text)),
+            ),
+            None => (
+                step.as_ref().map(|(_, of, text)| format!("{of}: {text}")),
+                step.as_ref()
+                    .and_then(|(n, _, text)| dockerfile::locate(&instructions, *n, text)),
+            ),
+        };
         return Err(ImageError::BuildFailed {
-            step: step.as_ref().map(|(_, of, text)| format!("{of}: {text}")),
+            step: shown_step,
             location: located.map(|i| Location {
                 file: shown_file.clone(),
                 line: i.line,
@@ -502,7 +578,7 @@ mod tests {
     }
 
     #[test]
-    fn build_options_use_the_legacy_builder_and_the_first_tag() {
+    fn build_options_follow_the_builder_and_use_the_first_tag() {
         let settings = BuildSettings {
             tags: vec!["shop/api:abc".into(), "shop/api:latest".into()],
             build_args: BTreeMap::from([("A".into(), "1".into())]),
@@ -513,10 +589,27 @@ mod tests {
             pull: true,
             cache_from: vec!["shop/api:prev".into()],
         };
-        let o = build_options("docker/Dockerfile", &settings);
+        let legacy = Builder::Legacy { why: "test".into() };
+        let o = build_options("docker/Dockerfile", &settings, &legacy);
+        assert_eq!(o.version, BuilderVersion::BuilderV1);
+        assert_eq!(
+            (o.session.as_deref(), o.networkmode.as_deref()),
+            (None, None)
+        );
+        let kit = build_options(
+            "docker/Dockerfile",
+            &settings,
+            &Builder::BuildKit { network_none: true },
+        );
+        assert_eq!(kit.version, BuilderVersion::BuilderBuildKit);
+        assert!(
+            kit.session
+                .as_deref()
+                .is_some_and(|s| s.starts_with("platform-deploy-"))
+        );
+        assert_eq!(kit.networkmode.as_deref(), Some("none"));
         assert_eq!(o.t.as_deref(), Some("shop/api:abc"));
         assert_eq!(o.dockerfile, "docker/Dockerfile");
-        assert_eq!(o.version, BuilderVersion::BuilderV1);
         assert_eq!(o.target, "runtime");
         assert_eq!(o.pull.as_deref(), Some("1"));
         assert!(o.nocache);

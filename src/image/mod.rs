@@ -9,6 +9,7 @@
 //! - [`release`]: the `build` and `push` flows composed from the above (the `push` flow's phases
 //!   are in `push.rs`, re-exported by [`release`]).
 
+pub mod buildkit;
 pub mod context;
 pub mod dockerfile;
 pub mod ecr;
@@ -66,6 +67,15 @@ pub enum ImageError {
         location: Option<Location>,
         message: String,
         fix: String,
+    },
+    #[error(
+        "{location}: {feature} needs BuildKit, but this build runs on the legacy builder ({why}); nothing was sent to the daemon\n  fix: {}",
+        needs_buildkit_fix(.why)
+    )]
+    NeedsBuildKit {
+        location: Location,
+        feature: String,
+        why: String,
     },
     #[error("the Docker daemon failed to {action}: {message}")]
     Engine { action: String, message: String },
@@ -161,6 +171,7 @@ impl ImageError {
     pub fn kind(&self) -> OutcomeKind {
         match self {
             ImageError::NotConfigured
+            | ImageError::NeedsBuildKit { .. }
             | ImageError::DaemonUnreachable { .. }
             | ImageError::LocalImageMissing { .. } => OutcomeKind::BadInput,
             ImageError::Context(ContextError::Aborted(_)) => OutcomeKind::Failed,
@@ -181,8 +192,21 @@ impl ImageError {
     pub fn location(&self) -> Option<&Location> {
         match self {
             ImageError::BuildFailed { location, .. } => location.as_ref(),
+            ImageError::NeedsBuildKit { location, .. } => Some(location),
             _ => None,
         }
+    }
+}
+
+/// What to do when the legacy builder meets a Dockerfile that needs BuildKit, by why it is the
+/// legacy builder.
+fn needs_buildkit_fix(why: &str) -> &'static str {
+    if why.contains("DOCKER_BUILDKIT") {
+        "unset DOCKER_BUILDKIT (or set it to 1) to build with the daemon's BuildKit"
+    } else if why.contains(".dockerignore") {
+        "stop excluding the Dockerfile and .dockerignore in .dockerignore (the CLI sends them anyway), so the build can use BuildKit"
+    } else {
+        "build on a Linux Docker daemon with BuildKit (Docker 18.09 or later), or rewrite the step without it"
     }
 }
 

@@ -1,6 +1,9 @@
 //! `platform-deploy build` against the sandbox's Docker daemon: tags, labels, build args and the
-//! target stage land in the image; a failing step points at its Dockerfile line; no daemon is a
-//! usage error that says how to get one.
+//! target stage land in the image; builds run on the daemon's BuildKit (cache mounts outlive a
+//! build, `COPY --chmod` sets modes, steps print as they start and end, cached ones marked), and on
+//! the legacy builder with one warning when DOCKER_BUILDKIT=0, which refuses what needs BuildKit
+//! by its line; a failing step points at its Dockerfile line; no daemon is a usage error that says
+//! how to get one.
 
 use std::fs;
 use std::path::Path;
@@ -121,8 +124,8 @@ fn build_applies_tags_labels_build_args_and_the_target_stage() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("::group::docker build"), "{stderr}");
     assert!(
-        stderr.contains("Step 2/"),
-        "build output is streamed: {stderr}"
+        stderr.contains("] COPY b.txt /b.txt") && stderr.contains(" DONE "),
+        "BuildKit's steps are streamed, one line as each starts and ends: {stderr}"
     );
     docker(&["rmi", "-f", &short, &latest]);
 }
@@ -143,8 +146,8 @@ fn a_failing_step_shows_its_dockerfile_line_and_the_engine_error() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("Dockerfile:4"), "names the line: {stderr}");
     assert!(
-        stderr.contains("returned a non-zero code: 3"),
-        "shows the engine's error: {stderr}"
+        stderr.contains("RUN echo about-to-fail") && stderr.contains("exit code: 3"),
+        "shows BuildKit's error: {stderr}"
     );
     assert!(
         stderr.contains("about-to-fail"),
@@ -160,6 +163,126 @@ fn a_failing_step_shows_its_dockerfile_line_and_the_engine_error() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("::error file=") && stderr.contains("Dockerfile,line=4"),
+        "{stderr}"
+    );
+}
+
+/// platform.toml building the `final` stage of svc/ with `[image.build_args]` ROUND = `round`.
+fn round_config(dir: &Path, repository: &str, round: &str) -> std::path::PathBuf {
+    let path = dir.join("platform.toml");
+    fs::write(
+        &path,
+        format!(
+            "[project]\nname = \"imagetest\"\n\n[regions]\nprimary = \"us-east-1\"\n\n[image]\nrepository = \"{repository}\"\ncontext = \"svc\"\ntarget = \"final\"\ntag = \"short-sha\"\n\n[image.build_args]\nROUND = \"{round}\"\n"
+        ),
+    )
+    .unwrap();
+    path
+}
+
+#[test]
+fn buildkit_keeps_cache_mounts_between_builds_sets_copy_modes_and_marks_cached_steps() {
+    let base = busybox_base();
+    // A cache mount of this test's own (the id): a counter in it counts the builds that ran the step.
+    let cache = unique("pd-cache-");
+    let dir = project(&[
+        (
+            "Dockerfile",
+            &format!(
+                "FROM {base} AS build\nARG ROUND\nRUN --mount=type=cache,id={cache},target=/cache echo \"round $ROUND\" && n=$(cat /cache/n 2>/dev/null || echo 0) && echo $((n + 1)) > /cache/n && cp /cache/n /count\nCOPY --chmod=750 run.sh /app/run.sh\nCOPY --chmod=640 app.conf /app/app.conf\n\nFROM build AS final\nCOPY --from=build /count /count-copy\n\nFROM build AS unused\nRUN exit 9\n"
+            ),
+        ),
+        ("run.sh", "#!/bin/sh\necho hi\n"),
+        ("app.conf", "x=1\n"),
+    ]);
+    let repository = unique("pd-build/kit-");
+    let image = format!("{repository}:{}", &SHA[..12]);
+    let count = || {
+        docker(&[
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            &image,
+            "cat",
+            "/count-copy",
+        ])
+        .trim()
+        .to_string()
+    };
+    let mut stderrs = Vec::new();
+    for (round, expected) in [("1", "1"), ("2", "2"), ("2", "2")] {
+        let config = round_config(dir.path(), &repository, round);
+        let out = platform_deploy(&config, &["build", "--git-sha", SHA], &[]);
+        assert!(out.status.success(), "round {round}: {}", text(&out));
+        assert_eq!(count(), expected, "round {round}: {}", text(&out));
+        stderrs.push(String::from_utf8_lossy(&out.stderr).into_owned());
+    }
+    assert!(
+        !stderrs.iter().any(|s| s.contains("legacy builder")),
+        "BuildKit builds these: {stderrs:?}"
+    );
+    // The cache-mount step by its BuildKit number: it ran in rounds 1 and 2, was cached in 3.
+    let cached = |stderr: &str| {
+        let n = stderr
+            .lines()
+            .find(|l| l.contains("] RUN --mount=type=cache"))
+            .and_then(|l| l.split_whitespace().next())
+            .unwrap_or_else(|| panic!("no RUN step line: {stderr}"))
+            .to_string();
+        stderr.lines().any(|l| l == format!("{n} CACHED"))
+    };
+    assert!(
+        !cached(&stderrs[0]) && !cached(&stderrs[1]) && cached(&stderrs[2]),
+        "the step runs when ROUND changes and is CACHED when nothing does: {stderrs:?}"
+    );
+    let files = image_files(&image, "app/");
+    assert!(
+        files["run.sh"].starts_with("file 750 ") && files["app.conf"].starts_with("file 640 "),
+        "{files:?}"
+    );
+    docker(&["rmi", "-f", &image]);
+}
+
+#[test]
+fn docker_buildkit_0_builds_on_the_legacy_builder_with_one_warning_and_refuses_what_needs_buildkit()
+{
+    let base = busybox_base();
+    let dir = project(&[(
+        "Dockerfile",
+        &format!("FROM {base}\nRUN echo on-the-legacy-builder\n"),
+    )]);
+    let repository = unique("pd-build/legacy-");
+    let config = write_config(dir.path(), &repository, "svc", "Dockerfile", "");
+    let legacy = [("DOCKER_BUILDKIT", "0")];
+    let out = platform_deploy(&config, &["build", "--git-sha", SHA], &legacy);
+    assert!(out.status.success(), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr
+            .matches("warning: building with the legacy builder: DOCKER_BUILDKIT=0")
+            .count(),
+        1,
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("Step 2/") && stderr.contains(" : RUN echo on-the-legacy-builder"),
+        "the legacy builder's steps: {stderr}"
+    );
+    docker(&["rmi", "-f", &format!("{repository}:{SHA}")]);
+
+    fs::write(
+        dir.path().join("svc/Dockerfile"),
+        format!("FROM {base}\n\nRUN --mount=type=cache,target=/root/.cache echo never\n"),
+    )
+    .unwrap();
+    let out = platform_deploy(&config, &["build", "--git-sha", SHA], &legacy);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("Dockerfile:3:1: RUN --mount needs BuildKit")
+            && stderr.contains("unset DOCKER_BUILDKIT")
+            && !stderr.contains("never"),
         "{stderr}"
     );
 }
