@@ -287,6 +287,103 @@ fn docker_buildkit_0_builds_on_the_legacy_builder_with_one_warning_and_refuses_w
     );
 }
 
+/// A Docker daemon that answers a BuildKit build the way a daemon without BuildKit does (HTTP 400,
+/// "buildkit not supported by daemon") and builds on the legacy builder: what the fallback meets.
+async fn daemon_without_buildkit() -> wiremock::MockServer {
+    use wiremock::matchers::{method, path_regex, query_param};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let daemon = MockServer::start().await;
+    let json = |v: serde_json::Value| ResponseTemplate::new(200).set_body_json(v);
+    for (path, answer) in [
+        (
+            r"/version$",
+            json(serde_json::json!({"ApiVersion": "1.41", "Version": "20.10.24", "Os": "linux"})),
+        ),
+        (r"/info$", json(serde_json::json!({"OSType": "linux"}))),
+        (
+            r"/networks/bridge$",
+            json(serde_json::json!({"Name": "bridge", "Id": "b1"})),
+        ),
+        (
+            r"/images/[^/]+/json$",
+            json(serde_json::json!({"Id": format!("sha256:{}", "ab".repeat(32))})),
+        ),
+    ] {
+        Mock::given(method("GET"))
+            .and(path_regex(path))
+            .respond_with(answer)
+            .mount(&daemon)
+            .await;
+    }
+    Mock::given(method("POST"))
+        .and(path_regex(r"/build$"))
+        .and(query_param("version", "2"))
+        .respond_with(
+            ResponseTemplate::new(400)
+                .set_body_json(serde_json::json!({"message": "buildkit not supported by daemon"})),
+        )
+        .mount(&daemon)
+        .await;
+    Mock::given(method("POST"))
+        .and(path_regex(r"/build$"))
+        .and(query_param("version", "1"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            format!(
+                "{{\"stream\":\"Step 1/1 : FROM scratch\\n\"}}\r\n{{\"stream\":\"Successfully built {}\\n\"}}\r\n",
+                &"ab".repeat(6)
+            ),
+            "application/json",
+        ))
+        .mount(&daemon)
+        .await;
+    daemon
+}
+
+#[tokio::test]
+async fn a_daemon_that_refuses_buildkit_builds_on_the_legacy_builder_with_one_warning() {
+    let daemon = daemon_without_buildkit().await;
+    let dir = project(&[("Dockerfile", "FROM scratch\n")]);
+    let config = write_config(dir.path(), "pd-build/nokit", "svc", "Dockerfile", "");
+    let host = format!("tcp://{}", daemon.address());
+    let out = tokio::task::spawn_blocking(move || {
+        platform_deploy(
+            &config,
+            &["build", "--git-sha", SHA],
+            &[("DOCKER_HOST", &host)],
+        )
+    })
+    .await
+    .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr
+            .matches("warning: building with the legacy builder: the daemon refused a BuildKit build: buildkit not supported by daemon")
+            .count(),
+        1,
+        "{stderr}"
+    );
+    let builds: Vec<String> = daemon
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.url.path().ends_with("/build"))
+        .map(|r| {
+            r.url
+                .query_pairs()
+                .find(|(k, _)| k == "version")
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default()
+        })
+        .collect();
+    assert_eq!(
+        builds,
+        ["2", "1"],
+        "BuildKit first, then the legacy builder"
+    );
+}
+
 #[test]
 fn no_reachable_daemon_is_bad_input_that_names_docker_host() {
     let dir = project(&[("Dockerfile", "FROM scratch\n")]);
