@@ -131,7 +131,7 @@ awk -v pw="$best_pd_wall" -v cw="$best_cli_wall" -v pr="$best_pd_rss" -v cr="$be
 # platform-deploy on the daemon's BuildKit, and platform-deploy on the legacy builder
 # (DOCKER_BUILDKIT=0). One file of the context changes before every build, so each sends and
 # checks the whole context again; the Dockerfile's step stays cached.
-changed=$ctx/src/d00/s00/f5.txt
+changed=$ctx/src/d02/s00/f2.txt
 pd_legacy=(env DOCKER_BUILDKIT=0 "${pd_build[@]}")
 best=(); rss=()
 for run in $(seq "$RUNS"); do

@@ -153,7 +153,7 @@ impl<'a> Backend<'a> {
                 client,
                 cluster,
                 service,
-            } => Ok(ecs_native::deployment_arns(
+            } => Ok(ecs_native::deployments(
                 client,
                 region,
                 cluster,
@@ -163,7 +163,7 @@ impl<'a> Backend<'a> {
             )
             .await?
             .into_iter()
-            .map(|(arn, ..)| arn)
+            .map(|l| l.arn)
             .collect()),
         }
     }

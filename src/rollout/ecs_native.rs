@@ -479,15 +479,25 @@ pub async fn stop(ecs: &aws_sdk_ecs::Client, arn: &str) -> Stopped {
     }
 }
 
-/// ARNs of the service's deployments with one of `statuses` (all when empty), newest first.
-pub async fn deployment_arns(
+/// One service deployment as ListServiceDeployments lists it.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    pub arn: String,
+    /// The service revision it deploys.
+    pub revision: Option<String>,
+    pub created: Option<i64>,
+    pub status: String,
+}
+
+/// The service's deployments with one of `statuses` (all when empty), newest first.
+pub async fn deployments(
     ecs: &aws_sdk_ecs::Client,
     region: &str,
     cluster: &str,
     service: &str,
     statuses: &[&str],
     limit: usize,
-) -> Result<Vec<(String, Option<String>, Option<i64>, String)>, AwsError> {
+) -> Result<Vec<Listed>, AwsError> {
     let mut found = Vec::new();
     let mut next: Option<String> = None;
     loop {
@@ -506,14 +516,15 @@ pub async fn deployment_arns(
             .await
             .map_err(|e| AwsError::new(region, "ECS ListServiceDeployments", e))?;
         for d in out.service_deployments() {
-            found.push((
-                d.service_deployment_arn().unwrap_or_default().to_string(),
-                d.target_service_revision_arn().map(str::to_string),
-                d.created_at().map(|t| t.secs()),
-                d.status()
+            found.push(Listed {
+                arn: d.service_deployment_arn().unwrap_or_default().to_string(),
+                revision: d.target_service_revision_arn().map(str::to_string),
+                created: d.created_at().map(|t| t.secs()),
+                status: d
+                    .status()
                     .map(|s| s.as_str().to_string())
                     .unwrap_or_default(),
-            ));
+            });
         }
         next = out.next_token().map(str::to_string);
         if next.is_none() || found.len() >= limit {
@@ -534,8 +545,8 @@ pub async fn history(
     statuses: &[&str],
     depth: usize,
 ) -> Result<Vec<PastDeployment>, AwsError> {
-    let listed = deployment_arns(ecs, region, cluster, service, statuses, depth).await?;
-    let revisions: Vec<String> = listed.iter().filter_map(|(_, r, _, _)| r.clone()).collect();
+    let listed = deployments(ecs, region, cluster, service, statuses, depth).await?;
+    let revisions: Vec<String> = listed.iter().filter_map(|l| l.revision.clone()).collect();
     let mut task_definitions: BTreeMap<String, String> = BTreeMap::new();
     for chunk in revisions.chunks(20) {
         let out = ecs
@@ -552,12 +563,12 @@ pub async fn history(
     }
     Ok(listed
         .into_iter()
-        .map(|(arn, revision, created, status)| PastDeployment {
-            deployment_id: arn,
-            created,
-            status: past_status(&status).to_string(),
+        .map(|l| PastDeployment {
+            deployment_id: l.arn,
+            created: l.created,
+            status: past_status(&l.status).to_string(),
             description: String::new(),
-            task_definition: revision.and_then(|r| task_definitions.get(&r).cloned()),
+            task_definition: l.revision.and_then(|r| task_definitions.get(&r).cloned()),
             replaced_digest: None,
         })
         .collect())
