@@ -380,6 +380,16 @@ pub struct EngineArgs {
         value_delimiter = ','
     )]
     pub cache_from: Vec<String>,
+
+    /// Write cache metadata into the image for later builds' --cache-from: `inline` (BuildKit's
+    /// inline cache; pushed with the image, so a CI runner without local layers reuses it).
+    #[arg(
+        long,
+        env = "PLATFORM_DEPLOY_CACHE_TO",
+        value_name = "TYPE",
+        value_parser = crate::image::engine::parse_cache_to
+    )]
+    pub cache_to: Option<crate::image::engine::CacheTo>,
 }
 
 #[derive(Debug, Args)]

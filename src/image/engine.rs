@@ -68,6 +68,34 @@ pub struct BuildSettings {
     pub no_cache: bool,
     pub pull: bool,
     pub cache_from: Vec<String>,
+    pub cache_to: Option<CacheTo>,
+}
+
+/// Where a build writes its cache for later builds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CacheTo {
+    /// Into the image itself (BuildKit's inline cache).
+    Inline,
+}
+
+/// `--cache-to`: `inline` or `type=inline`; what the Engine API build cannot export is refused
+/// with what to use instead.
+pub fn parse_cache_to(value: &str) -> Result<CacheTo, String> {
+    let kind = value
+        .split(',')
+        .find_map(|part| part.trim().strip_prefix("type="))
+        .unwrap_or(value)
+        .trim();
+    match kind {
+        "inline" => Ok(CacheTo::Inline),
+        "registry" | "local" | "gha" | "s3" | "azblob" => Err(format!(
+            "the {kind} cache exporter is not available to a build through the Docker Engine API yet; use --cache-to inline (the cache travels in the pushed image) and --cache-from <that image> on the next build"
+        )),
+        other => Err(format!(
+            "unknown cache type `{other}`; use --cache-to inline"
+        )),
+    }
 }
 
 /// A finished build.
@@ -88,6 +116,12 @@ pub fn build_options(
     let to_map = |m: &BTreeMap<String, String>| -> Option<HashMap<String, String>> {
         (!m.is_empty()).then(|| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
     };
+    let mut buildargs = to_map(&settings.build_args);
+    if settings.cache_to == Some(CacheTo::Inline) && matches!(builder, Builder::BuildKit { .. }) {
+        buildargs
+            .get_or_insert_with(HashMap::new)
+            .insert("BUILDKIT_INLINE_CACHE".into(), "1".into());
+    }
     let (version, session, networkmode) = match builder {
         Builder::BuildKit { network_none } => (
             BuilderVersion::BuilderBuildKit,
@@ -104,7 +138,7 @@ pub fn build_options(
         pull: settings.pull.then(|| "1".to_string()),
         rm: true,
         forcerm: true,
-        buildargs: to_map(&settings.build_args),
+        buildargs,
         labels: to_map(&settings.labels),
         platform: settings.platform.clone().unwrap_or_default(),
         target: settings.target.clone().unwrap_or_default(),
@@ -170,6 +204,9 @@ async fn build_on(
             });
         }
         progress.print(&format!("warning: building with the legacy builder: {why}"));
+        if settings.cache_to.is_some() {
+            progress.print("warning: --cache-to inline needs BuildKit: this build writes no cache");
+        }
     }
     let (body, walker) = context.stream();
     let options = build_options(&context.dockerfile, settings, builder);
@@ -588,6 +625,7 @@ mod tests {
             no_cache: true,
             pull: true,
             cache_from: vec!["shop/api:prev".into()],
+            cache_to: Some(CacheTo::Inline),
         };
         let legacy = Builder::Legacy { why: "test".into() };
         let o = build_options("docker/Dockerfile", &settings, &legacy);
@@ -608,6 +646,22 @@ mod tests {
                 .is_some_and(|s| s.starts_with("platform-deploy-"))
         );
         assert_eq!(kit.networkmode.as_deref(), Some("none"));
+        assert_eq!(
+            kit.buildargs
+                .as_ref()
+                .and_then(|a| a.get("BUILDKIT_INLINE_CACHE")),
+            Some(&"1".to_string()),
+            "inline cache on BuildKit"
+        );
+        assert!(
+            o.buildargs
+                .as_ref()
+                .is_some_and(|a| !a.contains_key("BUILDKIT_INLINE_CACHE")),
+            "the legacy builder gets no inline cache argument"
+        );
+        assert_eq!(parse_cache_to("type=inline"), Ok(CacheTo::Inline));
+        let refused = parse_cache_to("type=registry,ref=shop/api:cache").unwrap_err();
+        assert!(refused.contains("--cache-to inline"), "{refused}");
         assert_eq!(o.t.as_deref(), Some("shop/api:abc"));
         assert_eq!(o.dockerfile, "docker/Dockerfile");
         assert_eq!(o.target, "runtime");

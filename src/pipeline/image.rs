@@ -28,6 +28,7 @@ pub struct EngineFlags {
     pub pull: bool,
     pub platform: Option<String>,
     pub cache_from: Vec<String>,
+    pub cache_to: Option<crate::image::engine::CacheTo>,
 }
 
 /// What to push, and how.
@@ -63,6 +64,7 @@ pub fn build_settings(
         no_cache: engine.no_cache,
         pull: engine.pull,
         cache_from: engine.cache_from.clone(),
+        cache_to: engine.cache_to,
     }
 }
 

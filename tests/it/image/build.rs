@@ -287,6 +287,79 @@ fn docker_buildkit_0_builds_on_the_legacy_builder_with_one_warning_and_refuses_w
     );
 }
 
+/// The image's config, as `docker save` writes it.
+fn saved_config(image: &str) -> String {
+    let out = docker::output(&["save", image]);
+    assert!(out.status.success(), "docker save {image} failed");
+    let mut archive = tar::Archive::new(out.stdout.as_slice());
+    for entry in archive.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        let name = entry.path().unwrap().display().to_string();
+        if name.ends_with(".json") && !name.contains('/') && name != "manifest.json" {
+            let mut config = String::new();
+            std::io::Read::read_to_string(&mut entry, &mut config).unwrap();
+            return config;
+        }
+    }
+    panic!("no image config in `docker save {image}`");
+}
+
+#[test]
+fn cache_to_inline_writes_cache_metadata_into_the_image_and_other_exporters_are_refused() {
+    let base = busybox_base();
+    let dir = project(&[(
+        "Dockerfile",
+        &format!("FROM {base}\nRUN echo inline-cache > /c\n"),
+    )]);
+    let mut configs = Vec::new();
+    for extra in [&["--cache-to", "inline"][..], &[]] {
+        let repository = unique("pd-build/inline-");
+        let config = write_config(dir.path(), &repository, "svc", "Dockerfile", "");
+        let mut args = vec!["build", "--git-sha", SHA];
+        args.extend_from_slice(extra);
+        let out = platform_deploy(&config, &args, &[]);
+        assert!(out.status.success(), "{}", text(&out));
+        let image = format!("{repository}:{SHA}");
+        configs.push(saved_config(&image));
+        docker(&["rmi", "-f", &image]);
+    }
+    assert!(
+        configs[0].contains("moby.buildkit.cache.v0"),
+        "--cache-to inline: the image carries BuildKit's cache metadata: {}",
+        configs[0]
+    );
+    assert!(
+        !configs[1].contains("moby.buildkit.cache.v0"),
+        "without it, none: {}",
+        configs[1]
+    );
+
+    let config = write_config(
+        dir.path(),
+        "pd-build/inline-refused",
+        "svc",
+        "Dockerfile",
+        "",
+    );
+    let out = platform_deploy(
+        &config,
+        &[
+            "build",
+            "--git-sha",
+            SHA,
+            "--cache-to",
+            "type=registry,ref=shop/api:cache",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--cache-to") && stderr.contains("use --cache-to inline"),
+        "{stderr}"
+    );
+}
+
 /// A Docker daemon that answers a BuildKit build the way a daemon without BuildKit does (HTTP 400,
 /// "buildkit not supported by daemon") and builds on the legacy builder: what the fallback meets.
 async fn daemon_without_buildkit() -> wiremock::MockServer {
