@@ -161,14 +161,13 @@ async fn in_flight_deployment(
         routing: None,
     };
     let mut target_id = None;
-    let ts = match read.ok().and_then(|s| s.target) {
-        Some(target) => target,
-        None => monitor::get_target(&w, &mut target_id)
-            .await
-            .ok()
-            .flatten()
-            .unwrap_or_default(),
-    };
+    // A failed read still leaves CodeDeploy's target calls to try.
+    let unread = monitor::DeploymentState::default();
+    let ts = monitor::get_target(&w, read.as_ref().unwrap_or(&unread), &mut target_id)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
     let step = ts
         .events
         .iter()

@@ -343,10 +343,8 @@ impl Seen {
         match dep {
             Ok(state) => {
                 // After success too, so the final shift (100 %) is shown.
-                if let Some(target) = &state.target {
-                    self.last_target = Some(target.clone());
-                } else if !state.is_terminal() || state.status == "Succeeded" {
-                    match get_target(w, &mut self.target_id).await {
+                if state.target.is_some() || !state.is_terminal() || state.status == "Succeeded" {
+                    match get_target(w, state, &mut self.target_id).await {
                         Ok(Some(t)) => self.last_target = Some(t),
                         Ok(None) => {}
                         Err(e) => progress.event(
@@ -404,10 +402,7 @@ async fn failure_cause(
     target_id: &mut Option<String>,
     last: Option<&TargetState>,
 ) -> Cause {
-    let fresh = match &state.target {
-        Some(target) => Some(target.clone()),
-        None => get_target(w, target_id).await.ok().flatten(),
-    };
+    let fresh = get_target(w, state, target_id).await.ok().flatten();
     if let Some((event, message)) = fresh.as_ref().or(last).and_then(TargetState::failed_event) {
         return Cause::LifecycleEvent {
             event: event.to_string(),

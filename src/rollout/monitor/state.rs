@@ -122,15 +122,21 @@ pub(crate) async fn get_deployment(
         .ok_or_else(|| "GetDeployment returned no deploymentInfo".to_string())
 }
 
+/// The deployment's target: the one `state`'s own read carried (ECS), else CodeDeploy's, read with
+/// its deployment target calls (`target_id` remembers the target once CodeDeploy has made it).
 pub(crate) async fn get_target(
     w: &Watched<'_>,
+    state: &DeploymentState,
     target_id: &mut Option<String>,
 ) -> Result<Option<TargetState>, String> {
+    if let Some(target) = &state.target {
+        return Ok(Some(target.clone()));
+    }
     let Backend::CodeDeploy {
         client: codedeploy, ..
     } = w.backend
     else {
-        return Ok(None); // ECS: the deployment's own read carries it
+        return Ok(None);
     };
     let display = |e| crate::aws::error_message(&e);
     if target_id.is_none() {

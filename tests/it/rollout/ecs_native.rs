@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::moto::{StandIn, moto_world, opts_for, push_other_image, rollout_in_moto, stand_in};
 use super::moto_world::{REGION, create_alarm, create_api_service, platform_in_moto, set_alarm};
-use super::sim::{run_rollback, run_rollout};
+use super::sim::{EcsAdvanced, on_ecs_controller, run_rollback, run_rollout};
 use crate::support::names::unique;
 use crate::support::{aws, http};
 
@@ -148,15 +148,16 @@ pub async fn ecs_platform_in_moto(c: &RegionClients, url: &str, name: &str) -> (
     .await;
     let role = aws::ecs_infrastructure_role(url, &format!("{name}-ecs-infrastructure"));
     let api = &mut targets["services"]["api"];
-    api["deployment_controller"] = json!("ECS");
-    api["codedeploy_app"] = json!(null);
-    api["deployment_group"] = json!(null);
-    api["deployment_config"] = json!(format!("{name}-Canary10Percent5Minutes"));
-    api["target_group_arns"] = json!(tgs);
-    api["alternate_target_group_arn"] = json!(tgs[1]);
-    api["production_listener_rule_arn"] = json!(rules[0]);
-    api["test_listener_rule_arn"] = json!(rules[1]);
-    api["infrastructure_role_arn"] = json!(role);
+    on_ecs_controller(
+        api,
+        &format!("{name}-Canary10Percent5Minutes"),
+        &EcsAdvanced {
+            target_groups: [&tgs[0], &tgs[1]],
+            prod_rule: &rules[0],
+            test_rule: Some(&rules[1]),
+            role: &role,
+        },
+    );
     (targets, image)
 }
 
@@ -221,6 +222,15 @@ async fn service(c: &RegionClients, cluster: &str) -> aws_sdk_ecs::types::Servic
         .clone()
 }
 
+/// The task definition the service runs now.
+async fn live_revision(c: &RegionClients, cluster: &str) -> String {
+    service(c, cluster)
+        .await
+        .task_definition()
+        .unwrap()
+        .to_string()
+}
+
 async fn status_reason(c: &RegionClients, arn: &str) -> (String, String) {
     let out = c
         .ecs
@@ -241,11 +251,7 @@ async fn a_canary_on_the_ecs_controller_is_released_with_the_same_progress_as_co
     let StandIn { url, c } = stand_in().await;
     let name = unique("pdecs");
     let (targets_json, image) = ecs_platform_in_moto(&c, &url, &name).await;
-    let first_revision = service(&c, &name)
-        .await
-        .task_definition()
-        .unwrap()
-        .to_string();
+    let first_revision = live_revision(&c, &name).await;
     let (report, log) = rollout_in_moto(&c, targets_json, opts_for(image), async {}).await;
 
     assert_eq!(
@@ -311,11 +317,7 @@ async fn an_alarm_mid_canary_rolls_the_ecs_deployment_back_and_names_the_alarm()
     let alarm = format!("{name}-5xx");
     create_alarm(&c, &alarm).await;
     targets_json["services"]["api"]["alarm_names"] = json!([alarm]);
-    let first_revision = service(&c, &name)
-        .await
-        .task_definition()
-        .unwrap()
-        .to_string();
+    let first_revision = live_revision(&c, &name).await;
     let mut opts = opts_for(image);
     opts.settings.require_alarms = true;
 
@@ -419,11 +421,7 @@ async fn dry_run_rollback_and_status_read_the_ecs_history() {
     let StandIn { url, c } = stand_in().await;
     let name = unique("pdecshist");
     let (targets_json, image) = ecs_platform_in_moto(&c, &url, &name).await;
-    let first_revision = service(&c, &name)
-        .await
-        .task_definition()
-        .unwrap()
-        .to_string();
+    let first_revision = live_revision(&c, &name).await;
 
     // The dry run shows the UpdateService it would send, and sends nothing.
     let mut dry = opts_for(image.clone());
@@ -486,11 +484,7 @@ async fn dry_run_rollback_and_status_read_the_ecs_history() {
     let (result, log) = run_rollback(&options, &(targets, clients)).await;
     let rolled = result.unwrap_or_else(|e| panic!("{e}\n{log}"));
     assert_eq!(rolled.outcome, OutcomeKind::Succeeded, "{log}");
-    let live = service(&c, &name)
-        .await
-        .task_definition()
-        .unwrap()
-        .to_string();
+    let live = live_revision(&c, &name).await;
     let back = taskdef::describe_raw(&c.ecs, &live).await.unwrap();
     let was = taskdef::describe_raw(&c.ecs, &first_release).await.unwrap();
     assert_ne!(live, first_revision);
@@ -508,11 +502,16 @@ async fn a_service_whose_live_controller_differs_from_deploy_targets_is_refused(
     // A service on the CODE_DEPLOY controller that deploy_targets calls ECS.
     let (mut targets_json, image) = platform_in_moto(&c, &name, true).await;
     let api = &mut targets_json["services"]["api"];
-    api["deployment_controller"] = json!("ECS");
-    api["target_group_arns"] = json!(["arn:blue", "arn:green"]);
-    api["alternate_target_group_arn"] = json!("arn:green");
-    api["production_listener_rule_arn"] = json!("arn:rule");
-    api["infrastructure_role_arn"] = json!("arn:aws:iam::123456789012:role/infra");
+    on_ecs_controller(
+        api,
+        "CodeDeployDefault.ECSCanary10Percent5Minutes",
+        &EcsAdvanced {
+            target_groups: ["arn:blue", "arn:green"],
+            prod_rule: "arn:rule",
+            test_rule: None,
+            role: "arn:aws:iam::123456789012:role/infra",
+        },
+    );
     let world = moto_world(&c, targets_json);
     let (result, log) = run_rollout(&opts_for(image), &world, &CancellationToken::new()).await;
     let err = result.expect_err(&log);

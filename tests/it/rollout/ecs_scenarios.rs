@@ -193,15 +193,16 @@ fn ecs_world(script: Script) -> (World, Arc<Mutex<Seen>>, Vec<Rule>) {
 
     let mut targets = sim.targets_json();
     let api = &mut targets["services"]["api"];
-    api["deployment_controller"] = json!("ECS");
-    api["codedeploy_app"] = json!(null);
-    api["deployment_group"] = json!(null);
-    api["deployment_config"] = json!("shop-Canary10Percent5Minutes");
-    api["target_group_arns"] = json!(["arn:tg/blue", "arn:tg/green"]);
-    api["alternate_target_group_arn"] = json!("arn:tg/green");
-    api["production_listener_rule_arn"] = json!("arn:rule/prod");
-    api["infrastructure_role_arn"] =
-        json!("arn:aws:iam::123456789012:role/shop-ecs-infrastructure");
+    on_ecs_controller(
+        api,
+        "shop-Canary10Percent5Minutes",
+        &EcsAdvanced {
+            target_groups: ["arn:tg/blue", "arn:tg/green"],
+            prod_rule: "arn:rule/prod",
+            test_rule: None,
+            role: "arn:aws:iam::123456789012:role/shop-ecs-infrastructure",
+        },
+    );
     let targets = platform_deploy::rollout::targets::parse_targets_map(
         "test",
         &json!({"us-east-1": targets}),

@@ -986,6 +986,29 @@ impl Sim {
     }
 }
 
+/// The load balancer pieces a service on the ECS deployment controller names in deploy_targets.
+pub struct EcsAdvanced<'a> {
+    /// Blue (the service's own), then green (the alternate).
+    pub target_groups: [&'a str; 2],
+    pub prod_rule: &'a str,
+    pub test_rule: Option<&'a str>,
+    pub role: &'a str,
+}
+
+/// `service` (an entry of deploy_targets' services) as the regional platform outputs one on the
+/// ECS deployment controller: no CodeDeploy group, the strategy as the config `config`, and `lb`.
+pub fn on_ecs_controller(service: &mut Value, config: &str, lb: &EcsAdvanced<'_>) {
+    service["deployment_controller"] = json!("ECS");
+    service["codedeploy_app"] = json!(null);
+    service["deployment_group"] = json!(null);
+    service["deployment_config"] = json!(config);
+    service["target_group_arns"] = json!(lb.target_groups);
+    service["alternate_target_group_arn"] = json!(lb.target_groups[1]);
+    service["production_listener_rule_arn"] = json!(lb.prod_rule);
+    service["test_listener_rule_arn"] = json!(lb.test_rule);
+    service["infrastructure_role_arn"] = json!(lb.role);
+}
+
 /// The deploy targets and the clients of the regions a rollout or rollback runs on, by region.
 pub type World = (
     BTreeMap<String, DeployTargets>,
