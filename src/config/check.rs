@@ -35,7 +35,12 @@ pub(super) struct Checker<'a> {
 }
 
 impl Checker<'_> {
-    fn report(&mut self, span: Range<usize>, message: impl Into<String>, fix: impl Into<String>) {
+    pub(super) fn report(
+        &mut self,
+        span: Range<usize>,
+        message: impl Into<String>,
+        fix: impl Into<String>,
+    ) {
         let problem = self.positions.problem(span, message, fix);
         self.problems.push(problem);
     }
@@ -51,8 +56,8 @@ impl Checker<'_> {
             terraform.backend.as_ref(),
         );
         let image = raw.image.map(|i| self.image(i));
-        let services = self.services(raw.services);
         let rollout = self.rollout(raw.rollout);
+        let services = self.services(raw.services, rollout.analysis.as_ref());
         if !services.is_empty() && regions::is_known(&primary_region) {
             for region in std::iter::once(&primary_region).chain(dr_regions.iter()) {
                 if !stacks.iter().any(|s| s.region.as_ref() == Some(region)) {
@@ -605,7 +610,7 @@ impl Checker<'_> {
         }
     }
 
-    fn services(&mut self, raw: Vec<raw::RawService>) -> Vec<Service> {
+    fn services(&mut self, raw: Vec<raw::RawService>, analysis: Option<&Analysis>) -> Vec<Service> {
         let mut seen = BTreeSet::new();
         let mut services = Vec::new();
         for service in raw {
@@ -639,7 +644,10 @@ impl Checker<'_> {
                 }
                 hooks.insert(hook.into_inner(), target);
             }
+            let analysis =
+                self.service_analysis(analysis, service.analysis.as_ref(), service.name.as_ref());
             services.push(Service {
+                analysis,
                 name: service.name.into_inner(),
                 deployment_config: service.deployment_config.map(Spanned::into_inner),
                 hooks,
@@ -680,6 +688,7 @@ impl Checker<'_> {
             ),
             dr_waves,
             require_alarms: raw.require_alarms.unwrap_or(true),
+            analysis: self.rollout_analysis(raw.analysis.as_ref()),
         }
     }
 }

@@ -5,6 +5,7 @@
 //! Anything Terraform knows (clusters, services, CodeDeploy groups, alarms) is deliberately absent:
 //! it comes from the regional stacks' `deploy_targets` output.
 
+mod analysis;
 mod check;
 mod error;
 mod raw;
@@ -16,6 +17,10 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+pub use analysis::{
+    Analysis, Check, CheckQuery, Inconclusive, MetricStat, TARGET_GROUP_METRICS, Threshold, Unit,
+    expression_ids, slo_checks,
+};
 use check::{Checker, schema_fix};
 use error::Positions;
 pub use error::{ConfigError, Problem};
@@ -176,6 +181,9 @@ pub struct Service {
     pub name: String,
     pub deployment_config: Option<String>,
     pub hooks: BTreeMap<String, String>,
+    /// The canary analysis of this service's deployments (`[services.analysis]` over
+    /// `[rollout.analysis]`); `None` when neither asks for one.
+    pub analysis: Option<Analysis>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -190,6 +198,8 @@ pub struct RolloutSettings {
     pub poll_interval: Duration,
     pub dr_waves: DrWaves,
     pub require_alarms: bool,
+    /// `[rollout.analysis]` as written; each service's own is in [`Service::analysis`].
+    pub analysis: Option<Analysis>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

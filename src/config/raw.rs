@@ -112,6 +112,8 @@ pub struct RawService {
     pub deployment_config: Option<Spanned<String>>,
     #[serde(default)]
     pub hooks: BTreeMap<Spanned<String>, String>,
+    /// `[services.analysis]`: this service's settings over `[rollout.analysis]`.
+    pub analysis: Option<Spanned<RawAnalysis>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -123,4 +125,33 @@ pub struct RawRollout {
     pub poll_interval: Option<Spanned<String>>,
     pub dr_waves: Option<Spanned<String>>,
     pub require_alarms: Option<bool>,
+    pub analysis: Option<Spanned<RawAnalysis>>,
+}
+
+/// `[rollout.analysis]` (and `[services.analysis]`): canary checks on the new target group's metrics.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAnalysis {
+    pub enabled: Option<bool>,
+    pub interval: Option<Spanned<String>>,
+    pub failure_limit: Option<Spanned<i64>>,
+    pub inconclusive: Option<Spanned<String>>,
+    pub min_requests: Option<Spanned<i64>>,
+    /// Absent: the bundled platform's SLO checks. A service's checks replace the rollout's of the
+    /// same name and add the others.
+    pub checks: Option<BTreeMap<Spanned<String>, Spanned<RawCheck>>>,
+}
+
+/// One check: a metric with a statistic, or metric math over named metrics.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCheck {
+    pub metric: Option<Spanned<String>>,
+    pub stat: Option<Spanned<String>>,
+    pub expression: Option<Spanned<String>>,
+    #[serde(default)]
+    pub metrics: BTreeMap<Spanned<String>, Spanned<String>>,
+    pub max: Option<Spanned<String>>,
+    pub min: Option<Spanned<String>>,
+    pub max_vs_stable: Option<Spanned<f64>>,
 }

@@ -16,6 +16,7 @@
 //! in-flight deployment is stopped with rollback at once and the rollout ends `cancelled`.
 
 pub mod alarms;
+pub mod analysis;
 pub mod appspec;
 pub mod backend;
 pub mod deployment;
@@ -102,6 +103,9 @@ pub struct DeploymentResult {
     pub deployment_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ending: Option<Ending>,
+    /// Every measurement of the canary analysis, in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub analysis: Vec<analysis::Measurement>,
 }
 
 impl DeploymentResult {
@@ -130,6 +134,9 @@ pub struct DryRunDeployment {
     pub deployment_config: deployment::ConfigChoice,
     pub traffic_routing: Option<deployment::TrafficRouting>,
     pub alarms: Vec<alarms::AlarmState>,
+    /// The canary analysis the deployment would run, and the target groups it would read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub analysis: Option<preflight::PreparedAnalysis>,
     pub dr_standby: bool,
 }
 

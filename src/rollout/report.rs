@@ -118,6 +118,7 @@ pub(super) fn dry_run_report(
                 deployment_config: p.config.clone(),
                 traffic_routing: p.routing,
                 alarms: p.alarm_states.clone(),
+                analysis: p.analysis.clone(),
                 dr_standby: p.is_standby(),
             }
         })
@@ -206,6 +207,9 @@ impl RolloutReport {
                             alarms.join(", ")
                         }
                     );
+                    if let Some(a) = &plan.analysis {
+                        out.push_str(&analysis_plan_text(a));
+                    }
                     if let Some(request) = &plan.create_deployment {
                         let _ = writeln!(
                             out,
@@ -300,6 +304,75 @@ impl RolloutReport {
                 "| {key} | `not-started` | — | a previous wave did not succeed |"
             );
         }
+        for d in self.deployments.iter().filter(|d| !d.analysis.is_empty()) {
+            out.push_str(&analysis_markdown(d));
+        }
         out
     }
+}
+
+/// The dry run's lines about a service's canary analysis.
+fn analysis_plan_text(a: &super::preflight::PreparedAnalysis) -> String {
+    let s = &a.settings;
+    let checks: Vec<String> = s
+        .checks
+        .iter()
+        .map(|c| {
+            let mut limits = Vec::new();
+            if let Some(max) = &c.max {
+                limits.push(format!("max {}", max.text));
+            }
+            if let Some(min) = &c.min {
+                limits.push(format!("min {}", min.text));
+            }
+            if let Some(r) = c.max_vs_stable {
+                limits.push(format!("≤ {r}x stable"));
+            }
+            format!("{} ({}: {})", c.name, c.query, limits.join(", "))
+        })
+        .collect();
+    format!(
+        "    analysis every {} on {} (stable: {}), {} failing measurement(s) stop it, fewer than {} requests is inconclusive ({}):\n      {}\n",
+        humantime::format_duration(s.interval),
+        a.target.green.target_group,
+        a.target.blue.target_group,
+        s.failure_limit,
+        s.min_requests,
+        match s.inconclusive {
+            crate::config::Inconclusive::Continue => "measured again",
+            crate::config::Inconclusive::Fail => "counted as a failure",
+        },
+        checks.join("\n      ")
+    )
+}
+
+/// The job summary's table of one deployment's analysis: each check's values per step.
+fn analysis_markdown(d: &DeploymentResult) -> String {
+    let mut out = format!(
+        "\n### Canary analysis of {}\n\n| after | traffic on new | check | new version | stable | requests | verdict |\n|---|---|---|---|---|---|---|\n",
+        d.key()
+    );
+    for m in &d.analysis {
+        let verdict = match m.verdict {
+            super::analysis::Verdict::Pass => "pass".to_string(),
+            super::analysis::Verdict::Fail => format!("**FAIL**: {}", m.detail),
+            super::analysis::Verdict::Inconclusive => format!("inconclusive: {}", m.detail),
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            super::monitor::short_duration(Duration::from_secs(m.at_seconds)),
+            m.traffic_percent
+                .map(|p| format!("{p}%"))
+                .unwrap_or_else(|| "—".into()),
+            m.check,
+            m.value.as_deref().unwrap_or("no data"),
+            m.stable.as_deref().unwrap_or("—"),
+            m.requests
+                .map(|r| r.to_string())
+                .unwrap_or_else(|| "—".into()),
+            verdict.replace('|', "\\|")
+        );
+    }
+    out
 }

@@ -6,6 +6,7 @@ use tokio_util::sync::CancellationToken;
 use crate::aws::{AwsError, RegionClients};
 use crate::outcome::OutcomeKind;
 
+use super::analysis::Analyzer;
 use super::appspec::{self, AppSpecInput};
 use super::backend::{Backend, StopResult};
 use super::deployment::DeploymentRequest;
@@ -33,6 +34,7 @@ pub(super) async fn release(
         task_definition_arn: None,
         deployment_id: None,
         ending: None,
+        analysis: Vec::new(),
     };
     let halted = |mut result: DeploymentResult, halt: Halt| match halt {
         Halt::Cancelled(message) => {
@@ -72,7 +74,20 @@ pub(super) async fn release(
         alarms: &p.alarms,
         routing: p.routing,
     };
-    let ending = monitor::watch(&watched, monitor_settings, cancel, abort, progress).await;
+    let mut analyzer = p
+        .analysis
+        .as_ref()
+        .map(|a| Analyzer::new(&a.settings, &a.target));
+    let ending = monitor::watch(
+        &watched,
+        monitor_settings,
+        cancel,
+        abort,
+        progress,
+        analyzer.as_mut(),
+    )
+    .await;
+    result.analysis = analyzer.map(|a| a.measurements).unwrap_or_default();
     let (outcome, message) = ending_outcome(&ending, &arn, &id);
     if !matches!(ending, Ending::Succeeded | Ending::Cancelled { .. }) {
         abort.trigger(&p.key);

@@ -26,6 +26,7 @@ use tokio_util::sync::CancellationToken;
 use crate::aws::AwsError;
 
 use super::alarms::{self, AlarmState};
+use super::analysis::Analyzer;
 use super::deployment::TrafficRouting;
 use crate::progress::Progress;
 use crate::rollout::backend::Backend;
@@ -107,6 +108,13 @@ pub enum Cause {
         reason: String,
         shifted_percent: Option<f64>,
     },
+    /// A check of the canary analysis reached its failure limit, and we stopped the deployment.
+    Analysis {
+        check: String,
+        measured: String,
+        limit: String,
+        shifted_percent: Option<f64>,
+    },
     /// A lifecycle event (a hook) failed.
     LifecycleEvent { event: String, message: String },
     /// CodeDeploy failed the deployment.
@@ -136,6 +144,19 @@ impl fmt::Display for Cause {
                 }
                 if !reason.is_empty() {
                     write!(f, " ({reason})")?;
+                }
+                Ok(())
+            }
+            // `measured` names the limit it crossed; `limit` lists all of the check's, for JSON.
+            Cause::Analysis {
+                check,
+                measured,
+                shifted_percent,
+                ..
+            } => {
+                write!(f, "analysis check {check} failed: {measured}")?;
+                if let Some(p) = shifted_percent {
+                    write!(f, " with {p}% of traffic shifted")?;
                 }
                 Ok(())
             }
@@ -191,15 +212,17 @@ pub enum Ending {
     },
 }
 
-/// Watches `w` until it ends. See the module documentation.
+/// Watches `w` until it ends, measuring the canary analysis when there is one. See the module
+/// documentation.
 pub async fn watch(
     w: &Watched<'_>,
     settings: &MonitorSettings,
     cancel: &CancellationToken,
     abort: &WaveAbort,
     progress: &Progress,
+    analysis: Option<&mut Analyzer<'_>>,
 ) -> Ending {
-    let ending = watch_inner(w, settings, cancel, abort, progress).await;
+    let ending = watch_inner(w, settings, cancel, abort, progress, analysis).await;
     progress.done(w.key);
     ending
 }
@@ -210,6 +233,7 @@ async fn watch_inner(
     cancel: &CancellationToken,
     abort: &WaveAbort,
     progress: &Progress,
+    mut analysis: Option<&mut Analyzer<'_>>,
 ) -> Ending {
     let mut seen = Seen::new(w.routing);
     loop {
@@ -258,6 +282,37 @@ async fn watch_inner(
                 shifted_percent: seen.view.weight,
             };
             return stop_and_follow(w, s, cancel, progress, cause).await;
+        }
+
+        if let Some(analyzer) = analysis.as_deref_mut()
+            && analyzer.due(Instant::now(), seen.view.weight)
+        {
+            let weight = seen.view.weight;
+            let measure = analyzer.measure(w.cloudwatch, w.region, weight, w.key, progress);
+            match interruptible(w, s, cancel, abort, progress, measure).await {
+                Err(ending) => return ending,
+                Ok(Ok(None)) => {}
+                Ok(Ok(Some(failure))) => {
+                    let cause = Cause::Analysis {
+                        check: failure.check,
+                        measured: failure.measured,
+                        limit: failure.limit,
+                        shifted_percent: weight,
+                    };
+                    return stop_and_follow(w, s, cancel, progress, cause).await;
+                }
+                // Unreadable metrics leave the canary unjudged: as with alarms, not safe to go on.
+                Ok(Err(e)) if e.is_access_denied() => {
+                    let cause = Cause::Unwatchable {
+                        message: e.to_string(),
+                    };
+                    return stop_and_follow(w, s, cancel, progress, cause).await;
+                }
+                Ok(Err(e)) => progress.event(
+                    w.key,
+                    &format!("reading the analysis metrics failed (next poll retries): {e}"),
+                ),
+            }
         }
 
         let nap = jittered(s.poll_interval);

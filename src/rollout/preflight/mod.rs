@@ -21,6 +21,7 @@ use crate::config;
 
 use super::RolloutOptions;
 use super::alarms::{self, AlarmState};
+use super::analysis::{self, AnalysisTarget};
 use super::appspec::ServiceSnapshot;
 use super::deployment::{ConfigChoice, TrafficRouting};
 use super::error::{Refusal, RolloutError};
@@ -62,6 +63,15 @@ pub struct Prepared {
     pub hooks: BTreeMap<String, String>,
     /// Deployments of the group that were running at pre-flight.
     pub in_flight: Vec<String>,
+    /// The canary analysis to run (none on a rollback: the release it restores is not judged).
+    pub analysis: Option<PreparedAnalysis>,
+}
+
+/// A service's analysis settings and the target groups they read.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PreparedAnalysis {
+    pub settings: config::Analysis,
+    pub target: AnalysisTarget,
 }
 
 impl Prepared {
@@ -184,6 +194,14 @@ pub async fn prepare(
     let (alarms, alarm_states) = check.gating_alarms(&group_alarms).await?;
     let in_flight = check.in_flight().await?;
     let (config, routing) = check.deployment_config().await;
+    let analysis = prepare_analysis(
+        clients,
+        &check.target,
+        input,
+        &check.key,
+        &mut check.refusals,
+    )
+    .await?;
 
     let Some(request) = request else {
         return Ok((None, check.refusals));
@@ -211,9 +229,37 @@ pub async fn prepare(
             alarm_states,
             hooks: input.service.hooks.clone(),
             in_flight,
+            analysis,
         }),
         refusals,
     ))
+}
+
+/// The service's analysis with its target groups, unless this is a rollback; a refusal when its
+/// target groups or metrics are not there.
+async fn prepare_analysis(
+    clients: &RegionClients,
+    target: &ServiceTarget,
+    input: &PreflightInput<'_>,
+    key: &str,
+    refusals: &mut Vec<Refusal>,
+) -> Result<Option<PreparedAnalysis>, AwsError> {
+    let Some(settings) = input.service.analysis.as_ref() else {
+        return Ok(None);
+    };
+    if input.allow_firing_alarms {
+        return Ok(None);
+    }
+    match analysis::target::resolve(clients, target, settings, key).await? {
+        Ok(target) => Ok(Some(PreparedAnalysis {
+            settings: settings.clone(),
+            target,
+        })),
+        Err(refusal) => {
+            refusals.push(refusal);
+            Ok(None)
+        }
+    }
 }
 
 /// Ids of the group's deployments that have not finished.

@@ -445,6 +445,7 @@ async fn stop_running(
                 task_definition_arn: None,
                 deployment_id: Some(id),
                 ending: Some(ending),
+                analysis: Vec::new(),
             }
         }
     }))

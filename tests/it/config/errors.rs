@@ -417,6 +417,23 @@ fn in_actions_problems_become_error_annotations() {
 
 /// The valid file with one state bucket per region: regional stacks keep their state in their own
 /// region's bucket, the global stack in `region`'s.
+/// `config check --output json` of `toml`: the resolved settings.
+fn resolved(toml: &str) -> serde_json::Value {
+    let dir = project();
+    fs::write(dir.path().join("platform.toml"), toml).unwrap();
+    let out = platform_deploy()
+        .current_dir(dir.path())
+        .args(["config", "check", "--output", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 fn with_state_buckets(stack_extra: &str) -> String {
     with(
         "[[stacks]]\nname = \"us-east-1\"",
@@ -428,19 +445,7 @@ fn with_state_buckets(stack_extra: &str) -> String {
 
 #[test]
 fn each_stack_keeps_its_state_in_its_regions_bucket_with_the_others_as_replicas() {
-    let dir = project();
-    fs::write(dir.path().join("platform.toml"), with_state_buckets("")).unwrap();
-    let out = platform_deploy()
-        .current_dir(dir.path())
-        .args(["config", "check", "--output", "json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let json = resolved(&with_state_buckets(""));
     let backend = |i: usize| json["data"]["stacks"][i]["backend"].clone();
     assert_eq!(backend(0)["bucket"], "shop-state-use1");
     assert_eq!(backend(0)["replicas"][0]["bucket"], "shop-state-euw1");
@@ -489,5 +494,159 @@ fn the_backend_region_needs_a_bucket() {
         10,
         "no state bucket in us-west-2, the region of terraform.backend",
         "add us-west-2 = \"BUCKET\" to terraform.backend.buckets",
+    );
+}
+
+// -- [rollout.analysis] ------------------------------------------------------------------------------
+
+/// The valid file with `extra` appended (line 37 is the first line of `extra`).
+fn with_analysis(extra: &str) -> String {
+    format!("{VALID}{extra}")
+}
+
+#[test]
+fn an_empty_analysis_table_runs_the_platforms_slo_checks() {
+    let json = resolved(&with_analysis("\n[rollout.analysis]\n"));
+    let analysis = &json["data"]["services"][0]["analysis"];
+    assert_eq!(analysis["interval"], "1m");
+    assert_eq!(analysis["failure_limit"], 1);
+    assert_eq!(analysis["inconclusive"], "continue");
+    let checks = analysis["checks"].as_array().unwrap();
+    let names: Vec<&str> = checks.iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["error-rate", "latency-p95"]);
+    assert_eq!(checks[0]["query"]["expression"], "errors / requests");
+    assert_eq!(checks[0]["max"]["text"], "0.1%");
+    assert_eq!(checks[1]["query"]["stat"], "p95");
+    assert_eq!(checks[1]["max"]["value"], 0.3);
+    // Without the table, no analysis.
+    let json = resolved(VALID);
+    assert!(json["data"]["services"][0]["analysis"].is_null());
+}
+
+#[test]
+fn a_service_table_overrides_the_rollouts_checks_by_name_and_can_turn_it_off() {
+    let toml = VALID.replace(
+        "[[services]]\nname = \"api\"\n",
+        concat!(
+            "[[services]]\nname = \"api\"\n",
+            "[services.analysis]\ninterval = \"2m\"\n",
+            "[services.analysis.checks.latency-p95]\nmetric = \"TargetResponseTime\"\nstat = \"p99\"\nmax = \"0.5s\"\nmax_vs_stable = 1.2\n",
+            "[[services]]\nname = \"worker\"\n[services.analysis]\nenabled = false\n",
+            "[[services]]\nname = \"payments\"\n",
+        ),
+    );
+    let json = resolved(&format!(
+        "{toml}\n[rollout.analysis]\nmin_requests = 10\ninconclusive = \"fail\"\n"
+    ));
+    let services = json["data"]["services"].as_array().unwrap();
+    let api = &services[0]["analysis"];
+    assert_eq!(api["interval"], "2m");
+    assert_eq!(
+        api["min_requests"], 10,
+        "the rollout's settings under the service's"
+    );
+    assert_eq!(api["inconclusive"], "fail");
+    assert_eq!(api["checks"][0]["name"], "error-rate");
+    assert_eq!(api["checks"][1]["query"]["stat"], "p99");
+    assert_eq!(api["checks"][1]["max_vs_stable"], 1.2);
+    assert!(services[1]["analysis"].is_null(), "worker turned it off");
+    assert_eq!(
+        services[2]["analysis"]["interval"], "1m",
+        "payments runs the rollout's"
+    );
+}
+
+#[test]
+fn an_unknown_metric_is_refused_with_the_list() {
+    assert_refused(
+        &with_analysis(
+            "[rollout.analysis.checks.latency]\nmetric = \"ResponseTime\"\nstat = \"p95\"\nmax = \"300ms\"\n",
+        ),
+        38,
+        10,
+        "`ResponseTime` is not a load balancer target group metric",
+        "TargetResponseTime",
+    );
+}
+
+#[test]
+fn a_threshold_without_a_unit_is_refused() {
+    assert_refused(
+        &with_analysis(
+            "[rollout.analysis.checks.latency]\nmetric = \"TargetResponseTime\"\nstat = \"p95\"\nmax = \"300\"\n",
+        ),
+        40,
+        7,
+        "rollout.analysis.checks.latency.max: `300` has no unit",
+        "\"300ms\", \"0.5s\", \"0.1%\"",
+    );
+}
+
+#[test]
+fn a_latency_limit_in_percent_does_not_fit() {
+    assert_refused(
+        &with_analysis(
+            "[rollout.analysis.checks.latency]\nmetric = \"TargetResponseTime\"\nstat = \"p95\"\nmax = \"5%\"\n",
+        ),
+        40,
+        7,
+        "does not fit TargetResponseTime",
+        "a time",
+    );
+}
+
+#[test]
+fn an_expression_over_an_id_metrics_does_not_name_is_refused() {
+    assert_refused(
+        &with_analysis(concat!(
+            "[rollout.analysis.checks.errors]\n",
+            "expression = \"errors / requets\"\n",
+            "metrics = { errors = \"HTTPCode_Target_5XX_Count:Sum\", requests = \"RequestCount\" }\n",
+            "max = \"1%\"\n",
+        )),
+        38,
+        14,
+        "the expression uses `requets`, which `metrics` does not name",
+        "add requets = \"METRIC:STAT\"",
+    );
+}
+
+#[test]
+fn an_interval_of_seconds_and_a_bad_choice_are_refused() {
+    assert_refused(
+        &with_analysis("[rollout.analysis]\ninterval = \"30s\"\n"),
+        38,
+        12,
+        "is not a whole number of minutes",
+        "load balancer metrics come per minute",
+    );
+    assert_refused(
+        &with_analysis("[rollout.analysis]\ninconclusive = \"wait\"\n"),
+        38,
+        16,
+        "rollout.analysis.inconclusive = \"wait\" is not a choice",
+        "\"continue\"",
+    );
+}
+
+#[test]
+fn a_metric_without_stat_and_a_check_without_limit_are_refused() {
+    assert_refused(
+        &with_analysis(
+            "[rollout.analysis.checks.latency]\nmetric = \"TargetResponseTime\"\nmax = \"300ms\"\n",
+        ),
+        38,
+        10,
+        "names a metric but no `stat`",
+        "stat = \"p95\"",
+    );
+    assert_refused(
+        &with_analysis(
+            "[rollout.analysis.checks.latency]\nmetric = \"TargetResponseTime\"\nstat = \"p95\"\n",
+        ),
+        37,
+        1,
+        "rollout.analysis.checks.latency has no limit",
+        "max = \"300ms\"",
     );
 }

@@ -14,8 +14,10 @@ use platform_deploy::rollout::{ImageRef, taskdef};
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
-use super::moto::{StandIn, moto_world, opts_for, push_other_image, rollout_in_moto, stand_in};
-use super::moto_world::{REGION, create_alarm, create_api_service, platform_in_moto, set_alarm};
+use super::moto::{
+    Alb, StandIn, alb_in_moto, moto_world, opts_for, push_other_image, rollout_in_moto, stand_in,
+};
+use super::moto_world::{create_alarm, create_api_service, platform_in_moto, set_alarm};
 use super::sim::{EcsAdvanced, on_ecs_controller, run_rollback, run_rollout};
 use crate::support::names::unique;
 use crate::support::{aws, http};
@@ -26,10 +28,6 @@ use crate::support::{aws, http};
 /// an ALB in the default VPC with a production rule (blue 100, green 0) and a test rule, and the
 /// infrastructure role. Returns the deploy_targets value and the pushed image.
 pub async fn ecs_platform_in_moto(c: &RegionClients, url: &str, name: &str) -> (Value, ImageRef) {
-    use aws_sdk_elasticloadbalancingv2::types::{
-        Action, ActionTypeEnum, ForwardActionConfig, ProtocolEnum, RuleCondition, TargetGroupTuple,
-        TargetTypeEnum,
-    };
     let (mut targets, image) = platform_in_moto(c, name, true).await;
     // The CodeDeploy world's service goes: this one is created as Terraform creates it.
     c.ecs
@@ -40,88 +38,11 @@ pub async fn ecs_platform_in_moto(c: &RegionClients, url: &str, name: &str) -> (
         .send()
         .await
         .unwrap();
-    let (vpc, subnets) = aws::default_subnets(url, REGION);
-    let lb = c
-        .elb
-        .create_load_balancer()
-        .name(name)
-        .set_subnets(Some(subnets))
-        .send()
-        .await
-        .unwrap();
-    let lb_arn = lb.load_balancers()[0]
-        .load_balancer_arn()
-        .unwrap()
-        .to_string();
-    let mut tgs = Vec::new();
-    for color in ["blue", "green"] {
-        let out = c
-            .elb
-            .create_target_group()
-            .name(format!("{name}-{color}"))
-            .protocol(ProtocolEnum::Http)
-            .port(80)
-            .vpc_id(&vpc)
-            .target_type(TargetTypeEnum::Ip)
-            .send()
-            .await
-            .unwrap();
-        tgs.push(
-            out.target_groups()[0]
-                .target_group_arn()
-                .unwrap()
-                .to_string(),
-        );
-    }
-    let forward = Action::builder()
-        .r#type(ActionTypeEnum::Forward)
-        .forward_config(
-            ForwardActionConfig::builder()
-                .target_groups(
-                    TargetGroupTuple::builder()
-                        .target_group_arn(&tgs[0])
-                        .weight(100)
-                        .build(),
-                )
-                .target_groups(
-                    TargetGroupTuple::builder()
-                        .target_group_arn(&tgs[1])
-                        .weight(0)
-                        .build(),
-                )
-                .build(),
-        )
-        .build();
-    let mut rules = Vec::new();
-    for port in [80, 8080] {
-        let listener = c
-            .elb
-            .create_listener()
-            .load_balancer_arn(&lb_arn)
-            .protocol(ProtocolEnum::Http)
-            .port(port)
-            .default_actions(forward.clone())
-            .send()
-            .await
-            .unwrap();
-        let listener_arn = listener.listeners()[0].listener_arn().unwrap().to_string();
-        let rule = c
-            .elb
-            .create_rule()
-            .listener_arn(&listener_arn)
-            .priority(1)
-            .conditions(
-                RuleCondition::builder()
-                    .field("path-pattern")
-                    .values("/*")
-                    .build(),
-            )
-            .actions(forward.clone())
-            .send()
-            .await
-            .unwrap();
-        rules.push(rule.rules()[0].rule_arn().unwrap().to_string());
-    }
+    let Alb {
+        target_groups: tgs,
+        rules,
+        ..
+    } = alb_in_moto(c, url, name).await;
     let service = targets["services"]["api"].clone();
     let first = c
         .ecs
@@ -231,7 +152,7 @@ async fn live_revision(c: &RegionClients, cluster: &str) -> String {
         .to_string()
 }
 
-async fn status_reason(c: &RegionClients, arn: &str) -> (String, String) {
+pub(super) async fn status_reason(c: &RegionClients, arn: &str) -> (String, String) {
     let out = c
         .ecs
         .describe_service_deployments()

@@ -2,6 +2,7 @@
 //! clock), task definitions, credentials for long rollouts, and the rollout on the wire against
 //! the sandbox's AWS stand-in.
 
+mod analysis;
 mod as_deploy_role;
 mod ecs_native;
 mod ecs_scenarios;

@@ -84,6 +84,111 @@ pub(super) async fn rollout_in_moto(
     (result.unwrap_or_else(|e| panic!("{e}\n{text}")), text)
 }
 
+/// A load balancer in moto as the bundled ALB module leaves one for a service: the blue and green
+/// target groups, a production (80) and a test (8080) listener each forwarding blue 100 / green 0
+/// by default and through a `/*` rule.
+pub(super) struct Alb {
+    /// Blue, then green.
+    pub target_groups: [String; 2],
+    /// Production, then test.
+    pub listeners: [String; 2],
+    /// The production listener's rule, then the test listener's.
+    pub rules: [String; 2],
+}
+
+/// Creates the load balancer of `name` (see [`Alb`]) in the default VPC.
+pub(super) async fn alb_in_moto(c: &RegionClients, url: &str, name: &str) -> Alb {
+    use aws_sdk_elasticloadbalancingv2::types::{
+        Action, ActionTypeEnum, ForwardActionConfig, ProtocolEnum, RuleCondition, TargetGroupTuple,
+        TargetTypeEnum,
+    };
+    let (vpc, subnets) = aws::default_subnets(url, REGION);
+    let lb = c
+        .elb
+        .create_load_balancer()
+        .name(name)
+        .set_subnets(Some(subnets))
+        .send()
+        .await
+        .unwrap();
+    let lb_arn = lb.load_balancers()[0]
+        .load_balancer_arn()
+        .unwrap()
+        .to_string();
+    let mut tgs = Vec::new();
+    for color in ["blue", "green"] {
+        let out = c
+            .elb
+            .create_target_group()
+            .name(format!("{name}-{color}"))
+            .protocol(ProtocolEnum::Http)
+            .port(80)
+            .vpc_id(&vpc)
+            .target_type(TargetTypeEnum::Ip)
+            .send()
+            .await
+            .unwrap();
+        tgs.push(
+            out.target_groups()[0]
+                .target_group_arn()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    let weighted = |arn: &str, weight: i32| {
+        TargetGroupTuple::builder()
+            .target_group_arn(arn)
+            .weight(weight)
+            .build()
+    };
+    let forward = Action::builder()
+        .r#type(ActionTypeEnum::Forward)
+        .forward_config(
+            ForwardActionConfig::builder()
+                .target_groups(weighted(&tgs[0], 100))
+                .target_groups(weighted(&tgs[1], 0))
+                .build(),
+        )
+        .build();
+    let (mut listeners, mut rules) = (Vec::new(), Vec::new());
+    for port in [80, 8080] {
+        let listener = c
+            .elb
+            .create_listener()
+            .load_balancer_arn(&lb_arn)
+            .protocol(ProtocolEnum::Http)
+            .port(port)
+            .default_actions(forward.clone())
+            .send()
+            .await
+            .unwrap();
+        let listener_arn = listener.listeners()[0].listener_arn().unwrap().to_string();
+        let rule = c
+            .elb
+            .create_rule()
+            .listener_arn(&listener_arn)
+            .priority(1)
+            .conditions(
+                RuleCondition::builder()
+                    .field("path-pattern")
+                    .values("/*")
+                    .build(),
+            )
+            .actions(forward.clone())
+            .send()
+            .await
+            .unwrap();
+        listeners.push(listener_arn);
+        rules.push(rule.rules()[0].rule_arn().unwrap().to_string());
+    }
+    let two = |v: Vec<String>| -> [String; 2] { v.try_into().expect("two") };
+    Alb {
+        target_groups: two(tgs),
+        listeners: two(listeners),
+        rules: two(rules),
+    }
+}
+
 #[tokio::test]
 async fn a_canary_rollout_succeeds_on_the_wire() {
     let StandIn { url: _, c } = stand_in().await;
@@ -204,7 +309,7 @@ async fn a_canary_rollout_succeeds_on_the_wire() {
 }
 
 /// The deployment as CodeDeploy reports it now.
-async fn deployment(c: &RegionClients, id: &str) -> DeploymentInfo {
+pub(super) async fn deployment(c: &RegionClients, id: &str) -> DeploymentInfo {
     c.codedeploy
         .get_deployment()
         .deployment_id(id)
@@ -216,7 +321,7 @@ async fn deployment(c: &RegionClients, id: &str) -> DeploymentInfo {
 }
 
 /// Stopped by the rollout's own StopDeployment (MANUAL_STOP), which asked for a rollback.
-fn assert_stopped_by_us(info: &DeploymentInfo) {
+pub(super) fn assert_stopped_by_us(info: &DeploymentInfo) {
     assert_eq!(info.status().map(|s| s.as_str()), Some("Stopped"));
     assert_eq!(
         info.error_information()

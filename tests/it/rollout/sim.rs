@@ -1063,6 +1063,7 @@ pub fn options(primary: Option<&str>, dr: &[&str]) -> RolloutOptions {
             name: "api".into(),
             deployment_config: None,
             hooks: BTreeMap::from([("AfterAllowTestTraffic".to_string(), HOOK_ARN.to_string())]),
+            analysis: None,
         }],
         settings: RolloutSettings {
             deployment_config: None,
@@ -1071,6 +1072,7 @@ pub fn options(primary: Option<&str>, dr: &[&str]) -> RolloutOptions {
             poll_interval: Duration::from_secs(5),
             dr_waves: DrWaves::Parallel,
             require_alarms: true,
+            analysis: None,
         },
         wait_for_inflight: false,
         dry_run: false,
