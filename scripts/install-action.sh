@@ -29,7 +29,8 @@
 #   RUNNER_OS, RUNNER_ARCH         Linux|macOS, X64|ARM64 (default: from uname)
 # run:
 #   PLATFORM_DEPLOY_BIN            the binary (install's `bin` output; default platform-deploy on PATH)
-#   PLATFORM_DEPLOY_COMMAND        plan, apply, deploy, rollout, rollback, failover, status, comment, or `config check`
+#   PLATFORM_DEPLOY_COMMAND        plan, apply, deploy, rollout, rollback, failover, status, comment, promote,
+#                                  abort, or `config check`
 #   PLATFORM_DEPLOY_ARGS           extra arguments, split on whitespace (no shell quoting is interpreted)
 #   PLATFORM_DEPLOY_AWS_REGION     exported as AWS_REGION when set
 #   every other PLATFORM_DEPLOY_* variable is passed to the binary, which reads it (empty ones are dropped)
@@ -291,7 +292,7 @@ finish_install() { # finish_install BIN SOURCE
 # ------------------------------------------------------------------------------------------------
 # run
 
-commands="plan apply deploy rollout rollback failover status comment config"
+commands="plan apply deploy rollout rollback failover status comment config promote abort"
 
 outcome_for_code() {
   case "$1" in

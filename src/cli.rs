@@ -164,6 +164,21 @@ Step outputs in GitHub Actions: image-digest, image-uri, image-reused.")]
   platform-deploy status --targets targets.json --region eu-west-1 --history 10
   platform-deploy status --targets targets.json --output json | jq '.data.services[].live'")]
     Status(StatusArgs),
+    /// Let a rollout held at a [rollout.pause] gate go on.
+    ///
+    /// Finds the gates waiting in every region of platform.toml (or --region), narrowed by
+    /// --service, and records the decision with who (GITHUB_ACTOR or USER) and --reason. The
+    /// waiting rollout reads it at its next poll: before-traffic and after-traffic gates continue
+    /// the held deployment (CodeDeploy ContinueDeployment, ECS ContinueServiceDeployment), a
+    /// dr-waves gate starts the next wave. The decision shows in the rollout's log and job summary.
+    #[command(after_long_help = GATE_EXAMPLES)]
+    Promote(GateArgs),
+    /// Stop a rollout held at a [rollout.pause] gate: its deployment is rolled back (exit 4 for
+    /// the rollout), or, before a DR wave, no later wave starts.
+    ///
+    /// Finds the waiting gates as `promote` does and records the abort with who and why.
+    #[command(after_long_help = GATE_EXAMPLES)]
+    Abort(GateArgs),
     /// Move live traffic to a DR region (or back) as a resumable checklist.
     ///
     /// --to REGION: promote the Aurora cluster of REGION (a global switchover while the primary
@@ -543,6 +558,27 @@ pub struct RolloutArgs {
     pub release: ReleaseArgs,
 }
 
+const GATE_EXAMPLES: &str = "Examples:
+  platform-deploy promote --reason \"canary dashboards look good\"
+  platform-deploy promote --region us-east-1 --service api --reason \"checked p99\"
+  platform-deploy abort --reason \"error budget burning in eu-west-1\"
+
+In GitHub Actions: the gate workflow (workflow_dispatch, examples/workflows/gate.yml) runs these.
+Exit codes: 0 decided, 1 AWS refused the write, 2 no gate waits where you asked (or bad input).";
+
+/// Which gates `promote` or `abort` decides.
+#[derive(Debug, Args)]
+pub struct GateArgs {
+    /// Why (required): recorded in the gate, the rollout's log and its job summary.
+    #[arg(long, env = "PLATFORM_DEPLOY_GATE_REASON", value_name = "TEXT")]
+    pub reason: String,
+
+    /// The regions and services whose gates to decide (the gate before a DR wave belongs to no
+    /// service: it is decided only without --service).
+    #[command(flatten)]
+    pub places: Places,
+}
+
 /// Which services in which regions a rollout, rollback or status covers.
 #[derive(Debug, Args, Clone, Default)]
 pub struct Scope {
@@ -552,6 +588,13 @@ pub struct Scope {
     #[arg(long, env = "PLATFORM_DEPLOY_TARGETS", value_name = "FILE")]
     pub targets: Option<PathBuf>,
 
+    #[command(flatten)]
+    pub places: Places,
+}
+
+/// `--region` and `--service`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct Places {
     /// Only this region (repeatable, or comma-separated). Default: every region of platform.toml.
     #[arg(
         long = "region",

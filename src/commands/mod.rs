@@ -7,6 +7,7 @@ mod comment;
 mod config_check;
 mod deploy;
 mod failover;
+mod gate;
 mod push;
 mod rollback;
 mod rollout;
@@ -20,6 +21,7 @@ use tokio_util::sync::CancellationToken;
 use crate::cli::{Cli, Command, ConfigCommand};
 use crate::error::Error;
 use crate::outcome::Outcome;
+use crate::rollout::gate::GateState;
 use crate::runner::Workflow;
 use crate::signals;
 use crate::work_lock::{self, WhenHeld, WorkLock};
@@ -59,6 +61,8 @@ pub async fn dispatch(cli: &Cli, workflow: &Workflow) -> Result<Outcome, Error> 
             failover::run(cli, args, workflow, cancel).await
         }
         Command::Status(args) => status::run(cli, args, workflow).await,
+        Command::Promote(args) => gate::run(cli, args, GateState::Promote, workflow).await,
+        Command::Abort(args) => gate::run(cli, args, GateState::Abort, workflow).await,
         Command::Chaos(args) => chaos::run(cli, args, workflow, signals::cancel_on_signals()).await,
         Command::AwsCredentials(args) => aws_credentials::run(cli, args, workflow).await,
     }

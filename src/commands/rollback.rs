@@ -36,8 +36,8 @@ pub async fn run(
     };
     let base = settings.rollout_options(
         &Selection {
-            regions: &args.scope.regions,
-            services: &args.scope.services,
+            regions: &args.scope.places.regions,
+            services: &args.scope.places.services,
             timeout: args.timeout.as_deref(),
             wait_for_inflight: false,
             dry_run: args.dry_run,

@@ -26,8 +26,8 @@ pub async fn run(
         pipeline::targets::load(&settings, args.scope.targets.as_deref(), workflow).await?;
     let opts = settings.rollout_options(
         &Selection {
-            regions: &args.scope.regions,
-            services: &args.scope.services,
+            regions: &args.scope.places.regions,
+            services: &args.scope.places.services,
             timeout: args.timeout.as_deref(),
             wait_for_inflight: args.wait_for_inflight,
             dry_run: args.dry_run,

@@ -20,8 +20,8 @@ pub async fn run(cli: &Cli, args: &StatusArgs, workflow: &Workflow) -> Result<Ou
     };
     let opts = settings.rollout_options(
         &Selection {
-            regions: &args.scope.regions,
-            services: &args.scope.services,
+            regions: &args.scope.places.regions,
+            services: &args.scope.places.services,
             timeout: None,
             wait_for_inflight: false,
             dry_run: true,

@@ -56,7 +56,7 @@ impl Checker<'_> {
             terraform.backend.as_ref(),
         );
         let image = raw.image.map(|i| self.image(i));
-        let rollout = self.rollout(raw.rollout);
+        let rollout = self.rollout(raw.rollout, &project);
         let services = self.services(raw.services, rollout.analysis.as_ref());
         if !services.is_empty() && regions::is_known(&primary_region) {
             for region in std::iter::once(&primary_region).chain(dr_regions.iter()) {
@@ -656,7 +656,7 @@ impl Checker<'_> {
         services
     }
 
-    fn rollout(&mut self, raw: raw::RawRollout) -> RolloutSettings {
+    fn rollout(&mut self, raw: raw::RawRollout, project: &str) -> RolloutSettings {
         if let Some(config) = &raw.deployment_config {
             self.deployment_config(config);
         }
@@ -673,7 +673,13 @@ impl Checker<'_> {
                 DrWaves::Parallel
             }
         };
-        RolloutSettings {
+        let raw_pause_span = raw.pause.as_ref().map(|p| {
+            p.as_ref()
+                .timeout
+                .as_ref()
+                .map_or_else(|| p.span(), |t| t.span())
+        });
+        let settings = RolloutSettings {
             deployment_config: raw.deployment_config.map(Spanned::into_inner),
             bake_time: self.duration(
                 raw.bake_time,
@@ -689,7 +695,22 @@ impl Checker<'_> {
             dr_waves,
             require_alarms: raw.require_alarms.unwrap_or(true),
             analysis: self.rollout_analysis(raw.analysis.as_ref()),
+            pause: self.pause(raw.pause.as_ref(), project),
+        };
+        if let (Some(pause), Some(raw_pause)) = (&settings.pause, &raw_pause_span)
+            && pause.timeout >= settings.timeout
+        {
+            self.report(
+                raw_pause.clone(),
+                format!(
+                    "rollout.pause.timeout ({}) is not shorter than rollout.timeout ({}): the rollout would time out while a gate waits",
+                    humantime::format_duration(pause.timeout),
+                    humantime::format_duration(settings.timeout)
+                ),
+                "shorten rollout.pause.timeout or lengthen rollout.timeout (a gate's wait counts in the rollout's time)",
+            );
         }
+        settings
     }
 }
 

@@ -8,6 +8,7 @@
 mod analysis;
 mod check;
 mod error;
+mod pause;
 mod raw;
 pub mod regions;
 
@@ -24,6 +25,7 @@ pub use analysis::{
 use check::{Checker, schema_fix};
 use error::Positions;
 pub use error::{ConfigError, Problem};
+pub use pause::{GatePoint, Pause, gate_parameter_path};
 
 use crate::runner::Location;
 use raw::RawConfig;
@@ -200,6 +202,8 @@ pub struct RolloutSettings {
     pub require_alarms: bool,
     /// `[rollout.analysis]` as written; each service's own is in [`Service::analysis`].
     pub analysis: Option<Analysis>,
+    /// `[rollout.pause]`: where the rollout waits for `promote` or `abort`.
+    pub pause: Option<Pause>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -126,6 +126,16 @@ pub struct RawRollout {
     pub dr_waves: Option<Spanned<String>>,
     pub require_alarms: Option<bool>,
     pub analysis: Option<Spanned<RawAnalysis>>,
+    pub pause: Option<Spanned<RawPause>>,
+}
+
+/// `[rollout.pause]`: where a rollout waits for a person's promote or abort.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPause {
+    #[serde(default)]
+    pub at: Vec<Spanned<String>>,
+    pub timeout: Option<Spanned<String>>,
 }
 
 /// `[rollout.analysis]` (and `[services.analysis]`): canary checks on the new target group's metrics.

@@ -3,14 +3,15 @@
 //! else (the watch, pre-flight, `status`, `rollback`, `deploy`) is the same for both.
 
 use aws_sdk_codedeploy::operation::stop_deployment::StopDeploymentError;
-use aws_sdk_codedeploy::types::DeploymentStatus;
+use aws_sdk_codedeploy::types::{DeploymentStatus, DeploymentWaitType};
 
 use super::ecs_native;
-use super::monitor::{DeploymentState, get_deployment};
+use super::monitor::{DeploymentState, Paused, get_deployment};
 use super::preflight::IN_FLIGHT;
 use super::targets::{Controller, ServiceTarget};
 use crate::aws::history::{self, DeploymentGroup, PastDeployment};
 use crate::aws::{AwsError, RegionClients};
+use crate::config::GatePoint;
 
 /// Who releases one service, with the client that talks to it.
 #[derive(Clone, Copy)]
@@ -71,6 +72,33 @@ impl<'a> Backend<'a> {
         match self {
             Backend::CodeDeploy { client, .. } => get_deployment(client, id).await,
             Backend::Ecs { client, .. } => Ok(ecs_native::read(client, id).await?.rollback()),
+        }
+    }
+
+    /// Lets deployment `id`, held at `paused` (a `[rollout.pause]` gate), go on: CodeDeploy's
+    /// ContinueDeployment of the wait, ECS's ContinueServiceDeployment of the PAUSE hook.
+    pub async fn continue_at(&self, id: &str, paused: &Paused) -> Result<(), String> {
+        match self {
+            Backend::CodeDeploy {
+                client: codedeploy, ..
+            } => {
+                let wait = match paused.point {
+                    GatePoint::AfterTraffic => DeploymentWaitType::TerminationWait,
+                    _ => DeploymentWaitType::ReadyWait,
+                };
+                codedeploy
+                    .continue_deployment()
+                    .deployment_id(id)
+                    .deployment_wait_type(wait)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| crate::aws::error_message(&e))
+            }
+            Backend::Ecs { client, .. } => {
+                let hook = paused.hook_id.as_deref().unwrap_or_default();
+                ecs_native::continue_at(client, id, hook).await
+            }
         }
     }
 

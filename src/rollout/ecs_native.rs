@@ -8,16 +8,19 @@ use std::collections::BTreeMap;
 use aws_sdk_ecs::operation::stop_service_deployment::StopServiceDeploymentError;
 use aws_sdk_ecs::types::{
     AdvancedConfiguration, CanaryConfiguration, DeploymentAlarms, DeploymentCircuitBreaker,
-    DeploymentConfiguration, DeploymentLifecycleHook, DeploymentLifecycleHookStage,
-    DeploymentStrategy, LinearConfiguration, LoadBalancer, ServiceDeployment,
-    ServiceDeploymentStatus, StopServiceDeploymentStopType,
+    DeploymentConfiguration, DeploymentLifecycleHook, DeploymentLifecycleHookAction,
+    DeploymentLifecycleHookStage, DeploymentLifecycleHookStatus, DeploymentLifecycleHookTargetType,
+    DeploymentLifecycleHookTimeoutConfiguration, DeploymentStrategy, LinearConfiguration,
+    LoadBalancer, ServiceDeployment, ServiceDeploymentStatus, StopServiceDeploymentStopType,
 };
 use serde::Serialize;
 
 use super::deployment::TrafficRouting;
+use super::monitor::Paused;
 use super::monitor::{DeploymentState, TargetState};
 use crate::aws::AwsError;
 use crate::aws::history::PastDeployment;
+use crate::config::{GatePoint, Pause};
 
 /// The ECS stage each CodeDeploy hook name of `[[services]] hooks` runs at.
 pub const HOOK_STAGES: &[(&str, &str)] = &[
@@ -91,12 +94,43 @@ pub struct Alarms {
     pub rollback: bool,
 }
 
+/// A lifecycle hook: a Lambda function ECS invokes, or a PAUSE that holds the deployment until
+/// ContinueServiceDeployment (a `[rollout.pause]` gate).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Hook {
-    pub hook_target_arn: String,
-    pub role_arn: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hook_target_arn: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role_arn: Option<String>,
     pub lifecycle_stages: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout_configuration: Option<HookTimeout>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HookTimeout {
+    pub timeout_in_minutes: i32,
+    pub action: String,
+}
+
+/// The ECS stage a gate holds at: PAUSE hooks may not sit in the traffic shifts themselves.
+pub fn gate_stage(point: GatePoint) -> Option<&'static str> {
+    match point {
+        GatePoint::BeforeTraffic => Some("POST_TEST_TRAFFIC_SHIFT"),
+        GatePoint::AfterTraffic => Some("POST_PRODUCTION_TRAFFIC_SHIFT"),
+        GatePoint::DrWaves => None,
+    }
+}
+
+/// Minutes ECS itself holds a PAUSE hook before rolling back: the gate's timeout and five more,
+/// so that the rollout's own timeout acts first and ECS's is the backstop if the rollout is gone
+/// (24 hours at most).
+fn pause_hook_minutes(timeout: std::time::Duration) -> i32 {
+    (timeout.as_secs().div_ceil(60) + 5).min(1440) as i32
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -131,6 +165,8 @@ pub struct NativeInput<'a> {
     pub routing: TrafficRouting,
     pub alarms: &'a [String],
     pub hooks: &'a BTreeMap<String, String>,
+    /// `[rollout.pause]`: PAUSE hooks at its points.
+    pub pause: Option<&'a Pause>,
 }
 
 impl UpdateServiceRequest {
@@ -157,18 +193,34 @@ impl UpdateServiceRequest {
                 }),
             ),
         };
-        let lifecycle_hooks = input
+        let mut lifecycle_hooks: Vec<Hook> = input
             .hooks
             .iter()
             .filter_map(|(name, arn)| {
                 let (_, stage) = HOOK_STAGES.iter().find(|(n, _)| n == name)?;
                 Some(Hook {
-                    hook_target_arn: arn.clone(),
-                    role_arn: role.clone(),
+                    target_type: None,
+                    hook_target_arn: Some(arn.clone()),
+                    role_arn: Some(role.clone()),
                     lifecycle_stages: vec![stage.to_string()],
+                    timeout_configuration: None,
                 })
             })
             .collect();
+        if let Some(pause) = input.pause {
+            for stage in pause.at.iter().filter_map(|p| gate_stage(*p)) {
+                lifecycle_hooks.push(Hook {
+                    target_type: Some("PAUSE".into()),
+                    hook_target_arn: None,
+                    role_arn: None,
+                    lifecycle_stages: vec![stage.to_string()],
+                    timeout_configuration: Some(HookTimeout {
+                        timeout_in_minutes: pause_hook_minutes(pause.timeout),
+                        action: "ROLLBACK".into(),
+                    }),
+                });
+            }
+        }
         UpdateServiceRequest {
             cluster: t.cluster_name.clone(),
             service: t.service_name.clone(),
@@ -225,8 +277,19 @@ impl UpdateServiceRequest {
                     .iter()
                     .map(|h| {
                         DeploymentLifecycleHook::builder()
-                            .hook_target_arn(&h.hook_target_arn)
-                            .role_arn(&h.role_arn)
+                            .set_target_type(
+                                h.target_type
+                                    .as_deref()
+                                    .map(DeploymentLifecycleHookTargetType::from),
+                            )
+                            .set_hook_target_arn(h.hook_target_arn.clone())
+                            .set_role_arn(h.role_arn.clone())
+                            .set_timeout_configuration(h.timeout_configuration.as_ref().map(|t| {
+                                DeploymentLifecycleHookTimeoutConfiguration::builder()
+                                    .timeout_in_minutes(t.timeout_in_minutes)
+                                    .action(DeploymentLifecycleHookAction::from(t.action.as_str()))
+                                    .build()
+                            }))
                             .set_lifecycle_stages(Some(
                                 h.lifecycle_stages
                                     .iter()
@@ -321,6 +384,8 @@ pub struct ServiceDeploymentState {
     /// (hook target, status) of the lifecycle hooks of the stage under way or the one that failed.
     pub hooks: Vec<(String, String)>,
     pub triggered_alarms: Vec<String>,
+    /// The PAUSE hook awaiting ContinueServiceDeployment, if the deployment holds at one.
+    pub paused_hook: Option<String>,
 }
 
 impl ServiceDeploymentState {
@@ -351,7 +416,28 @@ impl ServiceDeploymentState {
                 .alarms()
                 .map(|a| a.triggered_alarm_names().to_vec())
                 .unwrap_or_default(),
+            paused_hook: d
+                .lifecycle_hook_details()
+                .iter()
+                .find(|h| {
+                    h.target_type() == Some(&DeploymentLifecycleHookTargetType::Pause)
+                        && h.status() == Some(&DeploymentLifecycleHookStatus::AwaitingAction)
+                })
+                .and_then(|h| h.hook_id())
+                .map(str::to_string),
         }
+    }
+
+    /// The gate the deployment holds at: a PAUSE hook awaiting action in a gate's stage.
+    fn paused(&self) -> Option<Paused> {
+        let hook_id = self.paused_hook.clone()?;
+        let point = [GatePoint::BeforeTraffic, GatePoint::AfterTraffic]
+            .into_iter()
+            .find(|p| gate_stage(*p) == self.stage.as_deref())?;
+        Some(Paused {
+            point,
+            hook_id: Some(hook_id),
+        })
     }
 
     fn rolling_back(&self) -> bool {
@@ -386,6 +472,11 @@ impl ServiceDeploymentState {
             rollback_deployment_id: self.rolling_back().then(|| arn.to_string()),
             rollback_message: self.status_reason.clone(),
             target: Some(self.target()),
+            paused: if status == "InProgress" {
+                self.paused()
+            } else {
+                None
+            },
         }
     }
 
@@ -403,6 +494,7 @@ impl ServiceDeploymentState {
             rollback_deployment_id: None,
             rollback_message: String::new(),
             target: Some(self.target()),
+            paused: None,
         }
     }
 
@@ -595,6 +687,22 @@ pub fn short_id(id: &str) -> &str {
     }
 }
 
+/// ContinueServiceDeployment: lets a deployment held at PAUSE hook `hook_id` go on.
+pub async fn continue_at(
+    ecs: &aws_sdk_ecs::Client,
+    arn: &str,
+    hook_id: &str,
+) -> Result<(), String> {
+    ecs.continue_service_deployment()
+        .service_deployment_arn(arn)
+        .hook_id(hook_id)
+        .action(DeploymentLifecycleHookAction::Continue)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| crate::aws::error_message(&e))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -655,6 +763,11 @@ mod tests {
             },
             alarms: &["a-5xx".to_string()],
             hooks: &hooks,
+            pause: Some(&Pause {
+                at: [GatePoint::BeforeTraffic, GatePoint::DrWaves].into(),
+                timeout: Duration::from_secs(30 * 60),
+                parameter_path: "/platform-deploy/shop/gates".into(),
+            }),
         });
         let json = serde_json::to_value(&request).unwrap();
         let config = &json["deploymentConfiguration"];
@@ -671,6 +784,17 @@ mod tests {
             "PRE_PRODUCTION_TRAFFIC_SHIFT"
         );
         assert_eq!(config["lifecycleHooks"][1]["roleArn"], "role");
+        // The gate before traffic is a PAUSE hook after the test traffic shift, held by ECS 5
+        // minutes past the gate's own timeout; the DR-wave gate is the rollout's, not ECS's.
+        assert_eq!(
+            config["lifecycleHooks"][2],
+            serde_json::json!({
+                "targetType": "PAUSE",
+                "lifecycleStages": ["POST_TEST_TRAFFIC_SHIFT"],
+                "timeoutConfiguration": {"timeoutInMinutes": 35, "action": "ROLLBACK"}
+            })
+        );
+        assert!(config["lifecycleHooks"].get(3).is_none());
         let lb = &json["loadBalancers"][0];
         assert_eq!(lb["targetGroupArn"], "tg-blue");
         assert_eq!(

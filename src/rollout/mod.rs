@@ -22,6 +22,7 @@ pub mod backend;
 pub mod deployment;
 pub mod ecs_native;
 pub mod error;
+pub mod gate;
 pub mod image_ref;
 pub mod live;
 pub mod monitor;
@@ -106,6 +107,9 @@ pub struct DeploymentResult {
     /// Every measurement of the canary analysis, in order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub analysis: Vec<analysis::Measurement>,
+    /// The `[rollout.pause]` gates it held at, and who decided what.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub gates: Vec<monitor::GateRecord>,
 }
 
 impl DeploymentResult {
@@ -155,6 +159,9 @@ pub struct RolloutReport {
     pub refusals: Vec<Refusal>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dry_run: Option<Vec<DryRunDeployment>>,
+    /// The gates before DR waves (`[rollout.pause] at = ["dr-waves"]`) and how each was passed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub wave_gates: Vec<monitor::GateRecord>,
 }
 
 /// Runs the rollout to its end. `Err` only when it could not start; how each deployment ended is
@@ -201,9 +208,11 @@ pub async fn run(
     let mut results: Vec<DeploymentResult> = Vec::new();
     let mut stop_reason: Option<(OutcomeKind, String)> = None;
     let mut wave_refusals: Vec<Refusal> = Vec::new();
+    let mut wave_gates = Vec::new();
     for index in 0..waves.len() {
         let end = run.wave(&waves, index).await?;
         results.extend(end.results);
+        wave_gates.extend(end.gate);
         if end.stop {
             stop_reason = end.reason;
             wave_refusals = end.refusals;
@@ -211,12 +220,8 @@ pub async fn run(
         }
     }
 
-    Ok(report::final_report(
-        opts,
-        waves,
-        &prepared,
-        results,
-        stop_reason,
-        wave_refusals,
-    ))
+    let mut report =
+        report::final_report(opts, waves, &prepared, results, stop_reason, wave_refusals);
+    report.wave_gates = wave_gates;
+    Ok(report)
 }

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use crate::outcome::OutcomeKind;
 
-use super::service::{deployment_request, native_request};
+use super::monitor::GateRecord;
+use super::service::{deployment_request, gate_pause, native_request};
 use super::targets::Controller;
 use super::{
     DeploymentResult, DryRunDeployment, Prepared, Refusal, RolloutOptions, RolloutReport, taskdef,
@@ -82,6 +83,7 @@ pub(super) fn final_report(
         not_started,
         refusals,
         dry_run: None,
+        wave_gates: Vec::new(),
     }
 }
 
@@ -97,7 +99,10 @@ pub(super) fn dry_run_report(
             let placeholder = format!("<the new revision of {}>", p.family());
             let (request, native) = match p.target.controller {
                 Controller::CodeDeploy => (Some(deployment_request(p, &placeholder, opts)), None),
-                Controller::Ecs => (None, Some(native_request(p, &placeholder))),
+                Controller::Ecs => (
+                    None,
+                    Some(native_request(p, &placeholder, gate_pause(opts))),
+                ),
             };
             DryRunDeployment {
                 region: p.region.clone(),
@@ -152,6 +157,7 @@ pub(super) fn dry_run_report(
         not_started: Vec::new(),
         refusals,
         dry_run: Some(plans),
+        wave_gates: Vec::new(),
     }
 }
 
@@ -304,6 +310,15 @@ impl RolloutReport {
                 "| {key} | `not-started` | — | a previous wave did not succeed |"
             );
         }
+        let gates: Vec<(String, &GateRecord)> = self
+            .deployments
+            .iter()
+            .flat_map(|d| d.gates.iter().map(move |g| (d.key(), g)))
+            .chain(self.wave_gates.iter().map(|g| ("rollout".to_string(), g)))
+            .collect();
+        if !gates.is_empty() {
+            out.push_str(&gates_markdown(&gates));
+        }
         for d in self.deployments.iter().filter(|d| !d.analysis.is_empty()) {
             out.push_str(&analysis_markdown(d));
         }
@@ -344,6 +359,25 @@ fn analysis_plan_text(a: &super::preflight::PreparedAnalysis) -> String {
         },
         checks.join("\n      ")
     )
+}
+
+/// The job summary's table of the gates: where the rollout held, who decided what and why.
+fn gates_markdown(gates: &[(String, &GateRecord)]) -> String {
+    let mut out = String::from(
+        "\n### Gates\n\n| where | gate | decision | by | why | waited |\n|---|---|---|---|---|---|\n",
+    );
+    for (scope, g) in gates {
+        let _ = writeln!(
+            out,
+            "| {scope} | {} | {} | {} | {} | {} |",
+            g.point,
+            g.decision,
+            g.by.as_deref().unwrap_or("—"),
+            g.reason.as_deref().unwrap_or("—").replace('|', "\\|"),
+            super::monitor::short_duration(Duration::from_secs(g.waited_seconds))
+        );
+    }
+    out
 }
 
 /// The job summary's table of one deployment's analysis: each check's values per step.

@@ -11,10 +11,13 @@ use super::appspec::{self, AppSpecInput};
 use super::backend::{Backend, StopResult};
 use super::deployment::DeploymentRequest;
 use super::ecs_native::{NativeInput, UpdateServiceRequest};
-use super::monitor::{self, Ending, MonitorSettings, Watched, WaveAbort};
+use super::monitor::{
+    self, Ending, GateWatch, Gates, MonitorSettings, Oversight, Watched, WaveAbort,
+};
 use super::report::short_arn;
 use super::targets::Controller;
 use super::{DeploymentResult, Prepared, Progress, RolloutOptions, preflight, taskdef};
+use crate::config::Pause;
 
 /// Registers the revision, creates the deployment and watches it.
 pub(super) async fn release(
@@ -35,6 +38,7 @@ pub(super) async fn release(
         deployment_id: None,
         ending: None,
         analysis: Vec::new(),
+        gates: Vec::new(),
     };
     let halted = |mut result: DeploymentResult, halt: Halt| match halt {
         Halt::Cancelled(message) => {
@@ -65,6 +69,7 @@ pub(super) async fn release(
     };
     result.deployment_id = Some(id.clone());
 
+    let release = opts.image.to_string();
     let watched = Watched {
         key: &p.key,
         region: &p.region,
@@ -73,21 +78,34 @@ pub(super) async fn release(
         deployment_id: &id,
         alarms: &p.alarms,
         routing: p.routing,
+        gate: gate_pause(opts).map(|pause| GateWatch {
+            pause,
+            ssm: &clients.ssm,
+            release: &release,
+            service: &p.service,
+        }),
     };
-    let mut analyzer = p
-        .analysis
-        .as_ref()
-        .map(|a| Analyzer::new(&a.settings, &a.target));
+    let mut oversight = Oversight {
+        analysis: p
+            .analysis
+            .as_ref()
+            .map(|a| Analyzer::new(&a.settings, &a.target)),
+        gates: Gates::default(),
+    };
     let ending = monitor::watch(
         &watched,
         monitor_settings,
         cancel,
         abort,
         progress,
-        analyzer.as_mut(),
+        &mut oversight,
     )
     .await;
-    result.analysis = analyzer.map(|a| a.measurements).unwrap_or_default();
+    result.analysis = oversight
+        .analysis
+        .map(|a| a.measurements)
+        .unwrap_or_default();
+    result.gates = oversight.gates.records;
     let (outcome, message) = ending_outcome(&ending, &arn, &id);
     if !matches!(ending, Ending::Succeeded | Ending::Cancelled { .. }) {
         abort.trigger(&p.key);
@@ -158,7 +176,11 @@ async fn create_deployment(
                     .send(&clients.codedeploy, &p.region)
                     .await
             }
-            Controller::Ecs => native_request(p, arn).send(&clients.ecs, &p.region).await,
+            Controller::Ecs => {
+                native_request(p, arn, gate_pause(opts))
+                    .send(&clients.ecs, &p.region)
+                    .await
+            }
         }
     };
     let created = tokio::select! {
@@ -221,8 +243,17 @@ fn ending_outcome(ending: &Ending, arn: &str, id: &str) -> (OutcomeKind, String)
     }
 }
 
+/// The gates a release holds at (a rollback holds at none: it restores a known-good release).
+pub(super) fn gate_pause(opts: &RolloutOptions) -> Option<&Pause> {
+    opts.settings.pause.as_ref().filter(|_| !opts.rollback)
+}
+
 /// The UpdateService that starts an ECS-native deployment of `task_definition_arn`.
-pub(super) fn native_request(p: &Prepared, task_definition_arn: &str) -> UpdateServiceRequest {
+pub(super) fn native_request(
+    p: &Prepared,
+    task_definition_arn: &str,
+    pause: Option<&Pause>,
+) -> UpdateServiceRequest {
     UpdateServiceRequest::new(&NativeInput {
         target: &p.target,
         task_definition_arn,
@@ -231,6 +262,7 @@ pub(super) fn native_request(p: &Prepared, task_definition_arn: &str) -> UpdateS
             .unwrap_or(super::deployment::TrafficRouting::AllAtOnce),
         alarms: &p.alarms,
         hooks: &p.hooks,
+        pause,
     })
 }
 

@@ -159,6 +159,7 @@ async fn in_flight_deployment(
         deployment_id: &id,
         alarms: &[],
         routing: None,
+        gate: None,
     };
     let mut target_id = None;
     // A failed read still leaves CodeDeploy's target calls to try.

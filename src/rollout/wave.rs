@@ -12,11 +12,13 @@ use tokio_util::sync::CancellationToken;
 use crate::aws::RegionClients;
 use crate::outcome::OutcomeKind;
 
-use super::monitor::{self, MonitorSettings, WaveAbort};
-use super::service::release;
+use super::gate::{Gate, GateDoc, GateState};
+use super::monitor::{self, GateRecord, MonitorSettings, WaveAbort};
+use super::service::{gate_pause, release};
 use super::{
     DeploymentResult, Prepared, Progress, Refusal, RolloutError, RolloutOptions, alarms, preflight,
 };
+use crate::config::{GatePoint, Pause};
 
 /// What every wave of one rollout shares.
 pub(super) struct WaveRun<'a> {
@@ -34,6 +36,8 @@ pub(super) struct WaveEnd {
     pub stop: bool,
     pub reason: Option<(OutcomeKind, String)>,
     pub refusals: Vec<Refusal>,
+    /// How the gate before the wave (`[rollout.pause] at = ["dr-waves"]`) was passed.
+    pub gate: Option<GateRecord>,
 }
 
 impl WaveEnd {
@@ -43,6 +47,7 @@ impl WaveEnd {
             stop: true,
             reason: Some(reason),
             refusals: Vec::new(),
+            gate: None,
         }
     }
 }
@@ -58,6 +63,15 @@ impl WaveRun<'_> {
             .collect();
         let label = format!("wave {} ({})", index + 1, regions.join(", "));
 
+        let mut gate = None;
+        if index > 0
+            && let Some(pause) = gate_pause(self.opts).filter(|p| p.holds_at(GatePoint::DrWaves))
+        {
+            match self.wave_gate(pause, regions, index, &label).await {
+                Ok(record) => gate = Some(record),
+                Err(end) => return Ok(*end),
+            }
+        }
         if index > 0
             && let Some(end) = self.recheck(&wave, &waves[..index], &label).await?
         {
@@ -73,6 +87,7 @@ impl WaveRun<'_> {
             stop: failed,
             reason: None,
             refusals: Vec::new(),
+            gate,
         };
         if failed || index + 1 == waves.len() || self.opts.settings.bake_time.is_zero() {
             return Ok(end);
@@ -80,6 +95,118 @@ impl WaveRun<'_> {
         end.reason = self.bake_after(&wave, regions, &label).await;
         end.stop = end.reason.is_some();
         Ok(end)
+    }
+
+    /// Holds before wave `index` until a person promotes it (the gate is kept in the wave's first
+    /// region); the wave's end when it is aborted, times out or the rollout is cancelled.
+    async fn wave_gate(
+        &self,
+        pause: &Pause,
+        regions: &[String],
+        index: usize,
+        label: &str,
+    ) -> Result<GateRecord, Box<WaveEnd>> {
+        let region = &regions[0];
+        let ssm = &self.clients[region].ssm;
+        let gate = Gate::of_wave(&pause.parameter_path, region, index + 1);
+        let release = self.opts.image.to_string();
+        let waiting = GateDoc::waiting(GatePoint::DrWaves, label, &release, pause.timeout);
+        let stopped = |kind, why: String| {
+            Box::new(WaveEnd::stopped((
+                kind,
+                format!("{why}; {label} and later waves were not started"),
+            )))
+        };
+        if let Err(e) = gate.open(ssm, &waiting).await {
+            return Err(stopped(
+                OutcomeKind::Failed,
+                format!("the gate before {label} could not be opened: {e}"),
+            ));
+        }
+        self.progress.event(
+            "rollout",
+            &format!(
+                "held before {label}: the earlier waves serve the new release. Decide with: platform-deploy promote --reason \"…\" (or abort); without a decision in {} it aborts",
+                humantime::format_duration(pause.timeout)
+            ),
+        );
+        let opened = Instant::now();
+        let until = opened + pause.timeout;
+        let mut read_failed = false;
+        // Err: how the wave ends, and the abort's document.
+        let decided: Result<GateDoc, (OutcomeKind, String, Option<GateDoc>)> = loop {
+            match gate.read(ssm).await {
+                Ok(Some(doc)) if doc.state == GateState::Promote => break Ok(doc),
+                Ok(Some(doc)) if doc.state == GateState::Abort => {
+                    let why = format!("aborted before {label} {}", doc.attribution());
+                    break Err((OutcomeKind::Cancelled, why, Some(doc)));
+                }
+                Ok(_) => read_failed = false,
+                Err(e) => {
+                    if !std::mem::replace(&mut read_failed, true) {
+                        self.progress.event(
+                            "rollout",
+                            &format!("reading the gate failed (retrying): {e}"),
+                        );
+                    }
+                }
+            }
+            if Instant::now() >= until {
+                break Err((
+                    OutcomeKind::TimedOut,
+                    format!(
+                        "nobody promoted or aborted within {} before {label} (rollout.pause.timeout)",
+                        humantime::format_duration(pause.timeout)
+                    ),
+                    None,
+                ));
+            }
+            self.progress.status(
+                "rollout",
+                &format!(
+                    "held before {label}, {} left to decide",
+                    monitor::short_duration(until - Instant::now())
+                ),
+            );
+            tokio::select! {
+                biased;
+                _ = self.cancel.cancelled() => {
+                    break Err((OutcomeKind::Cancelled, format!("cancelled while held before {label}"), None));
+                }
+                _ = sleep_until(self.monitor.deadline) => {
+                    break Err((OutcomeKind::TimedOut, format!("the timeout passed while held before {label}"), None));
+                }
+                _ = sleep(monitor::jittered(self.opts.settings.poll_interval)) => {}
+            }
+        };
+        self.progress.done("rollout");
+        let _ = tokio::time::timeout(Duration::from_secs(2), gate.close(ssm)).await;
+        let record = |decision: &str, doc: Option<&GateDoc>| GateRecord {
+            point: GatePoint::DrWaves,
+            decision: decision.to_string(),
+            waited_seconds: opened.elapsed().as_secs(),
+            by: doc.and_then(|d| d.decided_by.clone()),
+            reason: doc.and_then(|d| d.reason.clone()),
+        };
+        match decided {
+            Ok(doc) => {
+                self.progress.event(
+                    "rollout",
+                    &format!("{label} promoted {}", doc.attribution()),
+                );
+                Ok(record("promoted", Some(&doc)))
+            }
+            Err((kind, why, doc)) => {
+                let decision = match (kind, &doc) {
+                    (_, Some(_)) => "aborted",
+                    (OutcomeKind::TimedOut, None) => "timed-out",
+                    _ => "left",
+                };
+                let mut end = stopped(kind, why);
+                end.gate = Some(record(decision, doc.as_ref()));
+                Err(end)
+            }
+        }
     }
 
     /// A later wave re-checks what may have changed since the pre-flight (alarms, running

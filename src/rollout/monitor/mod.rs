@@ -11,6 +11,7 @@
 //! Here: the watch loop and its vocabulary; reading the deployment is in `state`, the progress
 //! display in `view`, stopping with rollback and following the rollback in `stop`.
 
+mod hold;
 mod state;
 mod stop;
 mod view;
@@ -31,7 +32,9 @@ use super::deployment::TrafficRouting;
 use crate::progress::Progress;
 use crate::rollout::backend::Backend;
 
-pub use state::{DeploymentState, TargetState};
+use hold::GateStep;
+pub use hold::{GateRecord, GateWatch, Gates};
+pub use state::{DeploymentState, Paused, TargetState};
 pub(crate) use state::{get_deployment, get_target};
 pub use stop::stop_and_follow;
 use stop::{follow_rollback, on_cancel, on_timeout};
@@ -67,6 +70,15 @@ pub struct Watched<'a> {
     pub deployment_id: &'a str,
     pub alarms: &'a [String],
     pub routing: Option<TrafficRouting>,
+    /// `[rollout.pause]`: the gates this deployment may hold at.
+    pub gate: Option<GateWatch<'a>>,
+}
+
+/// What watches a deployment besides its alarms: the canary analysis and the gates.
+#[derive(Default)]
+pub struct Oversight<'a> {
+    pub analysis: Option<Analyzer<'a>>,
+    pub gates: Gates,
 }
 
 /// Lets one failed deployment stop the others of its wave (the same release is bad everywhere).
@@ -125,6 +137,10 @@ pub enum Cause {
     WaveFailed { failed: String },
     /// `platform-deploy rollback` stopped it (`by alice: why`).
     Requested { by: String },
+    /// Aborted at a gate (`platform-deploy abort`).
+    Aborted { point: String, by: String },
+    /// Nobody promoted or aborted within the gate's timeout.
+    GateTimedOut { point: String, waited: String },
     /// AWS refused a read the watch depends on (the deployment or its alarms): rolling on unwatched is
     /// not safe, and waiting does not give the role the permission.
     Unwatchable { message: String },
@@ -177,6 +193,11 @@ impl fmt::Display for Cause {
                 write!(f, "stopped because {failed} failed in the same wave")
             }
             Cause::Requested { by } => write!(f, "rollback requested {by}"),
+            Cause::Aborted { point, by } => write!(f, "aborted at the {point} gate {by}"),
+            Cause::GateTimedOut { point, waited } => write!(
+                f,
+                "nobody promoted or aborted within {waited} at the {point} gate (rollout.pause.timeout)"
+            ),
             Cause::Unwatchable { message } => write!(
                 f,
                 "the deployment cannot be watched ({message}); fix: grant the action to the role this runs as"
@@ -220,9 +241,13 @@ pub async fn watch(
     cancel: &CancellationToken,
     abort: &WaveAbort,
     progress: &Progress,
-    analysis: Option<&mut Analyzer<'_>>,
+    oversight: &mut Oversight<'_>,
 ) -> Ending {
-    let ending = watch_inner(w, settings, cancel, abort, progress, analysis).await;
+    let ending = watch_inner(w, settings, cancel, abort, progress, oversight).await;
+    // A gate still open (cancelled, failed elsewhere) is closed: nothing waits on it any more.
+    if oversight.gates.open_point().is_some() {
+        oversight.gates.close(w, "left", None).await;
+    }
     progress.done(w.key);
     ending
 }
@@ -233,7 +258,7 @@ async fn watch_inner(
     cancel: &CancellationToken,
     abort: &WaveAbort,
     progress: &Progress,
-    mut analysis: Option<&mut Analyzer<'_>>,
+    oversight: &mut Oversight<'_>,
 ) -> Ending {
     let mut seen = Seen::new(w.routing);
     loop {
@@ -243,6 +268,7 @@ async fn watch_inner(
             Err(ending) => return ending,
         };
         seen.show(w, progress, &dep).await;
+        let paused = dep.as_ref().ok().and_then(|d| d.paused.clone());
         let refused = refused_read(&dep, &alarm_states);
         let firing = seen.firing_alarm(w, progress, alarm_states);
 
@@ -284,7 +310,7 @@ async fn watch_inner(
             return stop_and_follow(w, s, cancel, progress, cause).await;
         }
 
-        if let Some(analyzer) = analysis.as_deref_mut()
+        if let Some(analyzer) = oversight.analysis.as_mut()
             && analyzer.due(Instant::now(), seen.view.weight)
         {
             let weight = seen.view.weight;
@@ -315,9 +341,79 @@ async fn watch_inner(
             }
         }
 
+        let gate = oversight.gates.poll(w, paused.as_ref(), progress);
+        let step = match interruptible(w, s, cancel, abort, progress, gate).await {
+            Err(ending) => return ending,
+            Ok(step) => step,
+        };
+        if let Some(cause) = pass_gate(w, oversight, paused.as_ref(), step, progress).await {
+            return stop_and_follow(w, s, cancel, progress, cause).await;
+        }
+
         let nap = jittered(s.poll_interval);
         if let Err(ending) = interruptible(w, s, cancel, abort, progress, sleep(nap)).await {
             return ending;
+        }
+    }
+}
+
+/// Acts on what the open gate holds: a promote continues the deployment, an abort or the gate's
+/// timeout is the cause to stop it with.
+async fn pass_gate(
+    w: &Watched<'_>,
+    oversight: &mut Oversight<'_>,
+    paused: Option<&Paused>,
+    step: Result<Option<GateStep>, AwsError>,
+    progress: &Progress,
+) -> Option<Cause> {
+    let point = || paused.map(|p| p.point.to_string()).unwrap_or_default();
+    match step {
+        Ok(None) | Ok(Some(GateStep::Waiting)) => None,
+        Ok(Some(GateStep::Promoted(doc))) => {
+            let paused = paused?;
+            match w.backend.continue_at(w.deployment_id, paused).await {
+                Ok(()) => {
+                    progress.event(
+                        w.key,
+                        &format!(
+                            "promoted at the {} gate {}; the deployment goes on",
+                            paused.point,
+                            doc.attribution()
+                        ),
+                    );
+                    oversight.gates.close(w, "promoted", Some(&doc)).await;
+                }
+                Err(e) => progress.event(
+                    w.key,
+                    &format!("continuing the deployment failed (next poll retries): {e}"),
+                ),
+            }
+            None
+        }
+        Ok(Some(GateStep::Aborted(doc))) => {
+            oversight.gates.close(w, "aborted", Some(&doc)).await;
+            Some(Cause::Aborted {
+                point: point(),
+                by: doc.attribution(),
+            })
+        }
+        Ok(Some(GateStep::TimedOut(after))) => {
+            oversight.gates.close(w, "timed-out", None).await;
+            Some(Cause::GateTimedOut {
+                point: point(),
+                waited: humantime::format_duration(after).to_string(),
+            })
+        }
+        // A gate nobody can answer would hold until its timeout for nothing.
+        Err(e) if e.is_access_denied() => Some(Cause::Unwatchable {
+            message: e.to_string(),
+        }),
+        Err(e) => {
+            progress.event(
+                w.key,
+                &format!("opening the gate failed (next poll retries): {e}"),
+            );
+            None
         }
     }
 }

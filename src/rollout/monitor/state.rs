@@ -1,7 +1,9 @@
 //! Reading a deployment's state: its status, error and rollback from GetDeployment, and its ECS
 //! target (traffic on the new task set, lifecycle events) from the deployment target calls.
 
-use aws_sdk_codedeploy::types::{DeploymentInfo, EcsTarget, TargetLabel};
+use aws_sdk_codedeploy::types::{DeploymentInfo, DeploymentStatus, EcsTarget, TargetLabel};
+
+use crate::config::GatePoint;
 
 use super::Watched;
 use crate::rollout::backend::Backend;
@@ -16,6 +18,16 @@ pub struct DeploymentState {
     pub rollback_message: String,
     /// The target when the same read carries it (ECS); CodeDeploy's is read apart.
     pub target: Option<TargetState>,
+    /// The controller holds the deployment at a gate (`[rollout.pause]`), waiting to be continued.
+    pub paused: Option<Paused>,
+}
+
+/// Where a deployment holds, and what continues it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Paused {
+    pub point: GatePoint,
+    /// ECS: the PAUSE hook to continue; CodeDeploy continues the wait of `point`.
+    pub hook_id: Option<String>,
 }
 
 impl DeploymentState {
@@ -46,6 +58,7 @@ impl DeploymentState {
                 .unwrap_or_default()
                 .to_string(),
             target: None,
+            paused: codedeploy_wait(info),
         }
     }
 
@@ -162,4 +175,21 @@ pub(crate) async fn get_target(
         .deployment_target()
         .and_then(|t| t.ecs_target())
         .map(TargetState::from_sdk))
+}
+
+/// CodeDeploy's holds: Ready (the ready wait, before traffic is rerouted, when the group's
+/// deployment ready option waits for ContinueDeployment) and the termination wait (all traffic
+/// rerouted, the original task set still up).
+fn codedeploy_wait(info: &DeploymentInfo) -> Option<Paused> {
+    let point = match info.status()? {
+        DeploymentStatus::Ready => GatePoint::BeforeTraffic,
+        DeploymentStatus::InProgress if info.instance_termination_wait_time_started() => {
+            GatePoint::AfterTraffic
+        }
+        _ => return None,
+    };
+    Some(Paused {
+        point,
+        hook_id: None,
+    })
 }

@@ -4,9 +4,11 @@
 
 use aws_sdk_codedeploy::operation::get_deployment_config::GetDeploymentConfigError;
 use aws_sdk_codedeploy::operation::get_deployment_group::GetDeploymentGroupError;
+use aws_sdk_codedeploy::types::{DeploymentGroupInfo, DeploymentReadyAction};
 use serde_json::Value;
 
 use crate::aws::{AwsError, RegionClients};
+use crate::config::GatePoint;
 use crate::rollout::alarms::{self, AlarmState};
 use crate::rollout::appspec::ServiceSnapshot;
 use crate::rollout::deployment::{ConfigChoice, TrafficRouting, choose_config};
@@ -182,6 +184,9 @@ impl<'a> ServiceCheck<'a> {
                 _ => return Err(AwsError::new(region, "CodeDeploy GetDeploymentGroup", e)),
             },
         };
+        if let Some(info) = out.deployment_group_info() {
+            self.gates_fit_the_group(info);
+        }
         let Some(alarm_config) = out
             .deployment_group_info()
             .and_then(|g| g.alarm_configuration())
@@ -194,6 +199,47 @@ impl<'a> ServiceCheck<'a> {
             .iter()
             .filter_map(|a| a.name().map(str::to_string))
             .collect())
+    }
+
+    /// `[rollout.pause]` under CodeDeploy holds in the group's own waits: before traffic, the
+    /// ready wait (the group must wait for ContinueDeployment); after traffic, the termination
+    /// wait (it must outlast the gate, or CodeDeploy finishes the release by itself).
+    fn gates_fit_the_group(&mut self, info: &DeploymentGroupInfo) {
+        let Some(pause) = self.input.pause else {
+            return;
+        };
+        let group = format!(
+            "{}/{}",
+            self.target.codedeploy_app, self.target.deployment_group
+        );
+        let blue_green = info.blue_green_deployment_configuration();
+        let waits_for_continue = blue_green
+            .and_then(|b| b.deployment_ready_option())
+            .and_then(|r| r.action_on_timeout())
+            == Some(&DeploymentReadyAction::StopDeployment);
+        if pause.holds_at(GatePoint::BeforeTraffic) && !waits_for_continue {
+            self.refuse(
+                format!(
+                    "rollout.pause holds before traffic, and deployment group {group} reroutes traffic without waiting (its deployment ready option does not wait for ContinueDeployment)"
+                ),
+                "give the group a ready wait (the bundled stacks: ready_wait_minutes > 0), or take before-traffic out of rollout.pause.at".into(),
+            );
+        }
+        let termination_wait = blue_green
+            .and_then(|b| b.terminate_blue_instances_on_deployment_success())
+            .map(|t| t.termination_wait_time_in_minutes())
+            .unwrap_or(0);
+        if pause.holds_at(GatePoint::AfterTraffic)
+            && (termination_wait.max(0) as u64) * 60 < pause.timeout.as_secs()
+        {
+            self.refuse(
+                format!(
+                    "rollout.pause holds after traffic for up to {}, and deployment group {group} ends the release {termination_wait} minute(s) after traffic moved (its termination wait)",
+                    humantime::format_duration(pause.timeout)
+                ),
+                "make the group's termination wait at least the gate's timeout (the bundled stacks: termination_wait_time_minutes), or shorten rollout.pause.timeout".into(),
+            );
+        }
     }
 
     /// The alarms that gate the release (deploy_targets' and the group's, without duplicates)

@@ -97,6 +97,8 @@ pub struct PreflightInput<'a> {
     pub wait_for_inflight: bool,
     /// A rollback: alarms already in ALARM neither refuse nor gate (see `RolloutOptions::rollback`).
     pub allow_firing_alarms: bool,
+    /// `[rollout.pause]` (none on a rollback): the deployment group must be able to hold there.
+    pub pause: Option<&'a config::Pause>,
 }
 
 /// The image's repository URI in the region, after checking the digest is there.
@@ -378,6 +380,7 @@ pub(super) async fn prepare_all(
                 require_alarms: opts.settings.require_alarms,
                 wait_for_inflight: opts.wait_for_inflight,
                 allow_firing_alarms: opts.rollback,
+                pause: super::service::gate_pause(opts),
             })
             .collect();
         let found = join_all(inputs.iter().map(|i| prepare(c, t, &image_uri, i))).await;

@@ -431,6 +431,7 @@ async fn stop_running(
                 deployment_id: &id,
                 alarms: &[],
                 routing: None,
+                gate: None,
             };
             let cause = Cause::Requested {
                 by: who.to_string(),
@@ -446,6 +447,7 @@ async fn stop_running(
                 deployment_id: Some(id),
                 ending: Some(ending),
                 analysis: Vec::new(),
+                gates: Vec::new(),
             }
         }
     }))

@@ -114,8 +114,11 @@ resource "aws_codedeploy_deployment_group" "this" {
   }
 
   blue_green_deployment_config {
+    # 0: reroute production traffic as soon as the replacement task set is ready. > 0: hold the rollout until
+    # ContinueDeployment (READY_WAIT) and stop it if nobody continues it within ready_wait_minutes.
     deployment_ready_option {
-      action_on_timeout = "CONTINUE_DEPLOYMENT"
+      action_on_timeout    = var.ready_wait_minutes > 0 ? "STOP_DEPLOYMENT" : "CONTINUE_DEPLOYMENT"
+      wait_time_in_minutes = var.ready_wait_minutes > 0 ? var.ready_wait_minutes : null
     }
 
     terminate_blue_instances_on_deployment_success {

@@ -63,6 +63,22 @@ variable "termination_wait_time_minutes" {
   }
 }
 
+variable "ready_wait_minutes" {
+  description = <<-EOT
+    Minutes CodeDeploy holds a rollout once the replacement (green) task set is ready, before it reroutes production
+    traffic (0-2880). 0: production traffic is rerouted at once (action_on_timeout CONTINUE_DEPLOYMENT). > 0: the
+    deployment waits for ContinueDeployment (READY_WAIT), e.g. a person promoting it, and is stopped
+    (action_on_timeout STOP_DEPLOYMENT) if nobody continues it within that many minutes.
+  EOT
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.ready_wait_minutes >= 0 && var.ready_wait_minutes <= 2880 && floor(var.ready_wait_minutes) == var.ready_wait_minutes
+    error_message = "ready_wait_minutes must be a whole number between 0 (reroute production traffic at once) and 2880 (wait up to 2 days for ContinueDeployment)."
+  }
+}
+
 variable "service_role_arn" {
   description = "Existing CodeDeploy service role. null: the module creates one with AWSCodeDeployRoleForECS."
   type        = string

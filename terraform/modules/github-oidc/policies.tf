@@ -20,6 +20,8 @@ locals {
     codedeploy_applications = { sid = "CodeDeployRevisions", resources = [for r in var.regions : "arn:${local.partition}:codedeploy:${r}:${var.account_id}:application:${local.cd_prefix}*"] }
     cloudwatch_alarms       = { sid = "ReadAlarms", resources = [for r in var.regions : "arn:${local.partition}:cloudwatch:${r}:${var.account_id}:alarm:*"] }
     pass_task_roles         = { sid = "PassTaskRoles", resources = var.ecs_pass_role_arns }
+    # [rollout.pause] gates: the path itself (GetParametersByPath) and the parameters below it.
+    gate_parameters = { sid = "RolloutGates", resources = [for r in var.regions : "arn:${local.partition}:ssm:${r}:${var.account_id}:parameter/platform-deploy/${var.name_prefix}/gates*"] }
     # Services on the ECS deployment controller (only with ecs_infrastructure_role_arns): the platform's clusters.
     ecs_controller_services       = { sid = "EcsControllerReleases", resources = [for r in var.regions : "arn:${local.partition}:ecs:${r}:${var.account_id}:service/${local.ecs_prefix}*/*"] }
     ecs_service_deployments       = { sid = "EcsServiceDeployments", resources = [for r in var.regions : "arn:${local.partition}:ecs:${r}:${var.account_id}:service-deployment/${local.ecs_prefix}*/*"] }

@@ -13,6 +13,7 @@ module "codedeploy" {
   linear_percentage             = var.linear_percentage
   linear_interval_minutes       = var.linear_interval_minutes
   termination_wait_time_minutes = var.termination_wait_time_minutes
+  ready_wait_minutes            = var.ready_wait_minutes
 
   services = {
     for k, s in local.codedeploy_services : k => {

@@ -313,6 +313,21 @@ variable "termination_wait_time_minutes" {
   default     = 5
 }
 
+variable "ready_wait_minutes" {
+  description = <<-EOT
+    CodeDeploy deployment groups: minutes a rollout holds once the replacement task set is ready, before production
+    traffic is rerouted (0-2880). 0: reroute at once. > 0: wait for ContinueDeployment (READY_WAIT) and stop the
+    deployment if nobody continues it in time.
+  EOT
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.ready_wait_minutes >= 0 && var.ready_wait_minutes <= 2880 && floor(var.ready_wait_minutes) == var.ready_wait_minutes
+    error_message = "ready_wait_minutes must be a whole number between 0 (reroute production traffic at once) and 2880 (wait up to 2 days for ContinueDeployment)."
+  }
+}
+
 variable "error_rate_threshold_percent" {
   description = "SLO: alarm above this target 5xx rate (%)."
   type        = number

@@ -650,3 +650,41 @@ fn a_metric_without_stat_and_a_check_without_limit_are_refused() {
         "max = \"300ms\"",
     );
 }
+
+// -- [rollout.pause] -------------------------------------------------------------------------------
+
+#[test]
+fn pause_points_and_timeout_resolve_with_the_projects_gate_path() {
+    let json = resolved(&with_analysis(
+        "[rollout.pause]\nat = [\"before-traffic\", \"dr-waves\"]\ntimeout = \"20m\"\n",
+    ));
+    let pause = &json["data"]["rollout"]["pause"];
+    assert_eq!(
+        pause["at"],
+        serde_json::json!(["before-traffic", "dr-waves"])
+    );
+    assert_eq!(pause["timeout"], "20m");
+    assert_eq!(pause["parameter_path"], "/platform-deploy/shop/gates");
+}
+
+#[test]
+fn a_pause_at_a_point_that_does_not_exist_is_refused() {
+    assert_refused(
+        &with_analysis("[rollout.pause]\nat = [\"before-traffic\", \"after-canary\"]\n"),
+        38,
+        25,
+        "rollout.pause.at: `after-canary` is not a point a rollout can hold at",
+        "use before-traffic, after-traffic, dr-waves",
+    );
+}
+
+#[test]
+fn a_pause_longer_than_the_rollout_is_refused() {
+    assert_refused(
+        &with_analysis("[rollout.pause]\nat = [\"after-traffic\"]\ntimeout = \"2h\"\n"),
+        39,
+        11,
+        "rollout.pause.timeout (2h) is not shorter than rollout.timeout (1h)",
+        "shorten rollout.pause.timeout or lengthen rollout.timeout",
+    );
+}

@@ -84,7 +84,7 @@ pub async fn ecs_platform_in_moto(c: &RegionClients, url: &str, name: &str) -> (
 
 /// The service's newest service deployment: its ARN, status and the production traffic on its
 /// target revision.
-async fn newest_deployment(
+pub(super) async fn newest_deployment(
     c: &RegionClients,
     cluster: &str,
 ) -> Option<(String, ServiceDeploymentStatus, f64)> {

@@ -6,6 +6,7 @@ mod analysis;
 mod as_deploy_role;
 mod ecs_native;
 mod ecs_scenarios;
+mod gates;
 mod moto;
 mod moto_world;
 mod oidc_credentials;

@@ -1073,6 +1073,7 @@ pub fn options(primary: Option<&str>, dr: &[&str]) -> RolloutOptions {
             dr_waves: DrWaves::Parallel,
             require_alarms: true,
             analysis: None,
+            pause: None,
         },
         wait_for_inflight: false,
         dry_run: false,

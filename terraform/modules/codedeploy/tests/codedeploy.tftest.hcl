@@ -94,6 +94,38 @@ run "rolls_back_on_alarm" {
   }
 }
 
+run "reroutes_production_traffic_at_once_by_default" {
+  command = plan
+
+  assert {
+    condition     = alltrue([for g in values(aws_codedeploy_deployment_group.this) : g.blue_green_deployment_config[0].deployment_ready_option[0].action_on_timeout == "CONTINUE_DEPLOYMENT"])
+    error_message = "without a ready wait, production traffic must be rerouted as soon as the replacement task set is ready"
+  }
+
+  assert {
+    condition     = alltrue([for g in values(aws_codedeploy_deployment_group.this) : g.blue_green_deployment_config[0].deployment_ready_option[0].wait_time_in_minutes == null])
+    error_message = "without a ready wait, no wait time must be set"
+  }
+}
+
+run "ready_wait_holds_until_continued" {
+  command = plan
+
+  variables {
+    ready_wait_minutes = 30
+  }
+
+  assert {
+    condition     = alltrue([for g in values(aws_codedeploy_deployment_group.this) : g.blue_green_deployment_config[0].deployment_ready_option[0].action_on_timeout == "STOP_DEPLOYMENT"])
+    error_message = "with a ready wait, a rollout nobody continues must be stopped"
+  }
+
+  assert {
+    condition     = alltrue([for g in values(aws_codedeploy_deployment_group.this) : g.blue_green_deployment_config[0].deployment_ready_option[0].wait_time_in_minutes == 30])
+    error_message = "with a ready wait, the deployment groups must wait ready_wait_minutes for ContinueDeployment"
+  }
+}
+
 run "custom_canary_and_linear_configs" {
   command = plan
 
@@ -176,4 +208,24 @@ run "rejects_group_without_alarms" {
   }
 
   expect_failures = [var.services]
+}
+
+run "rejects_negative_ready_wait" {
+  command = plan
+
+  variables {
+    ready_wait_minutes = -1
+  }
+
+  expect_failures = [var.ready_wait_minutes]
+}
+
+run "rejects_fractional_ready_wait" {
+  command = plan
+
+  variables {
+    ready_wait_minutes = 2.5
+  }
+
+  expect_failures = [var.ready_wait_minutes]
 }

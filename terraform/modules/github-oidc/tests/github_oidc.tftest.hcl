@@ -145,8 +145,16 @@ run "deploy_least_privilege" {
   }
 
   assert {
-    condition     = toset(one([for s in jsondecode(output.permission_policies.deploy).Statement : s if s.Sid == "AccountWide"]).Action) == toset(["ecr:DescribeRegistry", "ecr:GetAuthorizationToken", "ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition"])
+    condition     = toset(one([for s in jsondecode(output.permission_policies.deploy).Statement : s if s.Sid == "AccountWide"]).Action) == toset(["cloudwatch:GetMetricData", "cloudwatch:ListMetrics", "ecr:DescribeRegistry", "ecr:GetAuthorizationToken", "ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition", "elasticloadbalancing:DescribeListeners", "elasticloadbalancing:DescribeRules"])
     error_message = "Resource \"*\" is for the actions AWS cannot scope to a resource only."
+  }
+
+  assert {
+    condition = (
+      toset(one([for s in jsondecode(output.permission_policies.deploy).Statement : s if s.Sid == "RolloutGates"]).Action) == toset(["ssm:DeleteParameter", "ssm:GetParameter", "ssm:GetParametersByPath", "ssm:PutParameter"]) &&
+      one([for s in jsondecode(output.permission_policies.deploy).Statement : s if s.Sid == "RolloutGates"]).Resource == ["arn:aws:ssm:us-east-1:123456789012:parameter/platform-deploy/platform/gates*", "arn:aws:ssm:eu-west-1:123456789012:parameter/platform-deploy/platform/gates*"]
+    )
+    error_message = "The deploy role reads and writes only the project's rollout gates in SSM."
   }
 
   assert {
@@ -207,7 +215,7 @@ run "deploy_role_releases_ecs_controlled_services" {
 
   assert {
     condition = (
-      toset(one([for s in jsondecode(output.permission_policies.deploy).Statement : s if s.Sid == "EcsServiceDeployments"]).Action) == toset(["ecs:DescribeServiceDeployments", "ecs:StopServiceDeployment"]) &&
+      toset(one([for s in jsondecode(output.permission_policies.deploy).Statement : s if s.Sid == "EcsServiceDeployments"]).Action) == toset(["ecs:ContinueServiceDeployment", "ecs:DescribeServiceDeployments", "ecs:StopServiceDeployment"]) &&
       one([for s in jsondecode(output.permission_policies.deploy).Statement : s if s.Sid == "EcsServiceDeployments"]).Resource == ["arn:aws:ecs:us-east-1:123456789012:service-deployment/platform*/*", "arn:aws:ecs:eu-west-1:123456789012:service-deployment/platform*/*"] &&
       one([for s in jsondecode(output.permission_policies.deploy).Statement : s if s.Sid == "EcsServiceRevisions"]).Action == ["ecs:DescribeServiceRevisions"] &&
       one([for s in jsondecode(output.permission_policies.deploy).Statement : s if s.Sid == "EcsServiceRevisions"]).Resource == ["arn:aws:ecs:us-east-1:123456789012:service-revision/platform*/*", "arn:aws:ecs:eu-west-1:123456789012:service-revision/platform*/*"]
