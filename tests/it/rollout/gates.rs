@@ -3,6 +3,7 @@
 //! another process — the `platform-deploy promote` / `abort` binary — decides. Every test works
 //! under a project name of its own, so its gates are its own.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use aws_sdk_codedeploy::types::{
@@ -11,9 +12,11 @@ use aws_sdk_codedeploy::types::{
 use platform_deploy::OutcomeKind;
 use platform_deploy::aws::RegionClients;
 use platform_deploy::config::{GatePoint, Pause, gate_parameter_path};
+use platform_deploy::rollout;
 use platform_deploy::rollout::gate::{Gate, GateState};
 use platform_deploy::rollout::{ImageRef, RolloutOptions};
-use serde_json::Value;
+use serde_json::{Value, json};
+use tokio_util::sync::CancellationToken;
 
 use super::ecs_native::{ecs_platform_in_moto, newest_deployment, status_reason};
 use super::moto::{
@@ -21,6 +24,7 @@ use super::moto::{
     rollout_in_moto, stand_in,
 };
 use super::moto_world::{REGION, platform_in_moto};
+use super::sim::{World, run_rollout};
 use crate::support::names::unique;
 
 /// The gate of the test's service `api` at `point`.
@@ -322,4 +326,123 @@ async fn promote_with_no_gate_waiting_says_so_with_exit_2() {
     let out = decide(&dir, &url, "abort", "  ", &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--reason is empty"));
+}
+
+/// The CodeDeploy world of `project` in the primary region and in a DR region, with the pushed
+/// image in both; a rollout of it that holds before the DR wave, and that gate.
+async fn two_regions_held_before_dr(s: &StandIn, project: &str) -> (World, RolloutOptions, Gate) {
+    let dr = "eu-west-1";
+    let config = crate::support::aws::stand_in(&s.url, dr)
+        .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(1))
+        .load()
+        .await;
+    let dr_clients = RegionClients::from_config(&config);
+    let (primary_targets, image) = platform_in_moto(&s.c, project, true).await;
+    let (mut dr_targets, _) = platform_in_moto(&dr_clients, project, true).await;
+    dr_targets["region"] = json!(dr);
+    dr_targets["is_dr"] = json!(true);
+    let targets = rollout::targets::parse_targets_map(
+        "moto",
+        &json!({REGION: primary_targets, dr: dr_targets}),
+    )
+    .unwrap();
+    let clients = BTreeMap::from([
+        (REGION.to_string(), s.c.clone()),
+        (dr.to_string(), dr_clients),
+    ]);
+    let mut opts = opts_for(image);
+    opts.dr_regions = vec![dr.to_string()];
+    opts.settings.bake_time = Duration::ZERO;
+    opts.settings.pause = Some(Pause {
+        at: [GatePoint::DrWaves].into(),
+        timeout: Duration::from_secs(600),
+        parameter_path: gate_parameter_path(project),
+    });
+    let gate = Gate::of_wave(&gate_parameter_path(project), dr, 2);
+    ((targets, clients), opts, gate)
+}
+
+/// Deployments CodeDeploy has of the project's group in `region`.
+async fn deployments_in(world: &World, region: &str, project: &str) -> usize {
+    world.1[region]
+        .codedeploy
+        .list_deployments()
+        .application_name(project)
+        .deployment_group_name("api")
+        .send()
+        .await
+        .unwrap()
+        .deployments()
+        .len()
+}
+
+/// Waits for the wave gate, checks nothing started in the DR region, and decides it as alice.
+async fn decide_wave_gate(world: &World, project: &str, gate: &Gate, state: GateState) {
+    let ssm = &world.1[&gate.region].ssm;
+    opened(&world.1[&gate.region], gate).await;
+    assert_eq!(
+        deployments_in(world, &gate.region, project).await,
+        0,
+        "the DR wave started before anyone decided"
+    );
+    let waiting = gate.read(ssm).await.unwrap().unwrap();
+    assert_eq!(waiting.point, GatePoint::DrWaves);
+    gate.decide(ssm, &waiting, state, "alice", "primary looks healthy")
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn the_dr_wave_waits_at_its_gate_until_promoted_or_aborted() {
+    let s = stand_in().await;
+
+    // Promoted: the DR wave is released after the decision.
+    let project = unique("pdwavego");
+    let (world, opts, gate) = two_regions_held_before_dr(&s, &project).await;
+    let promote = decide_wave_gate(&world, &project, &gate, GateState::Promote);
+    let cancel = CancellationToken::new();
+    let ((result, log), ()) = tokio::join!(run_rollout(&opts, &world, &cancel), promote);
+    let report = result.unwrap();
+    assert_eq!(
+        report.outcome,
+        OutcomeKind::Succeeded,
+        "{}\n{log}",
+        report.message
+    );
+    assert!(
+        log.contains("wave 2 (eu-west-1) promoted by alice: primary looks healthy"),
+        "{log}"
+    );
+    assert_eq!(deployments_in(&world, "eu-west-1", &project).await, 1);
+    assert_eq!(report.wave_gates[0].decision, "promoted");
+    assert!(
+        report
+            .render_markdown()
+            .contains("| rollout | dr-waves | promoted | alice | primary looks healthy |"),
+        "{}",
+        report.render_markdown()
+    );
+    assert_eq!(gate.read(&world.1["eu-west-1"].ssm).await.unwrap(), None);
+
+    // Aborted: the primary keeps the release, the DR wave never starts.
+    let project = unique("pdwavestop");
+    let (world, opts, gate) = two_regions_held_before_dr(&s, &project).await;
+    let abort = decide_wave_gate(&world, &project, &gate, GateState::Abort);
+    let ((result, log), ()) = tokio::join!(run_rollout(&opts, &world, &cancel), abort);
+    let report = result.unwrap();
+    assert_eq!(
+        report.outcome,
+        OutcomeKind::Cancelled,
+        "{}\n{log}",
+        report.message
+    );
+    assert!(
+        report.message.contains(
+            "aborted before wave 2 (eu-west-1) by alice: primary looks healthy; wave 2 (eu-west-1) and later waves were not started"
+        ),
+        "{}",
+        report.message
+    );
+    assert_eq!(report.deployments[0].outcome, OutcomeKind::Succeeded);
+    assert_eq!(deployments_in(&world, "eu-west-1", &project).await, 0);
 }
