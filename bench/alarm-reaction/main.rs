@@ -16,6 +16,7 @@
 
 // The test suite's simulated regions and stand-in world, under the names the files expect (`super::sim`).
 #[path = "../../tests/it/rollout/moto_world.rs"]
+#[allow(dead_code)] // the load balancer of bench/analysis-reaction is not needed here
 mod moto_world;
 #[path = "../../tests/it/rollout/sim.rs"]
 #[allow(unused_imports)]

@@ -295,8 +295,9 @@ class IamGate:
         if prefix == "secretsmanager" and params.get("SecretId"):
             secret = self.secret(account, region, params["SecretId"])
             return [getattr(secret, "arn", None) or params["SecretId"]]
-        if prefix == "ssm" and params.get("Name"):
-            name = params["Name"]
+        if prefix == "ssm" and (params.get("Name") or params.get("Path")):
+            # GetParametersByPath is authorised on the path itself (parameter/a/b for Path /a/b).
+            name = params.get("Name") or params["Path"]
             return [f"{arn}:parameter{name if name.startswith('/') else '/' + name}"]
         return ["*"]
 

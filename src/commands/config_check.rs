@@ -51,6 +51,25 @@ pub fn run(cli: &Cli) -> Result<Outcome, Error> {
             humantime::format_duration(config.rollout.bake_time),
             humantime::format_duration(config.rollout.timeout)
         );
+        for service in &config.services {
+            if let Some(a) = &service.analysis {
+                let checks: Vec<&str> = a.checks.iter().map(|c| c.name.as_str()).collect();
+                println!(
+                    "analysis:  {}: {} every {}",
+                    service.name,
+                    list_or_none(&checks),
+                    humantime::format_duration(a.interval)
+                );
+            }
+        }
+        if let Some(pause) = &config.rollout.pause {
+            let at: Vec<&str> = pause.at.iter().map(|p| p.as_str()).collect();
+            println!(
+                "gates:     {} (promote or abort within {})",
+                list_or_none(&at),
+                humantime::format_duration(pause.timeout)
+            );
+        }
     }
     Ok(Outcome::success(format!("{} is valid", cli.config.display())).with_data(resolved))
 }

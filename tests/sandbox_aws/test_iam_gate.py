@@ -105,6 +105,24 @@ class IamGateTest(unittest.TestCase):
         self.assertIn("explicit deny", denied(lambda: ssm.get_parameters(Names=["/shop/traffic-role"])))
         self.assertIn("ssm:PutParameter", denied(lambda: ssm.put_parameter(Name="/x", Value="v", Type="String")))
 
+    def test_parameters_by_path_are_authorised_on_the_path(self) -> None:
+        session = role_session(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": "ssm:GetParametersByPath",
+                        "Resource": f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/platform-deploy/shop/gates*",
+                    }
+                ],
+            }
+        )
+        ssm = session.client("ssm", endpoint_url=front.url)
+        self.assertEqual(denied(lambda: ssm.get_parameters_by_path(Path="/platform-deploy/shop/gates", Recursive=True)), "")
+        message = denied(lambda: ssm.get_parameters_by_path(Path="/platform-deploy/other/gates", Recursive=True))
+        self.assertIn(f"on resource: arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/platform-deploy/other/gates", message)
+
     def test_registering_a_task_definition_needs_tag_resource_and_pass_role_to_ecs_tasks(self) -> None:
         role = f"arn:aws:iam::{ACCOUNT}:role/shop-api-task"
         register = {"Effect": "Allow", "Action": "ecs:RegisterTaskDefinition", "Resource": "*"}

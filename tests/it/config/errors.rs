@@ -659,6 +659,20 @@ fn pause_points_and_timeout_resolve_with_the_projects_gate_path() {
         "[rollout.pause]\nat = [\"before-traffic\", \"dr-waves\"]\ntimeout = \"20m\"\n",
     ));
     let pause = &json["data"]["rollout"]["pause"];
+    let dir = project();
+    let (code, stdout, _) = check(
+        dir.path(),
+        &with_analysis("[rollout.analysis]\n[rollout.pause]\nat = [\"dr-waves\"]\n"),
+    );
+    assert_eq!(code, 0);
+    assert!(
+        stdout.contains("analysis:  api: error-rate, latency-p95 every 1m"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("gates:     dr-waves (promote or abort within 30m)"),
+        "{stdout}"
+    );
     assert_eq!(
         pause["at"],
         serde_json::json!(["before-traffic", "dr-waves"])

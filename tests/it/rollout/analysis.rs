@@ -17,23 +17,23 @@ use tokio_util::sync::CancellationToken;
 
 use super::ecs_native::{ecs_platform_in_moto, status_reason};
 use super::moto::{
-    Alb, StandIn, alb_in_moto, assert_stopped_by_us, binary, cli_setup, deployment, moto_world,
-    opts_for, rollout_args, rollout_in_moto, stand_in,
+    StandIn, assert_stopped_by_us, binary, cli_setup, deployment, moto_world, opts_for,
+    rollout_args, rollout_in_moto, stand_in,
 };
-use super::moto_world::{REGION, platform_in_moto};
+use super::moto_world::{Alb, REGION, alb_in_moto, platform_in_moto};
 use super::sim::run_rollout;
 use crate::support::names::unique;
 use crate::support::sandbox;
 
 /// One target group's metric dimensions, as the stand-in matches them.
-struct Group {
+pub(super) struct Group {
     target_group: String,
     load_balancer: String,
 }
 
 /// The blue and green groups of the service in `targets` (its target_group_arns, behind the
 /// listener or rule it names).
-fn groups(targets: &Value) -> (Group, Group) {
+pub(super) fn groups(targets: &Value) -> (Group, Group) {
     let api = &targets["services"]["api"];
     let arns: Vec<&str> = api["target_group_arns"]
         .as_array()
@@ -71,7 +71,7 @@ fn set_metric(url: &str, group: &Group, metric: &str, stat: &str, value: f64) {
 }
 
 /// Traffic on `group`: `requests` a minute, `errors` of them 5xx, p95 latency `p95` seconds.
-fn traffic(url: &str, group: &Group, requests: f64, errors: f64, p95: f64) {
+pub(super) fn traffic(url: &str, group: &Group, requests: f64, errors: f64, p95: f64) {
     set_metric(url, group, "RequestCount", "Sum", requests);
     set_metric(url, group, "HTTPCode_Target_5XX_Count", "Sum", errors);
     set_metric(url, group, "TargetResponseTime", "p95", p95);
@@ -102,7 +102,7 @@ async fn codedeploy_world(c: &RegionClients, url: &str, name: &str) -> (Value, I
         target_groups,
         listeners,
         ..
-    } = alb_in_moto(c, url, name).await;
+    } = alb_in_moto(c, name, crate::support::aws::default_subnets(url, REGION)).await;
     targets["services"]["api"]["target_group_arns"] = json!(target_groups);
     targets["services"]["api"]["prod_listener_arn"] = json!(listeners[0]);
     targets["services"]["api"]["test_listener_arn"] = json!(listeners[1]);

@@ -10,6 +10,12 @@ use std::process::Command;
 
 use platform_deploy::aws::RegionClients;
 
+use platform_deploy::config::{GatePoint, gate_parameter_path};
+use platform_deploy::rollout::gate::Gate;
+
+use super::analysis::{groups, traffic};
+use super::ecs_native::ecs_platform_in_moto;
+use super::gates::{cli_dir, opened};
 use super::moto::{binary, cli_setup, rollout_args};
 use super::moto_world::{REGION, platform_in_moto};
 use crate::support::fs::repo;
@@ -19,7 +25,8 @@ use crate::support::{aws, oidc, sandbox, terraform};
 const ACCOUNT: &str = "123456789012";
 
 /// The module's roles under `prefix`, applied as the account; returns the deploy role's ARN.
-fn apply_bundled_roles(url: &str, prefix: &str, dir: &Path) -> String {
+/// `extra` adds arguments to the module call.
+fn apply_bundled_roles(url: &str, prefix: &str, dir: &Path, extra: &str) -> String {
     terraform::require_terraform();
     let module = repo().join("terraform/modules/github-oidc");
     std::fs::write(
@@ -53,6 +60,7 @@ module "roles" {{
   state_kms_key_arn    = "arn:aws:kms:{REGION}:{ACCOUNT}:key/00000000-0000-0000-0000-000000000000"
   ecr_repository_names = ["{prefix}/api"]
   ecs_pass_role_arns   = ["arn:aws:iam::{ACCOUNT}:role/{prefix}-*-task"]
+  {extra}
 }}
 
 output "deploy_role_arn" {{
@@ -109,9 +117,10 @@ async fn a_rollout_as_the_bundled_deploy_role_succeeds_and_without_one_permissio
     let prefix = unique("pdiam");
     let tf_dir = tempfile::tempdir().unwrap();
     let (url2, prefix2, tf_path) = (url.clone(), prefix.clone(), tf_dir.path().to_path_buf());
-    let role = tokio::task::spawn_blocking(move || apply_bundled_roles(&url2, &prefix2, &tf_path))
-        .await
-        .unwrap();
+    let role =
+        tokio::task::spawn_blocking(move || apply_bundled_roles(&url2, &prefix2, &tf_path, ""))
+            .await
+            .unwrap();
     assert_eq!(
         role,
         format!("arn:aws:iam::{ACCOUNT}:role/{prefix}-github-deploy")
@@ -183,4 +192,81 @@ async fn a_rollout_as_the_bundled_deploy_role_succeeds_and_without_one_permissio
         stderr.contains("Not authorized to perform sts:AssumeRoleWithWebIdentity"),
         "STS refuses the pull request's token:\n{stderr}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_analysed_rollout_held_at_a_gate_runs_and_is_promoted_as_the_deploy_role() {
+    let url = sandbox::aws_url();
+    let prefix = unique("pdiamgate");
+    let tf_dir = tempfile::tempdir().unwrap();
+    let (url2, prefix2, tf_path) = (url.clone(), prefix.clone(), tf_dir.path().to_path_buf());
+    // The role releases services on the ECS controller too: it may pass their infrastructure role.
+    let extra = format!(
+        "ecs_infrastructure_role_arns = [\"arn:aws:iam::{ACCOUNT}:role/{prefix}-ecs-infrastructure\"]"
+    );
+    let role =
+        tokio::task::spawn_blocking(move || apply_bundled_roles(&url2, &prefix2, &tf_path, &extra))
+            .await
+            .unwrap();
+
+    // An ECS-controlled service under the role's prefix, its target groups serving within the SLO,
+    // a canary of 90 config-minutes (90 s here) for the one-minute analysis to measure.
+    let config = aws::stand_in(&url, REGION).load().await;
+    let c = RegionClients::from_config(&config);
+    let (mut targets, image) = ecs_platform_in_moto(&c, &url, &prefix).await;
+    targets["services"]["api"]["deployment_config"] =
+        serde_json::json!(format!("{prefix}-Canary10Percent90Minutes"));
+    let (blue, green) = groups(&targets);
+    traffic(&url, &blue, 2000.0, 0.0, 0.12);
+    traffic(&url, &green, 800.0, 0.0, 0.15);
+    let dir = cli_dir(
+        &prefix,
+        &targets,
+        "\n[rollout.analysis]\n\n[rollout.pause]\nat = [\"before-traffic\"]\ntimeout = \"10m\"\n",
+    );
+    let endpoint = oidc::token_endpoint_for("repo:example-org/platform:ref:refs/heads/main").await;
+    let image = image.to_string();
+
+    let mut rollout = binary(&dir, &url);
+    rollout
+        .env("ACTIONS_ID_TOKEN_REQUEST_URL", oidc::request_url(&endpoint))
+        .env("ACTIONS_ID_TOKEN_REQUEST_TOKEN", oidc::REQUEST_TOKEN)
+        .args(["--role-to-assume", &role])
+        .args(rollout_args(&image))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = rollout.spawn().unwrap();
+
+    let gate = Gate::of_service(
+        &gate_parameter_path(&prefix),
+        REGION,
+        "api",
+        GatePoint::BeforeTraffic,
+    );
+    opened(&c, &gate).await;
+    let promote = ["promote", "--reason", "held as the deploy role"];
+    let out = tokio::task::block_in_place(|| as_role(&dir, &url, &role, &endpoint, &promote));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "promote as {role}:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = tokio::task::block_in_place(|| child.wait_with_output().unwrap());
+
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "the rollout as {role}:\n{stderr}"
+    );
+    assert!(!stderr.contains("AccessDenied"), "{stderr}");
+    for line in [
+        "held at the before-traffic gate",
+        "promoted at the before-traffic gate by",
+        "analysis latency-p95: pass (150 ms",
+        "analysis error-rate: pass (0%",
+    ] {
+        assert!(stderr.contains(line), "expected {line:?} in:\n{stderr}");
+    }
 }

@@ -14,10 +14,10 @@ use platform_deploy::rollout::{ImageRef, taskdef};
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
-use super::moto::{
-    Alb, StandIn, alb_in_moto, moto_world, opts_for, push_other_image, rollout_in_moto, stand_in,
+use super::moto::{StandIn, moto_world, opts_for, push_other_image, rollout_in_moto, stand_in};
+use super::moto_world::{
+    Alb, REGION, alb_in_moto, create_alarm, create_api_service, platform_in_moto, set_alarm,
 };
-use super::moto_world::{create_alarm, create_api_service, platform_in_moto, set_alarm};
 use super::sim::{EcsAdvanced, on_ecs_controller, run_rollback, run_rollout};
 use crate::support::names::unique;
 use crate::support::{aws, http};
@@ -42,7 +42,7 @@ pub async fn ecs_platform_in_moto(c: &RegionClients, url: &str, name: &str) -> (
         target_groups: tgs,
         rules,
         ..
-    } = alb_in_moto(c, url, name).await;
+    } = alb_in_moto(c, name, aws::default_subnets(url, REGION)).await;
     let service = targets["services"]["api"].clone();
     let first = c
         .ecs

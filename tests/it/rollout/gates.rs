@@ -33,7 +33,7 @@ fn gate(project: &str, point: GatePoint) -> Gate {
 }
 
 /// Waits until the rollout has opened `gate` (at most 60 s).
-async fn opened(c: &RegionClients, gate: &Gate) {
+pub(super) async fn opened(c: &RegionClients, gate: &Gate) {
     for _ in 0..600 {
         if let Ok(Some(doc)) = gate.read(&c.ssm).await
             && doc.state == GateState::Waiting
@@ -46,7 +46,7 @@ async fn opened(c: &RegionClients, gate: &Gate) {
 }
 
 /// A folder whose platform.toml (project `project`) and targets the CLI reads.
-fn cli_dir(project: &str, targets: &Value, extra_toml: &str) -> tempfile::TempDir {
+pub(super) fn cli_dir(project: &str, targets: &Value, extra_toml: &str) -> tempfile::TempDir {
     let dir = cli_setup(targets);
     let toml = dir.path().join("platform.toml");
     let config = std::fs::read_to_string(&toml)

@@ -204,3 +204,112 @@ pub async fn green_weight(c: &RegionClients, app: &str) -> Option<(String, f64)>
         .traffic_weight();
     Some((id, weight))
 }
+
+/// A load balancer in moto as the bundled ALB module leaves one for a service: the blue and green
+/// target groups, a production (80) and a test (8080) listener each forwarding blue 100 / green 0
+/// by default and through a `/*` rule.
+pub struct Alb {
+    /// Blue, then green.
+    pub target_groups: [String; 2],
+    /// Production, then test.
+    pub listeners: [String; 2],
+    /// The production listener's rule, then the test listener's.
+    pub rules: [String; 2],
+}
+
+/// Creates the load balancer of `name` (see [`Alb`]) in `vpc`'s `subnets` (the default VPC's:
+/// `support::aws::default_subnets`).
+pub async fn alb_in_moto(
+    c: &RegionClients,
+    name: &str,
+    (vpc, subnets): (String, Vec<String>),
+) -> Alb {
+    use aws_sdk_elasticloadbalancingv2::types::{
+        Action, ActionTypeEnum, ForwardActionConfig, ProtocolEnum, RuleCondition, TargetGroupTuple,
+        TargetTypeEnum,
+    };
+    let lb = c
+        .elb
+        .create_load_balancer()
+        .name(name)
+        .set_subnets(Some(subnets))
+        .send()
+        .await
+        .unwrap();
+    let lb_arn = lb.load_balancers()[0]
+        .load_balancer_arn()
+        .unwrap()
+        .to_string();
+    let mut tgs = Vec::new();
+    for color in ["blue", "green"] {
+        let out = c
+            .elb
+            .create_target_group()
+            .name(format!("{name}-{color}"))
+            .protocol(ProtocolEnum::Http)
+            .port(80)
+            .vpc_id(&vpc)
+            .target_type(TargetTypeEnum::Ip)
+            .send()
+            .await
+            .unwrap();
+        tgs.push(
+            out.target_groups()[0]
+                .target_group_arn()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    let weighted = |arn: &str, weight: i32| {
+        TargetGroupTuple::builder()
+            .target_group_arn(arn)
+            .weight(weight)
+            .build()
+    };
+    let forward = Action::builder()
+        .r#type(ActionTypeEnum::Forward)
+        .forward_config(
+            ForwardActionConfig::builder()
+                .target_groups(weighted(&tgs[0], 100))
+                .target_groups(weighted(&tgs[1], 0))
+                .build(),
+        )
+        .build();
+    let (mut listeners, mut rules) = (Vec::new(), Vec::new());
+    for port in [80, 8080] {
+        let listener = c
+            .elb
+            .create_listener()
+            .load_balancer_arn(&lb_arn)
+            .protocol(ProtocolEnum::Http)
+            .port(port)
+            .default_actions(forward.clone())
+            .send()
+            .await
+            .unwrap();
+        let listener_arn = listener.listeners()[0].listener_arn().unwrap().to_string();
+        let rule = c
+            .elb
+            .create_rule()
+            .listener_arn(&listener_arn)
+            .priority(1)
+            .conditions(
+                RuleCondition::builder()
+                    .field("path-pattern")
+                    .values("/*")
+                    .build(),
+            )
+            .actions(forward.clone())
+            .send()
+            .await
+            .unwrap();
+        listeners.push(listener_arn);
+        rules.push(rule.rules()[0].rule_arn().unwrap().to_string());
+    }
+    let two = |v: Vec<String>| -> [String; 2] { v.try_into().expect("two") };
+    Alb {
+        target_groups: two(tgs),
+        listeners: two(listeners),
+        rules: two(rules),
+    }
+}

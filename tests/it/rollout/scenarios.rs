@@ -732,3 +732,59 @@ async fn a_failure_in_a_parallel_wave_stops_the_other_regions_of_the_wave_with_r
     assert_eq!(st.stops.len(), 1);
     assert!(st.stops[0].1, "stopped with rollback");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_canary_slower_than_the_slo_is_stopped_within_one_analysis_interval_and_exits_4() {
+    let use1 = Sim::new(
+        "us-east-1",
+        Behaviour {
+            green_slow_at: Some(Duration::from_secs(200)),
+            ..Behaviour::default()
+        },
+    );
+    let mut opts = options(Some("us-east-1"), &[]);
+    let analysis = platform_deploy::config::Analysis {
+        interval: Duration::from_secs(60),
+        failure_limit: 1,
+        inconclusive: platform_deploy::config::Inconclusive::Continue,
+        min_requests: 50,
+        checks: platform_deploy::config::slo_checks(),
+    };
+    opts.services[0].analysis = Some(analysis.clone());
+    let (report, log) = run_ok(&opts, &[&use1]).await;
+
+    assert_eq!(report.outcome, OutcomeKind::RolledBack, "{log}");
+    match &report.deployments[0].ending {
+        Some(Ending::RolledBack {
+            cause:
+                Cause::Analysis {
+                    check,
+                    shifted_percent,
+                    ..
+                },
+            ..
+        }) => assert_eq!(
+            (check.as_str(), *shifted_percent),
+            ("latency-p95", Some(10.0))
+        ),
+        other => panic!("{other:?}"),
+    }
+    // Measured once a minute from the first minute of canary traffic: passing until the new
+    // version slowed down, stopped at the first measurement after.
+    let measured = &report.deployments[0].analysis;
+    let p95: Vec<&str> = measured
+        .iter()
+        .filter(|m| m.check == "latency-p95")
+        .map(|m| m.value.as_deref().unwrap_or_default())
+        .collect();
+    assert_eq!(p95, ["120 ms", "120 ms", "900 ms"], "{measured:?}");
+    let st = use1.state.lock().unwrap();
+    let slowed = st.created_at.unwrap() + Duration::from_secs(200);
+    let stopped = st.stops[0].2;
+    assert!(stopped >= slowed);
+    assert!(
+        stopped - slowed <= analysis.interval + opts.settings.poll_interval.mul_f64(1.2),
+        "{:?}",
+        stopped - slowed
+    );
+}

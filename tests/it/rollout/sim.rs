@@ -97,6 +97,10 @@ pub struct Behaviour {
     pub revisions: BTreeMap<u32, (Option<String>, String)>,
     /// Succeeded deployments, oldest first: (deployment id, revision, description).
     pub history: Vec<(String, u32, String)>,
+    /// The load balancer metrics of both target groups exist (ListMetrics, DescribeListeners), the
+    /// new version serves 1,000 requests a minute with a p95 of 120 ms, and from this long after
+    /// CreateDeployment one of 900 ms (GetMetricData).
+    pub green_slow_at: Option<Duration>,
 }
 
 impl Default for Behaviour {
@@ -122,6 +126,7 @@ impl Default for Behaviour {
             live_revision: 41,
             revisions: BTreeMap::new(),
             history: Vec::new(),
+            green_slow_at: None,
         }
     }
 }
@@ -906,6 +911,9 @@ impl Sim {
             );
         }
         cw_rules.push(describe_alarms);
+        if b.green_slow_at.is_some() {
+            cw_rules.extend(metric_rules(&ctx));
+        }
         let cloudwatch = mock_client!(
             aws_sdk_cloudwatch,
             RuleMode::MatchAny,
@@ -923,6 +931,7 @@ impl Sim {
                 ecs,
                 codedeploy,
                 cloudwatch,
+                elb: listener_client(region),
                 ..RegionClients::unreachable(region)
             },
             register,
@@ -959,7 +968,7 @@ impl Sim {
     /// This region's deploy_targets output, as Terraform prints it.
     pub fn targets_json(&self) -> Value {
         let r = &self.region;
-        json!({
+        let mut targets = json!({
             "region": r,
             "is_dr": self.b.is_dr,
             "ecr_repository": "shop/api",
@@ -982,8 +991,89 @@ impl Sim {
                     "security_groups": ["sg-api"]
                 }
             }
-        })
+        });
+        targets["services"]["api"]["target_group_arns"] = json!(target_group_arns(r));
+        targets
     }
+}
+
+/// The blue and green target groups of the simulated service.
+fn target_group_arns(region: &str) -> [String; 2] {
+    ["blue", "green"].map(|c| {
+        format!("arn:aws:elasticloadbalancing:{region}:123456789012:targetgroup/shop-api-{c}/{c}")
+    })
+}
+
+/// ELB: the production listener forwards to the blue target group.
+fn listener_client(region: &str) -> aws_sdk_elasticloadbalancingv2::Client {
+    use aws_sdk_elasticloadbalancingv2::types::{Action, ActionTypeEnum, Listener};
+    let blue = target_group_arns(region)[0].clone();
+    let describe = mock!(aws_sdk_elasticloadbalancingv2::Client::describe_listeners)
+        .then_compute_output(move |_| {
+            aws_sdk_elasticloadbalancingv2::operation::describe_listeners::DescribeListenersOutput::builder()
+                .listeners(
+                    Listener::builder()
+                        .default_actions(
+                            Action::builder()
+                                .r#type(ActionTypeEnum::Forward)
+                                .target_group_arn(&blue)
+                                .build(),
+                        )
+                        .build(),
+                )
+                .build()
+        });
+    mock_client!(
+        aws_sdk_elasticloadbalancingv2,
+        RuleMode::MatchAny,
+        [&describe],
+        |c| c.retry_config(retries())
+    )
+}
+
+/// CloudWatch's load balancer metrics of `green_slow_at`: listed for both target groups; each
+/// GetMetricData answers every query with one value of the current minute.
+fn metric_rules(ctx: &Ctx) -> Vec<Rule> {
+    use aws_sdk_cloudwatch::types::{Metric, MetricDataResult};
+    let list = mock!(aws_sdk_cloudwatch::Client::list_metrics).then_compute_output(|_| {
+        aws_sdk_cloudwatch::operation::list_metrics::ListMetricsOutput::builder()
+            .metrics(Metric::builder().namespace("AWS/ApplicationELB").build())
+            .build()
+    });
+    let c = ctx.clone();
+    let data = mock!(aws_sdk_cloudwatch::Client::get_metric_data).then_compute_output(move |req| {
+        c.log("GetMetricData");
+        let slow = matches!((c.b.green_slow_at, c.elapsed()), (Some(at), Some(el)) if el >= at);
+        let value = |query: &aws_sdk_cloudwatch::types::MetricDataQuery| {
+            let Some(stat) = query.metric_stat() else {
+                return 0.0; // the error rate: no 5xx
+            };
+            match stat.metric().and_then(|m| m.metric_name()) {
+                Some("TargetResponseTime") if slow => 0.9,
+                Some("TargetResponseTime") => 0.12,
+                Some("RequestCount") => 1000.0,
+                _ => 0.0,
+            }
+        };
+        let results = req
+            .metric_data_queries()
+            .iter()
+            .filter(|q| q.return_data() != Some(false))
+            .map(|q| {
+                MetricDataResult::builder()
+                    .id(q.id().unwrap_or_default())
+                    .timestamps(aws_smithy_types::DateTime::from(
+                        std::time::SystemTime::now(),
+                    ))
+                    .values(value(q))
+                    .build()
+            })
+            .collect();
+        aws_sdk_cloudwatch::operation::get_metric_data::GetMetricDataOutput::builder()
+            .set_metric_data_results(Some(results))
+            .build()
+    });
+    vec![list, data]
 }
 
 /// The load balancer pieces a service on the ECS deployment controller names in deploy_targets.
