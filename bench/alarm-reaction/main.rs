@@ -18,6 +18,8 @@
 #[path = "../../tests/it/rollout/moto_world.rs"]
 #[allow(dead_code)] // the load balancer of bench/analysis-reaction is not needed here
 mod moto_world;
+#[path = "../reaction.rs"]
+mod reaction;
 #[path = "../../tests/it/rollout/sim.rs"]
 #[allow(unused_imports)]
 mod sim;
@@ -27,17 +29,10 @@ use std::time::{Duration, SystemTime};
 
 use platform_deploy::aws::RegionClients;
 use platform_deploy::rollout::{self, ImageRef, Progress};
+use reaction::stats;
 use serde_json::json;
 use sim::{Behaviour, Sim, options, world};
 use tokio_util::sync::CancellationToken;
-
-fn stats(mut v: Vec<f64>) -> (f64, f64, f64, f64) {
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    let n = v.len();
-    let mean = v.iter().sum::<f64>() / n as f64;
-    let pct = |p: f64| v[((n as f64 * p).ceil() as usize).clamp(1, n) - 1];
-    (mean, pct(0.5), pct(0.95), v[n - 1])
-}
 
 /// One simulated trial: seconds from ALARM to StopDeployment.
 async fn simulated_trial(poll: Duration, fire_after: Duration) -> f64 {
