@@ -41,9 +41,15 @@ pub async fn run(cli: &Cli, args: &StatusArgs, workflow: &Workflow) -> Result<Ou
     }
     let services: Vec<String> = opts.services.iter().map(|s| s.name.clone()).collect();
     let clients = settings.clients(&regions, workflow).await?;
-    let report = status::gather(&regions, &services, &targets, &clients, args.history)
+    let mut report = status::gather(&regions, &services, &targets, &clients, args.history)
         .await
         .map_err(RolloutError::from)?;
+    let path = crate::config::gate_parameter_path(&settings.config.project);
+    let (gates, unread) = status::waiting_gates(&clients, &regions, &path).await;
+    for e in unread {
+        workflow.warning_at(&format!("the rollout gates could not be read: {e}"), None);
+    }
+    report.gates = gates;
     if settings.output == OutputFormat::Text {
         print!("{}", report.render_text());
     }

@@ -15,6 +15,7 @@ use crate::aws::history::PastDeployment;
 use super::alarms::{self, AlarmState};
 use super::backend::{Backend, Finished};
 use super::ecs_native::short_id;
+use super::gate::{self, GateDoc, GateState};
 use super::live::{Release, live_release, short_digest, short_td};
 use super::monitor::{self, Watched};
 use super::targets::Controller;
@@ -56,6 +57,48 @@ pub struct ServiceStatus {
 #[derive(Debug, Clone, Serialize)]
 pub struct StatusReport {
     pub services: Vec<ServiceStatus>,
+    /// Rollouts waiting at a `[rollout.pause]` gate for promote or abort.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub gates: Vec<WaitingGate>,
+}
+
+/// A gate a rollout waits at.
+#[derive(Debug, Clone, Serialize)]
+pub struct WaitingGate {
+    pub region: String,
+    pub parameter: String,
+    #[serde(flatten)]
+    pub doc: GateDoc,
+}
+
+/// The gates waiting in `regions` under `path`; a region whose gates cannot be read is reported
+/// in the second list (status goes on without it).
+pub async fn waiting_gates(
+    clients: &BTreeMap<String, RegionClients>,
+    regions: &[String],
+    path: &str,
+) -> (Vec<WaitingGate>, Vec<AwsError>) {
+    let mut gates = Vec::new();
+    let mut unread = Vec::new();
+    for region in regions {
+        let Some(c) = clients.get(region) else {
+            continue;
+        };
+        match gate::list(&c.ssm, region, path).await {
+            Ok(found) => gates.extend(
+                found
+                    .into_iter()
+                    .filter(|(_, doc)| doc.state == GateState::Waiting)
+                    .map(|(g, doc)| WaitingGate {
+                        region: g.region,
+                        parameter: g.name,
+                        doc,
+                    }),
+            ),
+            Err(e) => unread.push(e),
+        }
+    }
+    (gates, unread)
 }
 
 /// Reads the status of `services` in `regions` (in that order).
@@ -81,7 +124,10 @@ pub async fn gather(
         .await
         .into_iter()
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(StatusReport { services })
+    Ok(StatusReport {
+        services,
+        gates: Vec::new(),
+    })
 }
 
 async fn one(
@@ -247,6 +293,28 @@ impl StatusReport {
             let _ = writeln!(out, "{}", line.join("  ").trim_end());
         }
         render_recent(&mut out, &self.services);
+        if !self.gates.is_empty() {
+            let _ = writeln!(out, "\nwaiting at a gate:");
+            for g in &self.gates {
+                let service = g
+                    .doc
+                    .scope
+                    .split_once('/')
+                    .map(|(_, s)| format!(" --service {s}"))
+                    .unwrap_or_default();
+                let _ = writeln!(
+                    out,
+                    "  {} at {} (release {}, {} left): platform-deploy promote --region {}{service} --reason \"…\" (or abort)",
+                    g.doc.scope,
+                    g.doc.point,
+                    g.doc.release,
+                    monitor::short_duration(std::time::Duration::from_secs(
+                        g.doc.timeout_at.saturating_sub(gate::epoch_now())
+                    )),
+                    g.region
+                );
+            }
+        }
         out
     }
 }

@@ -94,6 +94,7 @@ async fn ecs_a_rollout_held_before_traffic_is_promoted_by_another_process() {
     let project = unique("pdgate");
     let (targets, image) = ecs_platform_in_moto(&c, &url, &project).await;
     let dir = cli_dir(&project, &targets, "");
+    let opts_image = image.to_string();
     let (opts, gate) = held_before_traffic(image, &project, Duration::from_secs(600));
 
     let promote = async {
@@ -104,6 +105,22 @@ async fn ecs_a_rollout_held_before_traffic_is_promoted_by_another_process() {
             newest_deployment(&c, &project).await.unwrap().2,
             0.0,
             "traffic moved while held"
+        );
+        // `status` shows where the rollout waits and how to decide.
+        let status = binary(&dir, &url)
+            .args(["status", "--targets", "targets.json"])
+            .output()
+            .unwrap();
+        let table = String::from_utf8_lossy(&status.stdout);
+        assert!(
+            table.contains(&format!(
+                "{REGION}/api at before-traffic (release {}",
+                opts_image
+            )) && table.contains(&format!(
+                "platform-deploy promote --region {REGION} --service api --reason"
+            )),
+            "{table}{}",
+            String::from_utf8_lossy(&status.stderr)
         );
         let out = decide(&dir, &url, "promote", "smoke tests pass", &[]);
         let stdout = String::from_utf8_lossy(&out.stdout);
