@@ -136,25 +136,13 @@ pub struct Selection<'a> {
     pub dry_run: bool,
 }
 
-fn rollout_options(
-    config: &Config,
-    args: &Selection<'_>,
-    image: ImageRef,
-    git_sha: String,
-) -> Result<RolloutOptions, Error> {
+/// The regions of platform.toml that `asked` (`--region`) selects, in wave order: all of them when
+/// it names none; a region that is not in platform.toml is bad input.
+pub fn selected_regions(config: &Config, asked: &[String]) -> Result<Vec<String>, Error> {
     let known = config.regions();
     // The action passes unset inputs as empty strings.
-    let regions: Vec<&String> = args
-        .regions
-        .iter()
-        .filter(|r| !r.trim().is_empty())
-        .collect();
-    let wanted_services: Vec<&String> = args
-        .services
-        .iter()
-        .filter(|s| !s.trim().is_empty())
-        .collect();
-    for region in &regions {
+    let asked: Vec<&String> = asked.iter().filter(|r| !r.trim().is_empty()).collect();
+    for region in &asked {
         if !known.contains(&region.as_str()) {
             return Err(Error::Usage {
                 message: format!(
@@ -165,7 +153,26 @@ fn rollout_options(
             });
         }
     }
-    let selected = |r: &str| regions.is_empty() || regions.iter().any(|x| *x == r);
+    Ok(known
+        .into_iter()
+        .filter(|r| asked.is_empty() || asked.iter().any(|a| a == r))
+        .map(str::to_string)
+        .collect())
+}
+
+fn rollout_options(
+    config: &Config,
+    args: &Selection<'_>,
+    image: ImageRef,
+    git_sha: String,
+) -> Result<RolloutOptions, Error> {
+    let regions = selected_regions(config, args.regions)?;
+    let wanted_services: Vec<&String> = args
+        .services
+        .iter()
+        .filter(|s| !s.trim().is_empty())
+        .collect();
+    let selected = |r: &str| regions.iter().any(|x| x == r);
     if config.services.is_empty() {
         return Err(Error::Usage {
             message: format!(

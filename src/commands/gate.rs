@@ -7,9 +7,9 @@ use crate::config::gate_parameter_path;
 use crate::error::Error;
 use crate::outcome::Outcome;
 use crate::rollout::RolloutError;
-use crate::rollout::gate::{self, Gate, GateDoc, GateState, epoch_now};
+use crate::rollout::gate::{self, GateDoc, GateState, epoch_now};
 use crate::runner::Workflow;
-use crate::settings::Settings;
+use crate::settings::{Settings, selected_regions};
 
 /// One gate decided.
 #[derive(Debug, Serialize)]
@@ -39,22 +39,15 @@ pub async fn run(
         });
     }
     let settings = Settings::load(cli, workflow)?;
-    let regions = regions(&settings, &args.places.regions)?;
+    let regions = selected_regions(&settings.config, &args.places.regions)?;
     let clients = settings.clients(&regions, workflow).await?;
     let path = gate_parameter_path(&settings.config.project);
 
-    let mut waiting: Vec<(Gate, GateDoc)> = Vec::new();
-    for region in &regions {
-        let found = gate::list(&clients[region].ssm, region, &path)
-            .await
-            .map_err(RolloutError::from)?;
-        waiting.extend(
-            found
-                .into_iter()
-                .filter(|(_, doc)| doc.state == GateState::Waiting)
-                .filter(|(_, doc)| wanted(doc, &args.places.services)),
-        );
+    let (mut waiting, unread) = gate::waiting(&clients, &regions, &path).await;
+    if let Some(e) = unread.into_iter().next() {
+        return Err(RolloutError::from(e).into());
     }
+    waiting.retain(|(_, doc)| wanted(doc, &args.places.services));
     if waiting.is_empty() {
         return Err(Error::Usage {
             message: format!(
@@ -114,28 +107,6 @@ pub async fn run(
         decided.len()
     ))
     .with_data(serde_json::to_value(&decided).unwrap_or_default()))
-}
-
-/// The regions to look in: `--region` (each one of platform.toml), else all of them.
-fn regions(settings: &Settings, asked: &[String]) -> Result<Vec<String>, Error> {
-    let known = settings.config.regions();
-    let asked: Vec<&String> = asked.iter().filter(|r| !r.trim().is_empty()).collect();
-    for region in &asked {
-        if !known.contains(&region.as_str()) {
-            return Err(Error::Usage {
-                message: format!(
-                    "--region {region} is not a region of {}",
-                    settings.config.path.display()
-                ),
-                fix: format!("use one of {}", known.join(", ")),
-            });
-        }
-    }
-    Ok(known
-        .iter()
-        .filter(|r| asked.is_empty() || asked.iter().any(|a| a == *r))
-        .map(|r| r.to_string())
-        .collect())
 }
 
 /// Whether a gate belongs to one of `services` (every gate when none is named; a wave's gate

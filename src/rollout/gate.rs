@@ -10,7 +10,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use aws_sdk_ssm::types::ParameterType;
 use serde::{Deserialize, Serialize};
 
-use crate::aws::AwsError;
+use std::collections::BTreeMap;
+
+use crate::aws::{AwsError, RegionClients};
 use crate::config::GatePoint;
 
 /// What a gate says.
@@ -129,6 +131,14 @@ impl Gate {
         }
     }
 
+    /// The decision written into the gate (promote or abort); `None` while it waits.
+    pub async fn decision(&self, ssm: &aws_sdk_ssm::Client) -> Result<Option<GateDoc>, AwsError> {
+        Ok(self
+            .read(ssm)
+            .await?
+            .filter(|doc| doc.state != GateState::Waiting))
+    }
+
     /// Deletes the gate (it is answered, or the rollout ended); a gate already gone is fine.
     pub async fn close(&self, ssm: &aws_sdk_ssm::Client) -> Result<(), AwsError> {
         match ssm.delete_parameter().name(&self.name).send().await {
@@ -161,6 +171,31 @@ impl Gate {
         self.put(ssm, &doc).await?;
         Ok(doc)
     }
+}
+
+/// The gates waiting for a decision in `regions` under `path`; the regions whose gates could not
+/// be read are in the second list.
+pub async fn waiting(
+    clients: &BTreeMap<String, RegionClients>,
+    regions: &[String],
+    path: &str,
+) -> (Vec<(Gate, GateDoc)>, Vec<AwsError>) {
+    let mut gates = Vec::new();
+    let mut unread = Vec::new();
+    for region in regions {
+        let Some(c) = clients.get(region) else {
+            continue;
+        };
+        match list(&c.ssm, region, path).await {
+            Ok(found) => gates.extend(
+                found
+                    .into_iter()
+                    .filter(|(_, doc)| doc.state == GateState::Waiting),
+            ),
+            Err(e) => unread.push(e),
+        }
+    }
+    (gates, unread)
 }
 
 /// Every gate kept in `region` under `path`, with its document.

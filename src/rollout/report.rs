@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::outcome::OutcomeKind;
 
+use super::analysis::limits_text;
 use super::monitor::GateRecord;
 use super::service::{deployment_request, gate_pause, native_request};
 use super::targets::Controller;
@@ -332,19 +333,7 @@ fn analysis_plan_text(a: &super::preflight::PreparedAnalysis) -> String {
     let checks: Vec<String> = s
         .checks
         .iter()
-        .map(|c| {
-            let mut limits = Vec::new();
-            if let Some(max) = &c.max {
-                limits.push(format!("max {}", max.text));
-            }
-            if let Some(min) = &c.min {
-                limits.push(format!("min {}", min.text));
-            }
-            if let Some(r) = c.max_vs_stable {
-                limits.push(format!("≤ {r}x stable"));
-            }
-            format!("{} ({}: {})", c.name, c.query, limits.join(", "))
-        })
+        .map(|c| format!("{} ({}: {})", c.name, c.query, limits_text(c)))
         .collect();
     format!(
         "    analysis every {} on {} (stable: {}), {} failing measurement(s) stop it, fewer than {} requests is inconclusive ({}):\n      {}\n",

@@ -15,7 +15,7 @@ use crate::aws::history::PastDeployment;
 use super::alarms::{self, AlarmState};
 use super::backend::{Backend, Finished};
 use super::ecs_native::short_id;
-use super::gate::{self, GateDoc, GateState};
+use super::gate::{self, GateDoc};
 use super::live::{Release, live_release, short_digest, short_td};
 use super::monitor::{self, Watched};
 use super::targets::Controller;
@@ -78,26 +78,15 @@ pub async fn waiting_gates(
     regions: &[String],
     path: &str,
 ) -> (Vec<WaitingGate>, Vec<AwsError>) {
-    let mut gates = Vec::new();
-    let mut unread = Vec::new();
-    for region in regions {
-        let Some(c) = clients.get(region) else {
-            continue;
-        };
-        match gate::list(&c.ssm, region, path).await {
-            Ok(found) => gates.extend(
-                found
-                    .into_iter()
-                    .filter(|(_, doc)| doc.state == GateState::Waiting)
-                    .map(|(g, doc)| WaitingGate {
-                        region: g.region,
-                        parameter: g.name,
-                        doc,
-                    }),
-            ),
-            Err(e) => unread.push(e),
-        }
-    }
+    let (gates, unread) = gate::waiting(clients, regions, path).await;
+    let gates = gates
+        .into_iter()
+        .map(|(g, doc)| WaitingGate {
+            region: g.region,
+            parameter: g.name,
+            doc,
+        })
+        .collect();
     (gates, unread)
 }
 

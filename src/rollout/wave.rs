@@ -135,13 +135,13 @@ impl WaveRun<'_> {
         let mut read_failed = false;
         // Err: how the wave ends, and the abort's document.
         let decided: Result<GateDoc, (OutcomeKind, String, Option<GateDoc>)> = loop {
-            match gate.read(ssm).await {
+            match gate.decision(ssm).await {
                 Ok(Some(doc)) if doc.state == GateState::Promote => break Ok(doc),
-                Ok(Some(doc)) if doc.state == GateState::Abort => {
+                Ok(Some(doc)) => {
                     let why = format!("aborted before {label} {}", doc.attribution());
                     break Err((OutcomeKind::Cancelled, why, Some(doc)));
                 }
-                Ok(_) => read_failed = false,
+                Ok(None) => read_failed = false,
                 Err(e) => {
                     if !std::mem::replace(&mut read_failed, true) {
                         self.progress.event(

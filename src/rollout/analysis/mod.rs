@@ -209,7 +209,8 @@ fn unit_of(check: &Check) -> Unit {
         })
 }
 
-fn limits_text(check: &Check) -> String {
+/// A check's limits in a few words (`max 300ms, ≤ 1.2x stable`).
+pub fn limits_text(check: &Check) -> String {
     let mut parts = Vec::new();
     if let Some(max) = &check.max {
         parts.push(format!("max {}", max.text));
@@ -218,7 +219,7 @@ fn limits_text(check: &Check) -> String {
         parts.push(format!("min {}", min.text));
     }
     if let Some(ratio) = check.max_vs_stable {
-        parts.push(format!("at most {ratio}x the stable version"));
+        parts.push(format!("≤ {ratio}x stable"));
     }
     parts.join(", ")
 }

@@ -86,7 +86,7 @@ impl Gates {
         if Instant::now() >= holding.until {
             return Ok(Some(GateStep::TimedOut(g.pause.timeout)));
         }
-        let doc = match holding.gate.read(g.ssm).await {
+        let decided = match holding.gate.decision(g.ssm).await {
             Ok(doc) => {
                 self.read_failed = false;
                 doc
@@ -101,10 +101,10 @@ impl Gates {
                 return Ok(Some(GateStep::Waiting));
             }
         };
-        Ok(Some(match doc {
+        Ok(Some(match decided {
             Some(d) if d.state == GateState::Promote => GateStep::Promoted(d),
-            Some(d) if d.state == GateState::Abort => GateStep::Aborted(d),
-            _ => GateStep::Waiting,
+            Some(d) => GateStep::Aborted(d),
+            None => GateStep::Waiting,
         }))
     }
 
