@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
-# Benchmark: streaming a large build context to the Docker daemon, platform-deploy vs the Docker CLI.
+# Benchmark: a large build context on the Docker daemon, platform-deploy vs the Docker CLI.
 #
 # Generates a context of 20,000 files / ~500 MB with a .dockerignore (once, cached under $BENCH_DIR),
-# then builds it on the same daemon with `docker build` (legacy builder) and with
-# `platform-deploy build` (the daemon's BuildKit), alternating, and prints wall time and peak RSS
-# (from /usr/bin/time -v) of each (and the client's own CPU time) and their ratios. The Dockerfile
-# copies one file, so the time is the context's: walk, tar, send, and the daemon taking it in.
-# Then the rebuild after one changed source file, three ways: the CLI's legacy builder,
-# platform-deploy on BuildKit and platform-deploy with DOCKER_BUILDKIT=0.
+# then, on the same daemon, side by side:
+#   first build   the daemon's build cache emptied before each: `docker buildx build` (the CLI on
+#                 BuildKit), `docker build` with the legacy builder, and `platform-deploy build`
+#                 (BuildKit through its own session, the whole context synced);
+#   rebuild       after one changed source file: the same three plus platform-deploy with
+#                 DOCKER_BUILDKIT=0 (the whole context as a tar again). The file sync sends the
+#                 changed file only.
+# Each prints wall time, peak RSS and client CPU (from /usr/bin/time -v), best of $RUNS, and ratios.
+# The Dockerfile copies one file, so the time is the context's: walk, transfer, the daemon taking it in.
 #
-#   eval "$(scripts/sandbox env)"       # DOCKER_HOST of the sandbox daemon
+#   eval "$(scripts/sandbox env)"       # DOCKER_HOST of the sandbox daemon, its buildx plugin
 #   bench/image-context.sh              # uses target/release/platform-deploy if built, else debug
 #   PD_BIN=path/to/platform-deploy RUNS=3 bench/image-context.sh
 #
@@ -32,6 +35,7 @@ if [ -z "${PD_BIN:-}" ]; then
 fi
 [ -x /usr/bin/time ] || { echo "needs GNU time: apt-get install -y time" >&2; exit 2; }
 docker version >/dev/null 2>&1 || { echo "no Docker daemon at ${DOCKER_HOST:-the default socket}: run scripts/sandbox up and eval \"\$(scripts/sandbox env)\"" >&2; exit 2; }
+[ -x "${PD_SANDBOX_BUILDX_CONFIG:-}/cli-plugins/docker-buildx" ] || { echo "no buildx plugin: PD_SANDBOX_BUILDX_CONFIG must name the sandbox's DOCKER_CONFIG folder (eval \"\$(scripts/sandbox env)\")" >&2; exit 2; }
 
 ctx=$BENCH_DIR/ctx
 if [ ! -f "$BENCH_DIR/.complete-$FILES-$MEGABYTES" ]; then
@@ -94,69 +98,76 @@ measure() { # measure NAME COMMAND... -> "seconds kbytes cpu-seconds"
   echo "$wall $rss $cpu"
 }
 
-# The same labels platform-deploy adds, so both builds run the same steps.
-docker_build=(env DOCKER_BUILDKIT=0 docker build -q -t pd-bench/cli:latest
-  --label "org.opencontainers.image.created=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-  --label "org.opencontainers.image.revision=$SHA" "$ctx")
-pd_build=("$PD_BIN" --config "$BENCH_DIR/platform.toml" build --git-sha "$SHA")
+# The same labels platform-deploy adds, so every build runs the same steps.
+labels=(--label "org.opencontainers.image.created=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  --label "org.opencontainers.image.revision=$SHA")
+cli_legacy=(env DOCKER_BUILDKIT=0 docker build -q -t pd-bench/cli:latest "${labels[@]}" "$ctx")
+cli_buildx=(env DOCKER_CONFIG="$PD_SANDBOX_BUILDX_CONFIG" docker buildx build --load -q
+  -t pd-bench/buildx:latest "${labels[@]}" "$ctx")
+pd_kit=("$PD_BIN" --config "$BENCH_DIR/platform.toml" build --git-sha "$SHA")
+pd_legacy=(env DOCKER_BUILDKIT=0 "${pd_kit[@]}")
+names=(buildx cli-legacy pd pd-legacy)
+command_of() { # command_of NAME -> sets cmd
+  case $1 in
+    buildx) cmd=("${cli_buildx[@]}") ;;
+    cli-legacy) cmd=("${cli_legacy[@]}") ;;
+    pd) cmd=("${pd_kit[@]}") ;;
+    pd-legacy) cmd=("${pd_legacy[@]}") ;;
+  esac
+}
+min() { awk -v a="${1:-$2}" -v b="$2" 'BEGIN{print (b<a)?b:a}'; }
+max() { awk -v a="${1:-$2}" -v b="$2" 'BEGIN{print (b>a)?b:a}'; }
 
-# One unmeasured run of each warms the page cache and the daemon's layer cache equally.
-measure warm-cli "${docker_build[@]}" >/dev/null
-measure warm-pd "${pd_build[@]}" >/dev/null
+# One unmeasured run of each warms the page cache.
+for name in "${names[@]}"; do command_of "$name"; measure "warm-$name" "${cmd[@]}" >/dev/null; done
 
-best_cli_wall=; best_cli_rss=; best_pd_wall=; best_pd_rss=; best_cli_cpu=; best_pd_cpu=
+# First builds: the build cache (and with it BuildKit's copy of the context) emptied before each.
+declare -A first_wall first_rss first_cpu
 for run in $(seq "$RUNS"); do
-  read -r cw cr cc < <(measure cli "${docker_build[@]}")
-  read -r pw pr pc < <(measure pd "${pd_build[@]}")
-  printf 'run %d: docker build %6.2fs %7d KB %5.2fs CPU   platform-deploy build %6.2fs %7d KB %5.2fs CPU\n' \
-    "$run" "$cw" "$cr" "$cc" "$pw" "$pr" "$pc"
-  best_cli_wall=$(awk -v a="${best_cli_wall:-$cw}" -v b="$cw" 'BEGIN{print (b<a)?b:a}')
-  best_pd_wall=$(awk -v a="${best_pd_wall:-$pw}" -v b="$pw" 'BEGIN{print (b<a)?b:a}')
-  best_cli_cpu=$(awk -v a="${best_cli_cpu:-$cc}" -v b="$cc" 'BEGIN{print (b<a)?b:a}')
-  best_pd_cpu=$(awk -v a="${best_pd_cpu:-$pc}" -v b="$pc" 'BEGIN{print (b<a)?b:a}')
-  best_cli_rss=$(( ${best_cli_rss:-$cr} < cr ? ${best_cli_rss:-$cr} : cr ))
-  best_pd_rss=$(( ${best_pd_rss:-$pr} < pr ? ${best_pd_rss:-$pr} : pr ))
-done
-docker rmi -f pd-bench/cli:latest "pd-bench/pd:$SHA" >/dev/null 2>&1 || true
-
-echo
-printf 'best of %d        wall time   peak RSS   client CPU\n' "$RUNS"
-printf 'docker build     %8.2fs  %7d KB  %6.2fs\n' "$best_cli_wall" "$best_cli_rss" "$best_cli_cpu"
-printf 'platform-deploy  %8.2fs  %7d KB  %6.2fs\n' "$best_pd_wall" "$best_pd_rss" "$best_pd_cpu"
-awk -v pw="$best_pd_wall" -v cw="$best_cli_wall" -v pr="$best_pd_rss" -v cr="$best_cli_rss" \
-  -v pc="$best_pd_cpu" -v cc="$best_cli_cpu" \
-  'BEGIN { printf "ratio (platform-deploy / docker): wall %.2fx, peak RSS %.2fx, client CPU %.2fx\n", pw / cw, pr / cr, pc / cc }'
-
-# Rebuild after one changed source file, three ways side by side: the Docker CLI's legacy builder,
-# platform-deploy on the daemon's BuildKit, and platform-deploy on the legacy builder
-# (DOCKER_BUILDKIT=0). One file of the context changes before every build, so each sends and
-# checks the whole context again; the Dockerfile's step stays cached.
-changed=$ctx/src/d02/s00/f2.txt
-pd_legacy=(env DOCKER_BUILDKIT=0 "${pd_build[@]}")
-best=(); rss=()
-for run in $(seq "$RUNS"); do
-  line="rebuild $run:"
-  i=0
-  for name in cli pd pd-legacy; do
-    echo "$name $run $RANDOM" >>"$changed"
-    case $name in
-      cli) cmd=("${docker_build[@]}") ;;
-      pd) cmd=("${pd_build[@]}") ;;
-      pd-legacy) cmd=("${pd_legacy[@]}") ;;
-    esac
-    read -r w r _ < <(measure "rebuild-$name" "${cmd[@]}")
+  line="first build $run:"
+  for name in buildx cli-legacy pd; do
+    docker builder prune -af >/dev/null 2>&1 || true
+    command_of "$name"
+    read -r w r c < <(measure "first-$name" "${cmd[@]}")
     line="$line  $name ${w}s ${r} KB"
-    best[$i]=$(awk -v a="${best[$i]:-$w}" -v b="$w" 'BEGIN{print (b<a)?b:a}')
-    rss[$i]=$(( ${rss[$i]:-$r} > r ? ${rss[$i]:-$r} : r ))
-    i=$((i + 1))
+    first_wall[$name]=$(min "${first_wall[$name]:-}" "$w")
+    first_cpu[$name]=$(min "${first_cpu[$name]:-}" "$c")
+    first_rss[$name]=$(max "${first_rss[$name]:-}" "$r")
   done
   echo "$line"
 done
-docker rmi -f pd-bench/cli:latest "pd-bench/pd:$SHA" >/dev/null 2>&1 || true
+
+# Rebuilds after one changed source file; the Dockerfile's step stays cached.
+changed=$ctx/src/d02/s00/f2.txt
+declare -A re_wall re_rss re_cpu
+for run in $(seq "$RUNS"); do
+  line="rebuild $run:"
+  for name in "${names[@]}"; do
+    echo "$name $run $RANDOM" >>"$changed"
+    command_of "$name"
+    read -r w r c < <(measure "rebuild-$name" "${cmd[@]}")
+    line="$line  $name ${w}s ${r} KB"
+    re_wall[$name]=$(min "${re_wall[$name]:-}" "$w")
+    re_cpu[$name]=$(min "${re_cpu[$name]:-}" "$c")
+    re_rss[$name]=$(max "${re_rss[$name]:-}" "$r")
+  done
+  echo "$line"
+done
+docker rmi -f pd-bench/cli:latest pd-bench/buildx:latest "pd-bench/pd:$SHA" >/dev/null 2>&1 || true
+sent=$(sed -n 's/^built .*(\(.*\)) in .*/\1/p' "$BENCH_DIR/rebuild-pd.log" | tail -n 1)
+
 echo
-printf 'rebuild, best of %d       wall time   peak RSS (highest)\n' "$RUNS"
-printf 'docker build (legacy)    %8.2fs  %7d KB\n' "${best[0]}" "${rss[0]}"
-printf 'platform-deploy BuildKit %8.2fs  %7d KB\n' "${best[1]}" "${rss[1]}"
-printf 'platform-deploy legacy   %8.2fs  %7d KB\n' "${best[2]}" "${rss[2]}"
-awk -v c="${best[0]}" -v p="${best[1]}" -v l="${best[2]}" \
-  'BEGIN { printf "ratio: BuildKit / docker legacy %.2fx, BuildKit / platform-deploy legacy %.2fx\n", p / c, p / l }'
+printf '%-28s %10s %12s %11s\n' "best of $RUNS (RSS: highest)" "wall time" "peak RSS" "client CPU"
+for name in buildx cli-legacy pd; do
+  printf '%-28s %9.2fs %9d KB %10.2fs\n' "first build, $name" "${first_wall[$name]}" "${first_rss[$name]}" "${first_cpu[$name]}"
+done
+for name in "${names[@]}"; do
+  printf '%-28s %9.2fs %9d KB %10.2fs\n' "rebuild, $name" "${re_wall[$name]}" "${re_rss[$name]}" "${re_cpu[$name]}"
+done
+echo "platform-deploy's rebuild sync: $sent"
+awk -v pf="${first_wall[pd]}" -v bf="${first_wall[buildx]}" -v lf="${first_wall[cli-legacy]}" \
+  -v pr="${re_wall[pd]}" -v br="${re_wall[buildx]}" -v lr="${re_wall[cli-legacy]}" -v or="${re_wall[pd-legacy]}" \
+  'BEGIN {
+    printf "first build: platform-deploy / buildx %.2fx, / CLI legacy %.2fx\n", pf / bf, pf / lf
+    printf "rebuild:     platform-deploy / buildx %.2fx, / CLI legacy %.2fx, / platform-deploy legacy %.2fx\n", pr / br, pr / lr, pr / or
+  }'

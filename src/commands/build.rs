@@ -85,7 +85,7 @@ pub async fn run(cli: &Cli, args: &BuildArgs, workflow: &Workflow) -> Result<Out
     workflow.set_output("image-id", &built.image_id)?;
     workflow.set_output("image-tags", &built.tags.join(","))?;
     workflow.append_summary(&format!(
-        "## platform-deploy: image built\n\n| | |\n|---|---|\n| image | `{}` |\n| tags | {} |\n| context | {} files, {} |\n",
+        "## platform-deploy: image built\n\n| | |\n|---|---|\n| image | `{}` |\n| tags | {} |\n| context | {} |\n",
         built.image_id,
         built
             .tags
@@ -93,8 +93,7 @@ pub async fn run(cli: &Cli, args: &BuildArgs, workflow: &Workflow) -> Result<Out
             .map(|t| format!("`{t}`"))
             .collect::<Vec<_>>()
             .join(", "),
-        built.context.files,
-        human_bytes(built.context.bytes)
+        built.sent_text()
     ))?;
     if text {
         println!("image: {}", built.image_id);

@@ -570,6 +570,7 @@ impl Checker<'_> {
             "image.replication_timeout",
             Duration::from_secs(15 * 60),
         );
+        let secrets = self.image_secrets(raw.secrets);
         ImageSettings {
             repository: raw.repository.into_inner(),
             context,
@@ -585,7 +586,55 @@ impl Checker<'_> {
                 .map(Spanned::into_inner)
                 .collect(),
             replication_timeout,
+            secrets,
         }
+    }
+
+    /// `[image.secrets]`: ids as BuildKit takes them, each read from exactly one place.
+    fn image_secrets(
+        &mut self,
+        raw: BTreeMap<Spanned<String>, Spanned<raw::RawSecret>>,
+    ) -> BTreeMap<String, SecretSource> {
+        let mut secrets = BTreeMap::new();
+        for (id, secret) in raw {
+            let span = id.span();
+            let id = id.into_inner();
+            if id.is_empty()
+                || !id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+            {
+                self.report(
+                    span,
+                    format!("`{id}` is not a usable secret id"),
+                    "use letters, digits, `_`, `-` and `.`, the id that `RUN --mount=type=secret,id=ID` names",
+                );
+                continue;
+            }
+            let secret_span = secret.span();
+            let source = match secret.into_inner() {
+                raw::RawSecret {
+                    env: Some(name),
+                    file: None,
+                } if !name.is_empty() => SecretSource::Env(name),
+                raw::RawSecret {
+                    env: None,
+                    file: Some(path),
+                } if !path.is_empty() => SecretSource::File(self.root.join(path)),
+                _ => {
+                    self.report(
+                        secret_span,
+                        format!("image.secrets.{id} must name exactly one source"),
+                        format!(
+                            "write `{id} = {{ env = \"VARIABLE\" }}` or `{id} = {{ file = \"path/relative/to/platform.toml\" }}`"
+                        ),
+                    );
+                    continue;
+                }
+            };
+            secrets.insert(id, source);
+        }
+        secrets
     }
 
     fn deployment_config(&mut self, value: &Spanned<String>) {

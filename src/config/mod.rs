@@ -169,6 +169,25 @@ pub struct ImageSettings {
     pub extra_tags: Vec<String>,
     #[serde(with = "humantime_serde_compat")]
     pub replication_timeout: Duration,
+    /// Build secrets by id, for `RUN --mount=type=secret,id=ID`.
+    pub secrets: BTreeMap<String, SecretSource>,
+}
+
+/// Where a build secret's value is read from when the build starts (never stored).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SecretSource {
+    Env(String),
+    File(PathBuf),
+}
+
+impl std::fmt::Display for SecretSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SecretSource::Env(name) => write!(f, "env {name}"),
+            SecretSource::File(path) => write!(f, "file {}", path.display()),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -95,6 +95,16 @@ pub struct RawImage {
     #[serde(default)]
     pub extra_tags: Vec<Spanned<String>>,
     pub replication_timeout: Option<Spanned<String>>,
+    #[serde(default)]
+    pub secrets: BTreeMap<Spanned<String>, Spanned<RawSecret>>,
+}
+
+/// `[image.secrets]` entry: `id = { env = "NAME" }` or `id = { file = "path" }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSecret {
+    pub env: Option<String>,
+    pub file: Option<String>,
 }
 
 fn default_context() -> Spanned<String> {

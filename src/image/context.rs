@@ -63,6 +63,9 @@ pub struct Context {
     /// (and its legacy builder leaves them out of `COPY .`), the engine's BuildKit would copy them.
     pub ignores_build_files: bool,
     matcher: PatternMatcher,
+    /// The `.dockerignore` alone: what a BuildKit session syncs, since the Dockerfile and
+    /// `.dockerignore` reach the daemon on their own there.
+    own_matcher: PatternMatcher,
 }
 
 /// What was (or would be) sent.
@@ -140,6 +143,10 @@ impl Context {
             .unwrap_or_default();
         let ignores_build_files = patterns.len() > own.len();
         let matcher = PatternMatcher::new(&patterns).map_err(|error| ContextError::Pattern {
+            path: ignore_path.clone(),
+            error,
+        })?;
+        let own_matcher = PatternMatcher::new(&own).map_err(|error| ContextError::Pattern {
             path: ignore_path,
             error,
         })?;
@@ -149,7 +156,18 @@ impl Context {
             patterns,
             ignores_build_files,
             matcher,
+            own_matcher,
         })
+    }
+
+    /// The context as a BuildKit session syncs it, with the `.dockerignore` as written (the
+    /// Docker CLI's file sync does not re-include the Dockerfile and `.dockerignore`).
+    pub fn session_view(&self) -> Context {
+        Context {
+            matcher: self.own_matcher.clone(),
+            ignores_build_files: false,
+            ..self.clone()
+        }
     }
 
     /// Walks the context in Docker's order (names sorted byte-wise, parents before children),

@@ -13,12 +13,14 @@ use bollard::query_parameters::{
 use futures_util::StreamExt;
 use serde::Serialize;
 
-use bollard::models::{BuildInfoAux, ImageId};
+use bollard::models::{BuildInfo, BuildInfoAux, ImageId};
 
 use super::buildkit::{self, Builder};
 use super::context::{Context, ContextError, ContextSummary};
+use super::daemon_http::{DaemonHttpError, Endpoint};
 use super::dockerfile;
 use super::progress::BuildOutput;
+use super::session::{self, Session, secrets::SecretStore};
 use super::{ImageError, display_path};
 use crate::runner::Location;
 
@@ -69,6 +71,8 @@ pub struct BuildSettings {
     pub pull: bool,
     pub cache_from: Vec<String>,
     pub cache_to: Option<CacheTo>,
+    /// Build secrets by id: where each is read from (the values are never kept here).
+    pub secrets: BTreeMap<String, crate::config::SecretSource>,
 }
 
 /// Where a build writes its cache for later builds.
@@ -103,8 +107,42 @@ pub fn parse_cache_to(value: &str) -> Result<CacheTo, String> {
 pub struct Built {
     pub image_id: String,
     pub tags: Vec<String>,
+    /// The context as walked (what a tar would hold, or what the file sync compared).
     pub context: ContextSummary,
+    /// What the session's file sync actually sent (BuildKit with our session only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sent: Option<Transfer>,
     pub seconds: f64,
+}
+
+/// The file sync's traffic of one build: on a rebuild, only the files that changed.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct Transfer {
+    /// Entries whose metadata the daemon compared with its copy.
+    pub compared: u64,
+    /// Files it asked for.
+    pub files: u64,
+    pub bytes: u64,
+}
+
+impl Built {
+    /// `12 files, 3.0 MiB sent`, or for a file sync `20001 entries compared, 1 file sent (12 B)`.
+    pub fn sent_text(&self) -> String {
+        match &self.sent {
+            Some(sent) => format!(
+                "{} entries compared, {} file{} sent ({})",
+                sent.compared,
+                sent.files,
+                if sent.files == 1 { "" } else { "s" },
+                super::release::human_bytes(sent.bytes)
+            ),
+            None => format!(
+                "{} files, {} sent",
+                self.context.files,
+                super::release::human_bytes(self.context.bytes)
+            ),
+        }
+    }
 }
 
 /// The engine's build options for `settings` on `builder`.
@@ -160,19 +198,28 @@ pub async fn build(
 ) -> Result<Built, ImageError> {
     let facts = buildkit::daemon_facts(docker).await;
     let env = std::env::var("DOCKER_BUILDKIT").ok();
-    let builder = buildkit::choose(env.as_deref(), &facts, context.ignores_build_files);
-    match build_on(docker, context, settings, progress, &builder).await {
+    // Our session syncs the Dockerfile on its own, so a .dockerignore that excludes it only
+    // rules out BuildKit when the build has to upload a tar instead.
+    let tar_only = Endpoint::from_env().is_err();
+    let builder = buildkit::choose(
+        env.as_deref(),
+        &facts,
+        context.ignores_build_files && tar_only,
+    );
+    let refused = match build_on(docker, context, settings, progress, &builder).await {
         Err(ImageError::BuildFailed { message, .. })
             if matches!(builder, Builder::BuildKit { .. })
                 && buildkit::refused_buildkit(&message) =>
         {
-            let legacy = Builder::Legacy {
-                why: format!("the daemon refused a BuildKit build: {message}"),
-            };
-            build_on(docker, context, settings, progress, &legacy).await
+            format!("the daemon refused a BuildKit build: {message}")
         }
-        other => other,
-    }
+        Err(ImageError::SessionRefused { message }) => {
+            format!("the daemon refused a BuildKit session: {message}")
+        }
+        other => return other,
+    };
+    let legacy = Builder::Legacy { why: refused };
+    build_on(docker, context, settings, progress, &legacy).await
 }
 
 async fn build_on(
@@ -183,19 +230,13 @@ async fn build_on(
     builder: &Builder,
 ) -> Result<Built, ImageError> {
     let started = Instant::now();
-    let dockerfile_path = context.root.join(&context.dockerfile);
-    let source = std::fs::read_to_string(&dockerfile_path).unwrap_or_default();
-    let instructions = dockerfile::instructions(&source);
-    let shown_file = display_path(
-        &dockerfile_path,
-        &std::env::current_dir().unwrap_or_default(),
-    );
+    let dockerfile = Dockerfile::read(context);
     if let Builder::Legacy { why } = builder {
         // Refused before anything is sent: the engine's own parse error would not say why.
-        if let Some(need) = buildkit::needs_buildkit(&source) {
+        if let Some(need) = buildkit::needs_buildkit(&dockerfile.source) {
             return Err(ImageError::NeedsBuildKit {
                 location: Location {
-                    file: shown_file,
+                    file: dockerfile.shown.clone(),
                     line: need.line,
                     column: 1,
                 },
@@ -207,52 +248,46 @@ async fn build_on(
         if settings.cache_to.is_some() {
             progress.print("warning: --cache-to inline needs BuildKit: this build writes no cache");
         }
+        if !settings.secrets.is_empty() {
+            progress
+                .print("warning: image.secrets reach BuildKit builds only: this build gets none");
+        }
+    }
+    if matches!(builder, Builder::BuildKit { .. }) {
+        match Endpoint::from_env() {
+            Ok(endpoint) => {
+                let build = SessionBuild {
+                    endpoint: &endpoint,
+                    dockerfile,
+                    started,
+                };
+                return build
+                    .run(docker, context, settings, progress, builder)
+                    .await;
+            }
+            Err(why) if !settings.secrets.is_empty() => {
+                return Err(ImageError::SecretsNeedSession {
+                    why,
+                    fix: "build against a daemon on a unix socket or plain tcp:// (e.g. an SSH tunnel to the remote daemon's socket), or remove image.secrets".into(),
+                });
+            }
+            Err(why) => tracing::debug!("building without a session of our own: {why}"),
+        }
     }
     let (body, walker) = context.stream();
     let options = build_options(&context.dockerfile, settings, builder);
     let mut stream = docker.build_image(options, None, Some(bollard::body_try_stream(body)));
-    let mut image_id: Option<String> = None;
-    // (n, "n/total", instruction) of the step the legacy builder is on.
-    let mut step: Option<(usize, String, String)> = None;
-    let mut steps = buildkit::Steps::default();
-    let mut failure: Option<String> = None;
+    let mut log = BuildLog::default();
     while let Some(item) = stream.next().await {
-        match item {
-            Ok(info) => {
-                if let Some(text) = &info.stream {
-                    for line in text.lines() {
-                        if let Some((n, of, instruction)) = dockerfile::parse_step(line) {
-                            step = Some((n, of.to_string(), instruction.to_string()));
-                        }
-                        if let Some(id) = line.strip_prefix("Successfully built ") {
-                            image_id.get_or_insert_with(|| id.trim().to_string());
-                        }
-                    }
-                    progress.output(text);
-                }
-                if let Some(status) = &info.status {
-                    progress.line(status);
-                }
-                match &info.aux {
-                    Some(BuildInfoAux::BuildKit(status)) => {
-                        for line in steps.lines(status) {
-                            progress.line(&line);
-                        }
-                    }
-                    Some(BuildInfoAux::Default(ImageId { id: Some(id) })) => {
-                        image_id = Some(id.clone());
-                    }
-                    _ => {}
-                }
-                if let Some(detail) = info.error_detail {
-                    failure = Some(detail.message.unwrap_or_else(|| "unknown error".into()));
-                    break;
-                }
-            }
+        let going_on = match item {
+            Ok(info) => log.take(info, progress),
             Err(e) => {
-                failure = Some(engine_message(&e));
-                break;
+                log.failure = Some(engine_message(&e));
+                false
             }
+        };
+        if !going_on {
+            break;
         }
     }
     drop(stream);
@@ -261,7 +296,7 @@ async fn build_on(
     // the walk only stopped because the engine had already given up.
     let summary = match walker.await {
         Ok(Ok(summary)) => Some(summary),
-        Ok(Err(ContextError::Aborted(_))) if failure.is_some() => None,
+        Ok(Err(ContextError::Aborted(_))) if log.failure.is_some() => None,
         Ok(Err(e)) => return Err(e.into()),
         Err(e) => {
             return Err(ImageError::Engine {
@@ -270,38 +305,233 @@ async fn build_on(
             });
         }
     };
-    if let Some(message) = failure {
-        // BuildKit names the failed step by its vertex (`[2/3] RUN make`), the legacy builder by
-        // its number (`Step 2/3 : RUN make`).
-        let (shown_step, located) = match &steps.failed {
-            Some(vertex) => (
-                Some(vertex.clone()),
-                buildkit::vertex_instruction(vertex)
-                    .and_then(|text| dockerfile::locate(&instructions, 0, text)),
-            ),
-            None => (
-                step.as_ref().map(|(_, of, text)| format!("{of}: {text}")),
-                step.as_ref()
-                    .and_then(|(n, _, text)| dockerfile::locate(&instructions, *n, text)),
-            ),
+    let id = log.finish(&dockerfile, progress)?;
+    finish_build(
+        docker,
+        settings,
+        id,
+        summary.unwrap_or_default(),
+        None,
+        started,
+    )
+    .await
+}
+
+/// The BuildKit build with our own session: the daemon syncs the context and the Dockerfile
+/// from it (only what changed since its last copy) and asks it for the build secrets.
+struct SessionBuild<'a> {
+    endpoint: &'a Endpoint,
+    dockerfile: Dockerfile,
+    started: Instant,
+}
+
+impl SessionBuild<'_> {
+    async fn run(
+        self,
+        docker: &Docker,
+        context: &Context,
+        settings: &BuildSettings,
+        progress: &mut BuildOutput,
+        builder: &Builder,
+    ) -> Result<Built, ImageError> {
+        let SessionBuild {
+            endpoint,
+            dockerfile,
+            started,
+        } = self;
+        let secrets = SecretStore::resolve(&settings.secrets)?;
+        let api = format!("/v{}", docker.client_version());
+        let session = Session::start(endpoint, &api, context, secrets)
+            .await
+            .map_err(|e| match e {
+                DaemonHttpError::Refused {
+                    status, message, ..
+                } => ImageError::SessionRefused {
+                    message: format!("{status}: {message}")
+                        .trim_end_matches(": ")
+                        .to_string(),
+                },
+                other => ImageError::Engine {
+                    action: "open a BuildKit session".into(),
+                    message: other.to_string(),
+                },
+            })?;
+        let (dockerfile_name, _) = session::dockerfile_dir(context);
+        let mut options = build_options(&dockerfile_name, settings, builder);
+        options.session = Some(session.id.clone());
+        options.remote = Some("client-session".into());
+        let query = serde_urlencoded::to_string(&options).map_err(|e| ImageError::Engine {
+            action: "encode the build request".into(),
+            message: e.to_string(),
+        })?;
+        let mut log = BuildLog::default();
+        match endpoint.post_stream(&format!("{api}/build?{query}")).await {
+            Ok(body) => {
+                let mut body = std::pin::pin!(body);
+                let mut buffer: Vec<u8> = Vec::new();
+                'read: while let Some(chunk) = body.next().await {
+                    let chunk = match chunk {
+                        Ok(chunk) => chunk,
+                        Err(e) => {
+                            log.failure = Some(e.to_string());
+                            break;
+                        }
+                    };
+                    buffer.extend_from_slice(&chunk);
+                    let mut messages =
+                        serde_json::Deserializer::from_slice(&buffer).into_iter::<BuildInfo>();
+                    let mut consumed = 0;
+                    loop {
+                        match messages.next() {
+                            Some(Ok(info)) => {
+                                consumed = messages.byte_offset();
+                                if !log.take(info, progress) {
+                                    break 'read;
+                                }
+                            }
+                            Some(Err(e)) if e.is_eof() => break,
+                            Some(Err(e)) => {
+                                log.failure = Some(format!("unreadable build output: {e}"));
+                                break 'read;
+                            }
+                            None => {
+                                consumed = buffer.len();
+                                break;
+                            }
+                        }
+                    }
+                    buffer.drain(..consumed);
+                }
+            }
+            Err(DaemonHttpError::Refused { message, .. }) => log.failure = Some(message),
+            Err(e) => log.failure = Some(e.to_string()),
+        }
+        progress.finish();
+        let stats = session.stats.clone();
+        drop(session);
+        let id = log.finish(&dockerfile, progress)?;
+        let summary = stats.context_summary().unwrap_or_default();
+        let sent = Transfer {
+            compared: stats.entries(),
+            files: stats.files(),
+            bytes: stats.bytes(),
         };
-        return Err(ImageError::BuildFailed {
-            step: shown_step,
-            location: located.map(|i| Location {
-                file: shown_file.clone(),
-                line: i.line,
-                column: 1,
-            }),
-            message: message.trim().to_string(),
-            fix: build_fix(&message, &progress.recent()),
-        });
+        finish_build(docker, settings, id, summary, Some(sent), started).await
     }
-    let Some(id) = image_id else {
-        return Err(ImageError::Engine {
+}
+
+/// The Dockerfile as the messages about it show it.
+struct Dockerfile {
+    source: String,
+    instructions: Vec<dockerfile::Instruction>,
+    shown: std::path::PathBuf,
+}
+
+impl Dockerfile {
+    fn read(context: &Context) -> Dockerfile {
+        let path = context.root.join(&context.dockerfile);
+        let source = std::fs::read_to_string(&path).unwrap_or_default();
+        Dockerfile {
+            instructions: dockerfile::instructions(&source),
+            source,
+            shown: display_path(&path, &std::env::current_dir().unwrap_or_default()),
+        }
+    }
+}
+
+/// What the engine's build output said so far.
+#[derive(Default)]
+struct BuildLog {
+    image_id: Option<String>,
+    /// (n, "n/total", instruction) of the step the legacy builder is on.
+    step: Option<(usize, String, String)>,
+    steps: buildkit::Steps,
+    failure: Option<String>,
+}
+
+impl BuildLog {
+    /// Takes one message of the build output, showing it; false once the build failed.
+    fn take(&mut self, info: BuildInfo, progress: &mut BuildOutput) -> bool {
+        if let Some(text) = &info.stream {
+            for line in text.lines() {
+                if let Some((n, of, instruction)) = dockerfile::parse_step(line) {
+                    self.step = Some((n, of.to_string(), instruction.to_string()));
+                }
+                if let Some(id) = line.strip_prefix("Successfully built ") {
+                    self.image_id.get_or_insert_with(|| id.trim().to_string());
+                }
+            }
+            progress.output(text);
+        }
+        if let Some(status) = &info.status {
+            progress.line(status);
+        }
+        match &info.aux {
+            Some(BuildInfoAux::BuildKit(status)) => {
+                for line in self.steps.lines(status) {
+                    progress.line(&line);
+                }
+            }
+            Some(BuildInfoAux::Default(ImageId { id: Some(id) })) => {
+                self.image_id = Some(id.clone());
+            }
+            _ => {}
+        }
+        if let Some(detail) = info.error_detail {
+            self.failure = Some(detail.message.unwrap_or_else(|| "unknown error".into()));
+            return false;
+        }
+        true
+    }
+
+    /// The built image's ID, or the failure located in the Dockerfile.
+    fn finish(self, dockerfile: &Dockerfile, progress: &BuildOutput) -> Result<String, ImageError> {
+        if let Some(message) = self.failure {
+            // BuildKit names the failed step by its vertex (`[2/3] RUN make`), the legacy builder
+            // by its number (`Step 2/3 : RUN make`).
+            let instructions = &dockerfile.instructions;
+            let (shown_step, located) = match &self.steps.failed {
+                Some(vertex) => (
+                    Some(vertex.clone()),
+                    buildkit::vertex_instruction(vertex)
+                        .and_then(|text| dockerfile::locate(instructions, 0, text)),
+                ),
+                None => (
+                    self.step
+                        .as_ref()
+                        .map(|(_, of, text)| format!("{of}: {text}")),
+                    self.step
+                        .as_ref()
+                        .and_then(|(n, _, text)| dockerfile::locate(instructions, *n, text)),
+                ),
+            };
+            return Err(ImageError::BuildFailed {
+                step: shown_step,
+                location: located.map(|i| Location {
+                    file: dockerfile.shown.clone(),
+                    line: i.line,
+                    column: 1,
+                }),
+                message: message.trim().to_string(),
+                fix: build_fix(&message, &progress.recent()),
+            });
+        }
+        self.image_id.ok_or_else(|| ImageError::Engine {
             action: "report the built image".into(),
             message: "the build ended without an image ID".into(),
-        });
-    };
+        })
+    }
+}
+
+/// Tags the built image with every local tag and reports it.
+async fn finish_build(
+    docker: &Docker,
+    settings: &BuildSettings,
+    id: String,
+    context: ContextSummary,
+    sent: Option<Transfer>,
+    started: Instant,
+) -> Result<Built, ImageError> {
     let image_id = full_image_id(docker, &id).await?;
     for tag in settings.tags.iter().skip(1) {
         tag_image(docker, &image_id, tag).await?;
@@ -309,7 +539,8 @@ async fn build_on(
     Ok(Built {
         image_id,
         tags: settings.tags.clone(),
-        context: summary.unwrap_or_default(),
+        context,
+        sent,
         seconds: started.elapsed().as_secs_f64(),
     })
 }
@@ -626,6 +857,7 @@ mod tests {
             pull: true,
             cache_from: vec!["shop/api:prev".into()],
             cache_to: Some(CacheTo::Inline),
+            secrets: BTreeMap::new(),
         };
         let legacy = Builder::Legacy { why: "test".into() };
         let o = build_options("docker/Dockerfile", &settings, &legacy);

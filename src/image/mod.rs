@@ -11,6 +11,7 @@
 
 pub mod buildkit;
 pub mod context;
+pub mod daemon_http;
 pub mod dockerfile;
 pub mod ecr;
 pub mod engine;
@@ -19,6 +20,7 @@ pub mod progress;
 mod push;
 pub mod release;
 pub mod replication;
+pub mod session;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -77,6 +79,23 @@ pub enum ImageError {
         feature: String,
         why: String,
     },
+    #[error(
+        "build secret `{id}` ({source_text}) cannot be read: {reason}; nothing was built\n  fix: {fix}"
+    )]
+    SecretUnavailable {
+        id: String,
+        source_text: String,
+        reason: String,
+        fix: String,
+    },
+    #[error(
+        "image.secrets needs a BuildKit session, which this build cannot open: {why}; nothing was built\n  fix: {fix}"
+    )]
+    SecretsNeedSession { why: String, fix: String },
+    #[error(
+        "the Docker daemon refused a BuildKit session ({message})\n  fix: build on a Linux Docker daemon with BuildKit (Docker 18.09 or later)"
+    )]
+    SessionRefused { message: String },
     #[error("the Docker daemon failed to {action}: {message}")]
     Engine { action: String, message: String },
     #[error(
@@ -172,6 +191,8 @@ impl ImageError {
         match self {
             ImageError::NotConfigured
             | ImageError::NeedsBuildKit { .. }
+            | ImageError::SecretUnavailable { .. }
+            | ImageError::SecretsNeedSession { .. }
             | ImageError::DaemonUnreachable { .. }
             | ImageError::LocalImageMissing { .. } => OutcomeKind::BadInput,
             ImageError::Context(ContextError::Aborted(_)) => OutcomeKind::Failed,
@@ -182,6 +203,7 @@ impl ImageError {
             ImageError::ReplicationTimedOut { .. } => OutcomeKind::TimedOut,
             ImageError::BuildFailed { .. }
             | ImageError::Engine { .. }
+            | ImageError::SessionRefused { .. }
             | ImageError::Aws { .. }
             | ImageError::RegistryAuth { .. }
             | ImageError::Push { .. } => OutcomeKind::Failed,

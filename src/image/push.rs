@@ -11,7 +11,7 @@ use super::context::Context;
 use super::ecr::{self, TokenCache};
 use super::engine::{self, BuildSettings, Built, Credentials};
 use super::progress::BuildOutput;
-use super::release::{Engine, human_bytes, prepare_cache_from, registry_host};
+use super::release::{Engine, prepare_cache_from, registry_host};
 use super::replication::{self, Backoff, Replicated};
 use crate::runner::Workflow;
 
@@ -342,10 +342,9 @@ impl Pushing<'_> {
                         .await;
                 let built = engine::build(docker, &context, &build_settings, progress).await?;
                 progress.print(&format!(
-                    "built {} ({} files, {} sent) in {:.1}s",
+                    "built {} ({}) in {:.1}s",
                     built.image_id,
-                    built.context.files,
-                    human_bytes(built.context.bytes),
+                    built.sent_text(),
                     built.seconds
                 ));
                 let image_id = Some(built.image_id.clone());

@@ -156,10 +156,9 @@ pub async fn build(
     settings.cache_from = prepare_cache_from(docker, &settings.cache_from, None, progress).await;
     let built = engine::build(docker, context, &settings, progress).await?;
     progress.print(&format!(
-        "built {} ({} files, {} sent) in {:.1}s",
+        "built {} ({}) in {:.1}s",
         built.image_id,
-        built.context.files,
-        human_bytes(built.context.bytes),
+        built.sent_text(),
         built.seconds
     ));
     Ok(built)

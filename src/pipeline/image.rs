@@ -65,6 +65,7 @@ pub fn build_settings(
         pull: engine.pull,
         cache_from: engine.cache_from.clone(),
         cache_to: engine.cache_to,
+        secrets: image.secrets.clone(),
     }
 }
 

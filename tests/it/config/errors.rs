@@ -702,3 +702,47 @@ fn a_pause_longer_than_the_rollout_is_refused() {
         "shorten rollout.pause.timeout or lengthen rollout.timeout",
     );
 }
+
+/// `[image.secrets]` after the image's context line.
+fn with_secrets(entries: &str) -> String {
+    with(
+        "context = \"app\"",
+        &format!("context = \"app\"\n\n[image.secrets]\n{entries}"),
+    )
+}
+
+#[test]
+fn a_secret_names_exactly_one_source() {
+    assert_refused(
+        &with_secrets("npm = { env = \"NPM_TOKEN\", file = \"npm.txt\" }\n"),
+        33,
+        7,
+        "image.secrets.npm must name exactly one source",
+        "npm = { env = \"VARIABLE\" }",
+    );
+}
+
+#[test]
+fn a_secret_id_is_what_a_run_mount_can_name() {
+    assert_refused(
+        &with_secrets("\"npm token\" = { env = \"NPM_TOKEN\" }\n"),
+        33,
+        1,
+        "`npm token` is not a usable secret id",
+        "RUN --mount=type=secret,id=ID",
+    );
+}
+
+#[test]
+fn secrets_resolve_to_their_sources_never_their_values() {
+    let data = resolved(&with_secrets(
+        "npm = { env = \"NPM_TOKEN\" }\npip = { file = \"ci/pip.conf\" }\n",
+    ));
+    let secrets = &data["data"]["image"]["secrets"];
+    assert_eq!(secrets["npm"], serde_json::json!({"env": "NPM_TOKEN"}));
+    let file = secrets["pip"]["file"].as_str().unwrap();
+    assert!(
+        file.ends_with("/ci/pip.conf"),
+        "relative to platform.toml: {file}"
+    );
+}

@@ -7,37 +7,12 @@
 
 use std::fs;
 use std::path::Path;
-use std::sync::OnceLock;
 
-use super::support::{SHA, image_files, platform_deploy, write_config};
+use super::support::{SHA, busybox_base, image_files, platform_deploy, write_config};
 use crate::support::docker::{self, run as docker};
 use crate::support::names::unique;
 use crate::support::output::text;
-use crate::support::sandbox::{self, docker_host};
-
-/// A base image with a shell, made from Debian's busybox-static (no image can be pulled here).
-fn busybox_base() -> &'static str {
-    static BASE: OnceLock<String> = OnceLock::new();
-    BASE.get_or_init(|| {
-        docker_host();
-        let tag = "pd-test-busybox:1".to_string();
-        if docker::output(&["image", "inspect", &tag]).status.success() {
-            return tag;
-        }
-        if !Path::new("/bin/busybox").exists() {
-            sandbox::missing("/bin/busybox is missing: the base image needs Debian's busybox-static");
-        }
-        let dir = tempfile::tempdir().unwrap();
-        fs::copy("/bin/busybox", dir.path().join("busybox")).unwrap();
-        fs::write(
-            dir.path().join("Dockerfile"),
-            "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\n",
-        )
-        .unwrap();
-        docker(&["build", "-q", "-t", &tag, dir.path().to_str().unwrap()]);
-        tag
-    })
-}
+use crate::support::sandbox::docker_host;
 
 fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -189,7 +164,7 @@ fn buildkit_keeps_cache_mounts_between_builds_sets_copy_modes_and_marks_cached_s
         (
             "Dockerfile",
             &format!(
-                "FROM {base} AS build\nARG ROUND\nRUN --mount=type=cache,id={cache},target=/cache echo \"round $ROUND\" && n=$(cat /cache/n 2>/dev/null || echo 0) && echo $((n + 1)) > /cache/n && cp /cache/n /count\nCOPY --chmod=750 run.sh /app/run.sh\nCOPY --chmod=640 app.conf /app/app.conf\n\nFROM build AS final\nCOPY --from=build /count /count-copy\n\nFROM build AS unused\nRUN exit 9\n"
+                "FROM {base} AS build\nARG ROUND\nRUN --mount=type=cache,id={cache},target=/cache echo \"round $ROUND of {cache}\" && n=$(cat /cache/n 2>/dev/null || echo 0) && echo $((n + 1)) > /cache/n && cp /cache/n /count\nCOPY --chmod=750 run.sh /app/run.sh\nCOPY --chmod=640 app.conf /app/app.conf\n\nFROM build AS final\nCOPY --from=build /count /count-copy\n\nFROM build AS unused\nRUN exit 9\n"
             ),
         ),
         ("run.sh", "#!/bin/sh\necho hi\n"),
@@ -244,6 +219,52 @@ fn buildkit_keeps_cache_mounts_between_builds_sets_copy_modes_and_marks_cached_s
     docker(&["rmi", "-f", &image]);
 }
 
+/// `file MODE SIZE HASH` as [`image_files`] lists a file with `content`.
+fn listed_file(mode: &str, content: &str) -> String {
+    use sha2::Digest;
+    format!(
+        "file {mode} {} {}",
+        content.len(),
+        hex::encode(&sha2::Sha256::digest(content.as_bytes())[..6])
+    )
+}
+
+#[test]
+fn heredocs_and_copy_link_build_on_the_daemons_buildkit() {
+    let base = busybox_base();
+    let dir = project(&[
+        (
+            "Dockerfile",
+            &format!(
+                "FROM {base} AS build\nRUN <<EOF\nset -e\nmkdir -p /out\necho \"from a heredoc\" > /out/run.txt\nEOF\nCOPY <<EOF /out/inline.conf\nkey=value\nEOF\n\nFROM scratch AS final\nCOPY --link --from=build /out/ /app/\nCOPY --link --chmod=755 tool.sh /app/tool.sh\n"
+            ),
+        ),
+        ("tool.sh", "#!/bin/sh\necho tool\n"),
+    ]);
+    let repository = unique("pd-build/heredoc-");
+    let config = write_config(dir.path(), &repository, "svc", "Dockerfile", "");
+    let out = platform_deploy(&config, &["build", "--git-sha", SHA], &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    let image = format!("{repository}:{SHA}");
+    let files = image_files(&image, "app/");
+    assert_eq!(
+        files["run.txt"],
+        listed_file("644", "from a heredoc\n"),
+        "{files:?}"
+    );
+    assert_eq!(
+        files["inline.conf"],
+        listed_file("644", "key=value\n"),
+        "{files:?}"
+    );
+    assert_eq!(
+        files["tool.sh"],
+        listed_file("755", "#!/bin/sh\necho tool\n"),
+        "{files:?}"
+    );
+    docker(&["rmi", "-f", &image]);
+}
+
 #[test]
 fn docker_buildkit_0_builds_on_the_legacy_builder_with_one_warning_and_refuses_what_needs_buildkit()
 {
@@ -287,21 +308,36 @@ fn docker_buildkit_0_builds_on_the_legacy_builder_with_one_warning_and_refuses_w
     );
 }
 
-/// The image's config, as `docker save` writes it.
+/// The image's config, as `docker save` writes it: the file its `manifest.json` names (`<id>.json`
+/// in Docker's own layout, a blob in the OCI layout newer daemons write).
 fn saved_config(image: &str) -> String {
     let out = docker::output(&["save", image]);
     assert!(out.status.success(), "docker save {image} failed");
-    let mut archive = tar::Archive::new(out.stdout.as_slice());
-    for entry in archive.entries().unwrap() {
-        let mut entry = entry.unwrap();
-        let name = entry.path().unwrap().display().to_string();
-        if name.ends_with(".json") && !name.contains('/') && name != "manifest.json" {
-            let mut config = String::new();
-            std::io::Read::read_to_string(&mut entry, &mut config).unwrap();
-            return config;
-        }
-    }
-    panic!("no image config in `docker save {image}`");
+    let files: std::collections::HashMap<String, Vec<u8>> =
+        tar::Archive::new(out.stdout.as_slice())
+            .entries()
+            .unwrap()
+            .map(|entry| {
+                let mut entry = entry.unwrap();
+                let name = entry.path().unwrap().display().to_string();
+                let mut data = Vec::new();
+                std::io::Read::read_to_end(&mut entry, &mut data).unwrap();
+                (name, data)
+            })
+            .collect();
+    let manifest: serde_json::Value = serde_json::from_slice(
+        files
+            .get("manifest.json")
+            .unwrap_or_else(|| panic!("no manifest.json in `docker save {image}`")),
+    )
+    .unwrap();
+    let config = manifest[0]["Config"].as_str().unwrap_or_default();
+    String::from_utf8_lossy(
+        files
+            .get(config)
+            .unwrap_or_else(|| panic!("`docker save {image}` lacks its config {config}")),
+    )
+    .into_owned()
 }
 
 #[test]
@@ -360,8 +396,8 @@ fn cache_to_inline_writes_cache_metadata_into_the_image_and_other_exporters_are_
     );
 }
 
-/// A Docker daemon that answers a BuildKit build the way a daemon without BuildKit does (HTTP 400,
-/// "buildkit not supported by daemon") and builds on the legacy builder: what the fallback meets.
+/// A Docker daemon without BuildKit: no session endpoint (404), a BuildKit build refused (HTTP 400,
+/// "buildkit not supported by daemon"), builds on the legacy builder: what the fallback meets.
 async fn daemon_without_buildkit() -> wiremock::MockServer {
     use wiremock::matchers::{method, path_regex, query_param};
     use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -431,29 +467,34 @@ async fn a_daemon_that_refuses_buildkit_builds_on_the_legacy_builder_with_one_wa
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(
         stderr
-            .matches("warning: building with the legacy builder: the daemon refused a BuildKit build: buildkit not supported by daemon")
+            .matches("warning: building with the legacy builder: the daemon refused a BuildKit session: 404 Not Found")
             .count(),
         1,
         "{stderr}"
     );
-    let builds: Vec<String> = daemon
+    let asked: Vec<String> = daemon
         .received_requests()
         .await
         .unwrap()
         .iter()
-        .filter(|r| r.url.path().ends_with("/build"))
+        .filter(|r| r.method.as_str() == "POST")
         .map(|r| {
-            r.url
+            let version = r
+                .url
                 .query_pairs()
                 .find(|(k, _)| k == "version")
-                .map(|(_, v)| v.into_owned())
-                .unwrap_or_default()
+                .map(|(_, v)| format!(" version={v}"))
+                .unwrap_or_default();
+            format!(
+                "{}{version}",
+                r.url.path().rsplit('/').next().unwrap_or_default()
+            )
         })
         .collect();
     assert_eq!(
-        builds,
-        ["2", "1"],
-        "BuildKit first, then the legacy builder"
+        asked,
+        ["session", "build version=1"],
+        "a BuildKit session first, then the legacy builder"
     );
 }
 

@@ -1,6 +1,7 @@
-//! `.dockerignore` conformance: every case builds the same context twice on the sandbox daemon —
-//! with the real Docker CLI (legacy builder) and with `platform-deploy build` — and the files that
-//! end up in the two images (`COPY . /ctx/`) must be identical: paths, kinds, modes, sizes,
+//! `.dockerignore` conformance: every case builds the same context on the sandbox daemon with the
+//! real Docker CLI and with `platform-deploy build`, on the legacy builder (`docker build`) and on
+//! BuildKit (`docker buildx build` against platform-deploy's own session and file sync), and the
+//! files that end up in the images (`COPY . /ctx/`) must be identical: paths, kinds, modes, sizes,
 //! contents and link targets.
 
 use std::fs;
@@ -8,7 +9,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use super::support::{SHA, image_files, platform_deploy, write_config};
-use crate::support::docker::run as docker;
+use crate::support::docker;
 use crate::support::names::unique;
 use crate::support::output::text;
 use crate::support::sandbox::docker_host;
@@ -64,7 +65,16 @@ fn fixture(root: &Path) {
     std::os::unix::fs::symlink("src", root.join("link_to_src")).unwrap();
 }
 
-/// Builds the case both ways and compares what the images hold.
+/// The two builders a case is built with, each by the Docker CLI and by platform-deploy.
+#[derive(Debug, Clone, Copy)]
+enum Builder {
+    /// `docker build` (legacy builder) and `platform-deploy build` with DOCKER_BUILDKIT=0.
+    Legacy,
+    /// `docker buildx build` and `platform-deploy build` on BuildKit, through its own session.
+    BuildKit,
+}
+
+/// Builds the case with both builders, each both ways, and compares what the images hold.
 fn conforms(name: &str, dockerignore: Option<&str>, dockerfile: &str) {
     docker_host();
     let dir = tempfile::tempdir().unwrap();
@@ -73,36 +83,53 @@ fn conforms(name: &str, dockerignore: Option<&str>, dockerfile: &str) {
     if let Some(content) = dockerignore {
         fs::write(ctx.join(".dockerignore"), content).unwrap();
     }
+    for builder in [Builder::Legacy, Builder::BuildKit] {
+        conforms_on(builder, name, dir.path(), dockerignore, dockerfile);
+    }
+}
 
+fn conforms_on(
+    builder: Builder,
+    name: &str,
+    dir: &Path,
+    dockerignore: Option<&str>,
+    dockerfile: &str,
+) {
+    let ctx = dir.join("ctx");
     let cli_tag = unique("pd-ignore-cli-");
     let ctx_str = ctx.to_str().unwrap();
     let dockerfile_path = ctx.join(dockerfile);
+    let dockerfile_str = dockerfile_path.to_str().unwrap();
     // No layer cache on either side: parallel cases build identical layers and remove their
     // images, and the legacy builder fails when a cache hit is removed under it.
-    docker(&[
-        "build",
-        "--no-cache",
-        "-q",
-        "-t",
-        &cli_tag,
-        "-f",
-        dockerfile_path.to_str().unwrap(),
-        ctx_str,
-    ]);
+    let (mut cli, env): (std::process::Command, &[(&str, &str)]) = match builder {
+        Builder::Legacy => {
+            let mut cmd = docker::command();
+            cmd.args(["build", "--no-cache", "-q"]);
+            (cmd, &[("DOCKER_BUILDKIT", "0")])
+        }
+        Builder::BuildKit => {
+            let mut cmd = docker::buildx();
+            cmd.args(["build", "--no-cache", "--load", "-q"]);
+            (cmd, &[])
+        }
+    };
+    cli.args(["-t", &cli_tag, "-f", dockerfile_str, ctx_str]);
+    crate::support::process::run_ok(&mut cli, &format!("{builder:?} docker build of {name}"));
 
     let repository = unique("pd-ignore/case-");
-    let config = write_config(dir.path(), &repository, "ctx", dockerfile, "");
-    let out = platform_deploy(&config, &["build", "--no-cache", "--git-sha", SHA], &[]);
+    let config = write_config(dir, &repository, "ctx", dockerfile, "");
+    let out = platform_deploy(&config, &["build", "--no-cache", "--git-sha", SHA], env);
     assert!(
         out.status.success(),
-        "{name}: platform-deploy build failed\n{}",
+        "{name} ({builder:?}): platform-deploy build failed\n{}",
         text(&out)
     );
     let ours = format!("{repository}:{SHA}");
 
     let expected = image_files(&cli_tag, "ctx/");
     let actual = image_files(&ours, "ctx/");
-    docker(&["rmi", "-f", &cli_tag, &ours]);
+    docker::run(&["rmi", "-f", &cli_tag, &ours]);
     if expected != actual {
         let mut diff = String::new();
         for (path, detail) in &expected {
@@ -120,7 +147,7 @@ fn conforms(name: &str, dockerignore: Option<&str>, dockerfile: &str) {
             }
         }
         panic!(
-            "{name}: the image differs from `docker build` with .dockerignore {dockerignore:?}\n{diff}"
+            "{name} ({builder:?}): the image differs from the Docker CLI's with .dockerignore {dockerignore:?}\n{diff}"
         );
     }
     assert!(

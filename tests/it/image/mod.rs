@@ -4,4 +4,5 @@
 mod build;
 mod dockerignore;
 mod push;
+mod session;
 mod support;

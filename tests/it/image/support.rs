@@ -5,9 +5,11 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
+use std::sync::OnceLock;
 
 use sha2::{Digest, Sha256};
 
+use crate::support::sandbox::{self, docker_host};
 use crate::support::{docker, process};
 
 pub const SHA: &str = "0123456789abcdef0123456789abcdef01234567";
@@ -84,4 +86,28 @@ pub fn platform_deploy(config: &Path, args: &[&str], env: &[(&str, &str)]) -> Ou
         cmd.env(k, v);
     }
     cmd.output().expect("platform-deploy runs")
+}
+
+/// A base image with a shell, made from Debian's busybox-static (no image can be pulled here).
+pub fn busybox_base() -> &'static str {
+    static BASE: OnceLock<String> = OnceLock::new();
+    BASE.get_or_init(|| {
+        docker_host();
+        let tag = "pd-test-busybox:1".to_string();
+        if docker::output(&["image", "inspect", &tag]).status.success() {
+            return tag;
+        }
+        if !Path::new("/bin/busybox").exists() {
+            sandbox::missing("/bin/busybox is missing: the base image needs Debian's busybox-static");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::copy("/bin/busybox", dir.path().join("busybox")).unwrap();
+        std::fs::write(
+            dir.path().join("Dockerfile"),
+            "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\n",
+        )
+        .unwrap();
+        docker::run(&["build", "-q", "-t", &tag, dir.path().to_str().unwrap()]);
+        tag
+    })
 }

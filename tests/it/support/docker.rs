@@ -1,5 +1,6 @@
-//! The Docker CLI, as the baseline the image tests compare with and for the containers they run; the
-//! daemon is the sandbox's ([`super::sandbox::docker_host`]).
+//! The Docker CLI, as the baseline the image tests compare with (its legacy builder, and buildx
+//! for BuildKit) and for the containers they run; the daemon is the sandbox's
+//! ([`super::sandbox::docker_host`]).
 
 use std::process::{Command, Output};
 
@@ -10,6 +11,18 @@ pub fn command() -> Command {
     cmd.env("DOCKER_BUILDKIT", "0")
         .env("DOCKER_CLI_HINTS", "false")
         .env_remove("DOCKER_CONTEXT");
+    cmd
+}
+
+/// `docker buildx` with the sandbox's buildx plugin: the Docker CLI's BuildKit client, which
+/// BuildKit builds are compared with.
+pub fn buildx() -> Command {
+    let mut cmd = command();
+    cmd.env(
+        "DOCKER_CONFIG",
+        super::sandbox::var("PD_SANDBOX_BUILDX_CONFIG"),
+    )
+    .arg("buildx");
     cmd
 }
 
