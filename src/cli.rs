@@ -396,8 +396,10 @@ pub struct EngineArgs {
     )]
     pub cache_from: Vec<String>,
 
-    /// Write cache metadata into the image for later builds' --cache-from: `inline` (BuildKit's
-    /// inline cache; pushed with the image, so a CI runner without local layers reuses it).
+    /// Write the build cache for later builds' --cache-from: `inline` (into the image, pushed with
+    /// it) or `type=registry,ref=REGISTRY/REPO:TAG[,mode=max]` (a cache manifest pushed there; needs
+    /// a daemon with the containerd image store). Either way a CI runner without local layers
+    /// reuses the unchanged steps.
     #[arg(
         long,
         env = "PLATFORM_DEPLOY_CACHE_TO",

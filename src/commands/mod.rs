@@ -75,7 +75,7 @@ fn engine_flags(args: &crate::cli::EngineArgs) -> crate::pipeline::image::Engine
         pull: args.pull,
         platform: args.platform.clone(),
         cache_from: args.cache_from.clone(),
-        cache_to: args.cache_to,
+        cache_to: args.cache_to.clone(),
     }
 }
 

@@ -135,6 +135,24 @@ impl Endpoint {
             })
     }
 
+    /// A gRPC channel to the daemon's BuildKit control API (`{api}/grpc`, upgraded to h2c).
+    pub async fn grpc_channel(
+        &self,
+        api: &str,
+    ) -> Result<tonic::transport::Channel, DaemonHttpError> {
+        let connector = GrpcConnector {
+            endpoint: self.clone(),
+            path: format!("{api}/grpc"),
+        };
+        tonic::transport::Endpoint::from_static("http://docker")
+            .connect_with_connector(connector)
+            .await
+            .map_err(|e| DaemonHttpError::Http {
+                path: format!("{api}/grpc"),
+                message: e.to_string(),
+            })
+    }
+
     /// POSTs `path_and_query` without a body and streams the answer's body.
     pub async fn post_stream(
         &self,
@@ -179,6 +197,35 @@ impl Endpoint {
                 }
             }
         }))
+    }
+}
+
+/// Opens one upgraded `/grpc` connection per connect the channel makes.
+#[derive(Clone)]
+struct GrpcConnector {
+    endpoint: Endpoint,
+    path: String,
+}
+
+type Connecting =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<Upgraded, DaemonHttpError>> + Send>>;
+
+impl tonic::codegen::Service<http::Uri> for GrpcConnector {
+    type Response = Upgraded;
+    type Error = DaemonHttpError;
+    type Future = Connecting;
+
+    fn poll_ready(
+        &mut self,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, _uri: http::Uri) -> Self::Future {
+        let endpoint = self.endpoint.clone();
+        let path = self.path.clone();
+        Box::pin(async move { endpoint.upgrade(&path, &[]).await.map(TokioIo::into_inner) })
     }
 }
 

@@ -20,7 +20,9 @@ use super::context::{Context, ContextError, ContextSummary};
 use super::daemon_http::{DaemonHttpError, Endpoint};
 use super::dockerfile;
 use super::progress::BuildOutput;
-use super::session::{self, Session, secrets::SecretStore};
+use super::release::uses_control_api;
+use super::session::{self, Session, auth::RegistryAuth, secrets::SecretStore};
+use super::solve;
 use super::{ImageError, display_path};
 use crate::runner::Location;
 
@@ -73,31 +75,64 @@ pub struct BuildSettings {
     pub cache_to: Option<CacheTo>,
     /// Build secrets by id: where each is read from (the values are never kept here).
     pub secrets: BTreeMap<String, crate::config::SecretSource>,
+    /// Registry credentials the push already holds (ECR), for a cache export or private base
+    /// image; the Docker CLI's `docker login` entries are read besides.
+    #[serde(skip)]
+    pub credentials: Option<Credentials>,
 }
 
 /// Where a build writes its cache for later builds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum CacheTo {
     /// Into the image itself (BuildKit's inline cache).
     Inline,
+    /// BuildKit's cache manifest pushed to a registry reference (`mode=max` keeps every stage's
+    /// layers, not only the final image's).
+    Registry {
+        reference: String,
+        /// Every `key=value` of the flag besides `type` and `ref` (`mode`, `image-manifest`,
+        /// `oci-mediatypes`, `compression`, …), passed to BuildKit as written.
+        attrs: BTreeMap<String, String>,
+    },
 }
 
-/// `--cache-to`: `inline` or `type=inline`; what the Engine API build cannot export is refused
-/// with what to use instead.
+impl CacheTo {
+    /// The registry exporter needs BuildKit's control API: the Engine API's build takes none.
+    pub fn needs_control_api(&self) -> bool {
+        matches!(self, CacheTo::Registry { .. })
+    }
+}
+
+/// `--cache-to`: `inline` / `type=inline`, or `type=registry,ref=REPO:TAG[,mode=max,…]`; what
+/// cannot be exported through the daemon is refused with what to use instead.
 pub fn parse_cache_to(value: &str) -> Result<CacheTo, String> {
-    let kind = value
-        .split(',')
-        .find_map(|part| part.trim().strip_prefix("type="))
-        .unwrap_or(value)
-        .trim();
-    match kind {
+    let mut attrs: BTreeMap<String, String> = BTreeMap::new();
+    let mut kind = None;
+    for part in value.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        match part.split_once('=') {
+            Some(("type", t)) => kind = Some(t.trim().to_string()),
+            Some((k, v)) => {
+                attrs.insert(k.trim().to_string(), v.trim().to_string());
+            }
+            None if kind.is_none() => kind = Some(part.to_string()),
+            None => return Err(format!("`{part}` is not `key=value`")),
+        }
+    }
+    match kind.as_deref().unwrap_or_default() {
         "inline" => Ok(CacheTo::Inline),
-        "registry" | "local" | "gha" | "s3" | "azblob" => Err(format!(
-            "the {kind} cache exporter is not available to a build through the Docker Engine API yet; use --cache-to inline (the cache travels in the pushed image) and --cache-from <that image> on the next build"
+        "registry" => {
+            let reference = attrs.remove("ref").filter(|r| !r.is_empty()).ok_or_else(|| {
+                "type=registry needs ref=REGISTRY/REPOSITORY:TAG, e.g. type=registry,ref=123456789012.dkr.ecr.us-east-1.amazonaws.com/shop/api:buildcache,mode=max".to_string()
+            })?;
+            Ok(CacheTo::Registry { reference, attrs })
+        }
+        "local" | "gha" | "s3" | "azblob" => Err(format!(
+            "the {} cache exporter is not offered; use --cache-to type=registry,ref=REPO:TAG (a cache the next runner pulls) or --cache-to inline",
+            kind.unwrap_or_default()
         )),
         other => Err(format!(
-            "unknown cache type `{other}`; use --cache-to inline"
+            "unknown cache type `{other}`; use --cache-to inline or type=registry,ref=REPO:TAG"
         )),
     }
 }
@@ -246,7 +281,7 @@ async fn build_on(
         }
         progress.print(&format!("warning: building with the legacy builder: {why}"));
         if settings.cache_to.is_some() {
-            progress.print("warning: --cache-to inline needs BuildKit: this build writes no cache");
+            progress.print("warning: --cache-to needs BuildKit: this build writes no cache");
         }
         if !settings.secrets.is_empty() {
             progress
@@ -264,6 +299,11 @@ async fn build_on(
                 return build
                     .run(docker, context, settings, progress, builder)
                     .await;
+            }
+            Err(why) if uses_control_api(settings) => {
+                return Err(ImageError::CacheExportUnsupported {
+                    message: format!("the build cannot reach BuildKit's control API: {why}"),
+                });
             }
             Err(why) if !settings.secrets.is_empty() => {
                 return Err(ImageError::SecretsNeedSession {
@@ -341,7 +381,11 @@ impl SessionBuild<'_> {
         } = self;
         let secrets = SecretStore::resolve(&settings.secrets)?;
         let api = format!("/v{}", docker.client_version());
-        let session = Session::start(endpoint, &api, context, secrets)
+        let mut auth = RegistryAuth::from_docker_config();
+        if let Some(c) = &settings.credentials {
+            auth = auth.with(&c.registry, &c.username, &c.password);
+        }
+        let session = Session::start(endpoint, &api, context, secrets, auth)
             .await
             .map_err(|e| match e {
                 DaemonHttpError::Refused {
@@ -357,54 +401,37 @@ impl SessionBuild<'_> {
                 },
             })?;
         let (dockerfile_name, _) = session::dockerfile_dir(context);
-        let mut options = build_options(&dockerfile_name, settings, builder);
-        options.session = Some(session.id.clone());
-        options.remote = Some("client-session".into());
-        let query = serde_urlencoded::to_string(&options).map_err(|e| ImageError::Engine {
-            action: "encode the build request".into(),
-            message: e.to_string(),
-        })?;
         let mut log = BuildLog::default();
-        match endpoint.post_stream(&format!("{api}/build?{query}")).await {
-            Ok(body) => {
-                let mut body = std::pin::pin!(body);
-                let mut buffer: Vec<u8> = Vec::new();
-                'read: while let Some(chunk) = body.next().await {
-                    let chunk = match chunk {
-                        Ok(chunk) => chunk,
-                        Err(e) => {
-                            log.failure = Some(e.to_string());
-                            break;
-                        }
-                    };
-                    buffer.extend_from_slice(&chunk);
-                    let mut messages =
-                        serde_json::Deserializer::from_slice(&buffer).into_iter::<BuildInfo>();
-                    let mut consumed = 0;
-                    loop {
-                        match messages.next() {
-                            Some(Ok(info)) => {
-                                consumed = messages.byte_offset();
-                                if !log.take(info, progress) {
-                                    break 'read;
-                                }
-                            }
-                            Some(Err(e)) if e.is_eof() => break,
-                            Some(Err(e)) => {
-                                log.failure = Some(format!("unreadable build output: {e}"));
-                                break 'read;
-                            }
-                            None => {
-                                consumed = buffer.len();
-                                break;
-                            }
-                        }
-                    }
-                    buffer.drain(..consumed);
+        if uses_control_api(settings) {
+            let input = solve::SolveInput {
+                session_id: &session.id,
+                dockerfile: &dockerfile_name,
+                network_none: matches!(builder, Builder::BuildKit { network_none: true }),
+            };
+            let build_ref = format!("pd{:016x}", fastrand::u64(..));
+            let request = solve::solve_request(&build_ref, &input, settings);
+            match solve::solve(endpoint, &api, request, &mut log.steps, progress).await {
+                Ok(()) => log.image_id = settings.tags.first().cloned(),
+                Err(message) if solve::refused_cache_export(&message) => {
+                    return Err(ImageError::CacheExportUnsupported { message });
                 }
+                Err(message) => log.failure = Some(message),
             }
-            Err(DaemonHttpError::Refused { message, .. }) => log.failure = Some(message),
-            Err(e) => log.failure = Some(e.to_string()),
+        } else {
+            let mut options = build_options(&dockerfile_name, settings, builder);
+            options.session = Some(session.id.clone());
+            options.remote = Some("client-session".into());
+            let query = serde_urlencoded::to_string(&options).map_err(|e| ImageError::Engine {
+                action: "encode the build request".into(),
+                message: e.to_string(),
+            })?;
+            follow_build_request(
+                endpoint,
+                &format!("{api}/build?{query}"),
+                &mut log,
+                progress,
+            )
+            .await;
         }
         progress.finish();
         let stats = session.stats.clone();
@@ -417,6 +444,60 @@ impl SessionBuild<'_> {
             bytes: stats.bytes(),
         };
         finish_build(docker, settings, id, summary, Some(sent), started).await
+    }
+}
+
+/// Sends the build request and takes the engine's JSON messages as they stream in.
+async fn follow_build_request(
+    endpoint: &Endpoint,
+    path_and_query: &str,
+    log: &mut BuildLog,
+    progress: &mut BuildOutput,
+) {
+    let body = match endpoint.post_stream(path_and_query).await {
+        Ok(body) => body,
+        Err(DaemonHttpError::Refused { message, .. }) => {
+            log.failure = Some(message);
+            return;
+        }
+        Err(e) => {
+            log.failure = Some(e.to_string());
+            return;
+        }
+    };
+    let mut body = std::pin::pin!(body);
+    let mut buffer: Vec<u8> = Vec::new();
+    while let Some(chunk) = body.next().await {
+        let chunk = match chunk {
+            Ok(chunk) => chunk,
+            Err(e) => {
+                log.failure = Some(e.to_string());
+                return;
+            }
+        };
+        buffer.extend_from_slice(&chunk);
+        let mut messages = serde_json::Deserializer::from_slice(&buffer).into_iter::<BuildInfo>();
+        let mut consumed = 0;
+        loop {
+            match messages.next() {
+                Some(Ok(info)) => {
+                    consumed = messages.byte_offset();
+                    if !log.take(info, progress) {
+                        return;
+                    }
+                }
+                Some(Err(e)) if e.is_eof() => break,
+                Some(Err(e)) => {
+                    log.failure = Some(format!("unreadable build output: {e}"));
+                    return;
+                }
+                None => {
+                    consumed = buffer.len();
+                    break;
+                }
+            }
+        }
+        buffer.drain(..consumed);
     }
 }
 
@@ -858,6 +939,7 @@ mod tests {
             cache_from: vec!["shop/api:prev".into()],
             cache_to: Some(CacheTo::Inline),
             secrets: BTreeMap::new(),
+            credentials: None,
         };
         let legacy = Builder::Legacy { why: "test".into() };
         let o = build_options("docker/Dockerfile", &settings, &legacy);
@@ -892,8 +974,17 @@ mod tests {
             "the legacy builder gets no inline cache argument"
         );
         assert_eq!(parse_cache_to("type=inline"), Ok(CacheTo::Inline));
-        let refused = parse_cache_to("type=registry,ref=shop/api:cache").unwrap_err();
-        assert!(refused.contains("--cache-to inline"), "{refused}");
+        assert_eq!(
+            parse_cache_to("type=registry,ref=r.example/shop/api:cache,mode=max"),
+            Ok(CacheTo::Registry {
+                reference: "r.example/shop/api:cache".into(),
+                attrs: BTreeMap::from([("mode".into(), "max".into())]),
+            })
+        );
+        let no_ref = parse_cache_to("type=registry,mode=max").unwrap_err();
+        assert!(no_ref.contains("needs ref="), "{no_ref}");
+        let refused = parse_cache_to("type=local,dest=/tmp/c").unwrap_err();
+        assert!(refused.contains("type=registry,ref="), "{refused}");
         assert_eq!(o.t.as_deref(), Some("shop/api:abc"));
         assert_eq!(o.dockerfile, "docker/Dockerfile");
         assert_eq!(o.target, "runtime");

@@ -21,6 +21,7 @@ mod push;
 pub mod release;
 pub mod replication;
 pub mod session;
+pub mod solve;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -96,6 +97,10 @@ pub enum ImageError {
         "the Docker daemon refused a BuildKit session ({message})\n  fix: build on a Linux Docker daemon with BuildKit (Docker 18.09 or later)"
     )]
     SessionRefused { message: String },
+    #[error(
+        "the Docker daemon cannot export the build cache to a registry: {message}; nothing was built\n  fix: turn on the daemon's containerd image store (Docker 24 or later; daemon.json: {{\"features\": {{\"containerd-snapshotter\": true}}}}), or use --cache-to inline"
+    )]
+    CacheExportUnsupported { message: String },
     #[error("the Docker daemon failed to {action}: {message}")]
     Engine { action: String, message: String },
     #[error(
@@ -193,6 +198,7 @@ impl ImageError {
             | ImageError::NeedsBuildKit { .. }
             | ImageError::SecretUnavailable { .. }
             | ImageError::SecretsNeedSession { .. }
+            | ImageError::CacheExportUnsupported { .. }
             | ImageError::DaemonUnreachable { .. }
             | ImageError::LocalImageMissing { .. } => OutcomeKind::BadInput,
             ImageError::Context(ContextError::Aborted(_)) => OutcomeKind::Failed,

@@ -11,7 +11,7 @@ use super::context::Context;
 use super::ecr::{self, TokenCache};
 use super::engine::{self, BuildSettings, Built, Credentials};
 use super::progress::BuildOutput;
-use super::release::{Engine, prepare_cache_from, registry_host};
+use super::release::{Engine, prepare_cache_from, registry_host, uses_control_api};
 use super::replication::{self, Backoff, Replicated};
 use crate::runner::Workflow;
 
@@ -19,7 +19,7 @@ use crate::runner::Workflow;
 pub enum Source {
     Build {
         context: Box<Context>,
-        settings: BuildSettings,
+        settings: Box<BuildSettings>,
     },
     /// An image the daemon already has (ID or reference).
     Local(String),
@@ -337,9 +337,16 @@ impl Pushing<'_> {
                     "docker build {}:{}",
                     self.remote, self.settings.tags[0]
                 ));
-                build_settings.cache_from =
-                    prepare_cache_from(docker, &build_settings.cache_from, credentials, progress)
-                        .await;
+                build_settings.credentials = credentials.cloned();
+                if !uses_control_api(&build_settings) {
+                    build_settings.cache_from = prepare_cache_from(
+                        docker,
+                        &build_settings.cache_from,
+                        credentials,
+                        progress,
+                    )
+                    .await;
+                }
                 let built = engine::build(docker, &context, &build_settings, progress).await?;
                 progress.print(&format!(
                     "built {} ({}) in {:.1}s",

@@ -116,6 +116,15 @@ pub fn registry_host(endpoint: &str) -> String {
 
 /// Pulls the cache sources the daemon lacks and returns those it has; a source that cannot be
 /// had is a warning (they only speed things up).
+/// A build through BuildKit's control API imports `--cache-from` references itself (images with
+/// inline cache and cache manifests alike): nothing is pulled first.
+pub fn uses_control_api(settings: &BuildSettings) -> bool {
+    settings
+        .cache_to
+        .as_ref()
+        .is_some_and(engine::CacheTo::needs_control_api)
+}
+
 pub async fn prepare_cache_from(
     docker: &Docker,
     refs: &[String],
@@ -153,7 +162,10 @@ pub async fn build(
         settings.tags.first().map(String::as_str).unwrap_or("")
     ));
     let mut settings = settings.clone();
-    settings.cache_from = prepare_cache_from(docker, &settings.cache_from, None, progress).await;
+    if !uses_control_api(&settings) {
+        settings.cache_from =
+            prepare_cache_from(docker, &settings.cache_from, None, progress).await;
+    }
     let built = engine::build(docker, context, &settings, progress).await?;
     progress.print(&format!(
         "built {} ({}) in {:.1}s",

@@ -64,8 +64,9 @@ pub fn build_settings(
         no_cache: engine.no_cache,
         pull: engine.pull,
         cache_from: engine.cache_from.clone(),
-        cache_to: engine.cache_to,
+        cache_to: engine.cache_to.clone(),
         secrets: image.secrets.clone(),
+        credentials: None,
     }
 }
 
@@ -92,13 +93,13 @@ pub async fn push(
             let url = release::source_url(&settings.runner, &config.root);
             Source::Build {
                 context: Box::new(context),
-                settings: build_settings(
+                settings: Box::new(build_settings(
                     image,
                     &request.engine,
                     sha,
                     url.as_deref(),
                     &image.repository,
-                ),
+                )),
             }
         }
     };

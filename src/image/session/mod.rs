@@ -1,7 +1,9 @@
 //! The BuildKit session a build runs with, served by us over the daemon's `/session` upgrade as
 //! the Docker CLI serves its own: the daemon calls back into it for the build context and the
-//! Dockerfile (file sync, so a rebuild sends only what changed) and for build secrets.
+//! Dockerfile (file sync, so a rebuild sends only what changed), for build secrets and for
+//! registry credentials.
 
+pub mod auth;
 pub mod filesync;
 pub mod secrets;
 
@@ -17,6 +19,7 @@ use bollard_buildkit_proto::health::{
     HealthCheckRequest, HealthCheckResponse, HealthListRequest, HealthListResponse,
 };
 use bollard_buildkit_proto::moby::buildkit::secrets::v1::secrets_server::SecretsServer;
+use bollard_buildkit_proto::moby::filesync::v1::auth_server::AuthServer;
 use bollard_buildkit_proto::moby::filesync::v1::file_sync_server::FileSyncServer;
 use hyper::upgrade::Upgraded;
 use hyper_util::rt::TokioIo;
@@ -28,6 +31,7 @@ use tonic::{Request, Response, Status};
 
 use super::context::Context;
 use super::daemon_http::{DaemonHttpError, Endpoint};
+use auth::RegistryAuth;
 use filesync::{FileSyncService, SyncStats, SyncedDir};
 use secrets::SecretStore;
 
@@ -37,6 +41,7 @@ const METHODS: &[&str] = &[
     "/moby.filesync.v1.FileSync/DiffCopy",
     "/moby.filesync.v1.FileSync/TarStream",
     "/moby.buildkit.secrets.v1.Secrets/GetSecret",
+    "/moby.filesync.v1.Auth/Credentials",
 ];
 
 /// A running session; the daemon may call into it until it is dropped.
@@ -75,12 +80,13 @@ pub fn shared_key(context: &Context) -> String {
 
 impl Session {
     /// Opens the session on the daemon at `endpoint` (API path prefix `api`, e.g. `/v1.41`),
-    /// offering `context` and its Dockerfile's folder, and `secrets`.
+    /// offering `context` and its Dockerfile's folder, `secrets`, and registry credentials.
     pub async fn start(
         endpoint: &Endpoint,
         api: &str,
         context: &Context,
         secrets: SecretStore,
+        auth: RegistryAuth,
     ) -> Result<Session, DaemonHttpError> {
         let id = format!("pd{:016x}{:08x}", fastrand::u64(..), fastrand::u32(..));
         let (_, dockerfile_folder) = dockerfile_dir(context);
@@ -117,7 +123,8 @@ impl Session {
                 dirs,
                 stats.clone(),
             )))
-            .add_service(SecretsServer::new(secrets));
+            .add_service(SecretsServer::new(secrets))
+            .add_service(AuthServer::new(auth));
         let server = tokio::spawn(async move {
             let incoming = futures_util::stream::iter([Ok::<_, io::Error>(SessionIo(io))]);
             if let Err(e) = router.serve_with_incoming(incoming).await {

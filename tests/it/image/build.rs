@@ -384,14 +384,14 @@ fn cache_to_inline_writes_cache_metadata_into_the_image_and_other_exporters_are_
             "--git-sha",
             SHA,
             "--cache-to",
-            "type=registry,ref=shop/api:cache",
+            "type=local,dest=/tmp/cache",
         ],
         &[],
     );
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("--cache-to") && stderr.contains("use --cache-to inline"),
+        stderr.contains("--cache-to") && stderr.contains("type=registry,ref=REPO:TAG"),
         "{stderr}"
     );
 }

@@ -2,6 +2,7 @@
 //! `.dockerignore` conformance with the Docker CLI.
 
 mod build;
+mod cache;
 mod dockerignore;
 mod push;
 mod session;
