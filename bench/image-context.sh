@@ -10,7 +10,8 @@
 #                 DOCKER_BUILDKIT=0 (the whole context as a tar again). The file sync sends the
 #                 changed file only.
 # Each prints wall time, peak RSS and client CPU (from /usr/bin/time -v), best of $RUNS, and ratios.
-# The Dockerfile copies one file, so the time is the context's: walk, transfer, the daemon taking it in.
+# The Dockerfile copies the whole context (`COPY . /ctx/`), so the time is the context's: walk,
+# transfer, the daemon taking it in and writing the layer (the same for every builder).
 #
 #   eval "$(scripts/sandbox env)"       # DOCKER_HOST of the sandbox daemon, its buildx plugin
 #   bench/image-context.sh              # uses target/release/platform-deploy if built, else debug
@@ -63,13 +64,14 @@ for i in range(small):
     top = "node_modules" if i % 5 == 0 else "src"
     ext = ".log" if i % 50 == 1 else ".txt"
     write(f"{root}/{top}/d{i % 40:02}/s{(i // 40) % 25:02}/f{i}{ext}", small_size)
-with open(f"{root}/Dockerfile", "w") as f:
-    f.write("FROM scratch\nCOPY Dockerfile /Dockerfile\n")
 with open(f"{root}/.dockerignore", "w") as f:
     f.write("node_modules\n**/*.log\n!src/d01/**/*.log\n")
 PY
   touch "$BENCH_DIR/.complete-$FILES-$MEGABYTES"
 fi
+# The whole context goes into the image, as `COPY . .` does: Dockerfile frontends since 1.4 send
+# only what COPY names, so a narrower COPY would not measure the context's transfer at all.
+printf 'FROM scratch\nCOPY . /ctx/\n' >"$ctx/Dockerfile"
 cat >"$BENCH_DIR/platform.toml" <<TOML
 [project]
 name = "bench"

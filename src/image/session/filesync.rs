@@ -279,7 +279,8 @@ async fn send(
             }))
             .await;
     });
-    let (file_tx, file_rx) = std::sync::mpsc::sync_channel::<(u32, PathBuf)>(1024);
+    // Unbounded, so taking a request never blocks the runtime: every entry is queued at most once.
+    let (file_tx, file_rx) = mpsc::unbounded_channel::<(u32, PathBuf)>();
     let data_tx = tx.clone();
     let data_stats = stats.clone();
     let sending = tokio::task::spawn_blocking(move || send_files(file_rx, &data_tx, &data_stats));
@@ -326,7 +327,7 @@ async fn send(
 
 /// Sends each requested file as data packets and an empty one that ends it.
 fn send_files(
-    requests: std::sync::mpsc::Receiver<(u32, PathBuf)>,
+    mut requests: mpsc::UnboundedReceiver<(u32, PathBuf)>,
     tx: &mpsc::Sender<Result<Packet, Status>>,
     stats: &SyncStats,
 ) -> Result<(), Status> {
@@ -337,7 +338,7 @@ fn send_files(
         data,
         ..Default::default()
     };
-    for (id, path) in requests {
+    while let Some((id, path)) = requests.blocking_recv() {
         // A file that vanished since its stat is sent empty, as fsutil does.
         if let Ok(mut file) = std::fs::File::open(&path) {
             loop {
