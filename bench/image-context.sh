@@ -156,7 +156,7 @@ for run in $(seq "$RUNS"); do
   echo "$line"
 done
 docker rmi -f pd-bench/cli:latest pd-bench/buildx:latest "pd-bench/pd:$SHA" >/dev/null 2>&1 || true
-sent=$(sed -n 's/^built .*(\(.*\)) in .*/\1/p' "$BENCH_DIR/rebuild-pd.log" | tail -n 1)
+synced=$(sed -n 's/^built [^(]*(\(.*\)) in .*/\1/p' "$BENCH_DIR/rebuild-pd.log" | tail -n 1)
 
 echo
 printf '%-28s %10s %12s %11s\n' "best of $RUNS (RSS: highest)" "wall time" "peak RSS" "client CPU"
@@ -166,7 +166,7 @@ done
 for name in "${names[@]}"; do
   printf '%-28s %9.2fs %9d KB %10.2fs\n' "rebuild, $name" "${re_wall[$name]}" "${re_rss[$name]}" "${re_cpu[$name]}"
 done
-echo "platform-deploy's rebuild sync: $sent"
+echo "platform-deploy's last rebuild: $synced"
 awk -v pf="${first_wall[pd]}" -v bf="${first_wall[buildx]}" -v lf="${first_wall[cli-legacy]}" \
   -v pr="${re_wall[pd]}" -v br="${re_wall[buildx]}" -v lr="${re_wall[cli-legacy]}" -v or="${re_wall[pd-legacy]}" \
   'BEGIN {

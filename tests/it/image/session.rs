@@ -169,7 +169,10 @@ fn a_rebuild_after_one_changed_file_sends_that_file_only() {
         sent(&String::from_utf8_lossy(&out.stderr))
     };
     let (compared, first) = build();
-    assert!(compared >= 3001, "3000 files and the Dockerfile: {compared}");
+    assert!(
+        compared >= 3001,
+        "3000 files and the Dockerfile: {compared}"
+    );
     assert!(first >= 3000, "the first build sends every file: {first}");
 
     write(dir.path(), "svc/src/file-0042.txt", "changed\n");
