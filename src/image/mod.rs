@@ -4,6 +4,9 @@
 //!
 //! - [`context`] and [`ignore`]: the context walk and Docker's pattern rules, streamed as a tar.
 //! - [`engine`]: connecting to the daemon, building, tagging and pushing through bollard.
+//! - [`session`]: the BuildKit session a build runs with (file sync, secrets, registry
+//!   credentials), served over [`daemon_http`]'s raw `/session` upgrade.
+//! - [`solve`]: the build through BuildKit's control API, for a cache exported to a registry.
 //! - [`ecr`]: pre-flight checks, existing tags, authorization tokens (masked, cached until expiry).
 //! - [`replication`]: polling every DR region for the pushed digest with backoff.
 //! - [`release`]: the `build` and `push` flows composed from the above (the `push` flow's phases
