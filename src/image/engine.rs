@@ -235,13 +235,14 @@ pub async fn build(
     let env = std::env::var("DOCKER_BUILDKIT").ok();
     // Our session syncs the Dockerfile on its own, so a .dockerignore that excludes it only
     // rules out BuildKit when the build has to upload a tar instead.
-    let tar_only = Endpoint::from_env().is_err();
+    // Read once: where the session can reach the daemon, or why it cannot.
+    let endpoint = Endpoint::from_env();
     let builder = buildkit::choose(
         env.as_deref(),
         &facts,
-        context.ignores_build_files && tar_only,
+        context.ignores_build_files && endpoint.is_err(),
     );
-    let refused = match build_on(docker, context, settings, progress, &builder).await {
+    let refused = match build_on(docker, &endpoint, context, settings, progress, &builder).await {
         Err(ImageError::BuildFailed { message, .. })
             if matches!(builder, Builder::BuildKit { .. })
                 && buildkit::refused_buildkit(&message) =>
@@ -254,11 +255,12 @@ pub async fn build(
         other => return other,
     };
     let legacy = Builder::Legacy { why: refused };
-    build_on(docker, context, settings, progress, &legacy).await
+    build_on(docker, &endpoint, context, settings, progress, &legacy).await
 }
 
 async fn build_on(
     docker: &Docker,
+    endpoint: &Result<Endpoint, String>,
     context: &Context,
     settings: &BuildSettings,
     progress: &mut BuildOutput,
@@ -289,10 +291,10 @@ async fn build_on(
         }
     }
     if matches!(builder, Builder::BuildKit { .. }) {
-        match Endpoint::from_env() {
+        match endpoint {
             Ok(endpoint) => {
                 let build = SessionBuild {
-                    endpoint: &endpoint,
+                    endpoint,
                     dockerfile,
                     started,
                 };
@@ -307,7 +309,7 @@ async fn build_on(
             }
             Err(why) if !settings.secrets.is_empty() => {
                 return Err(ImageError::SecretsNeedSession {
-                    why,
+                    why: why.clone(),
                     fix: "build against a daemon on a unix socket or plain tcp:// (e.g. an SSH tunnel to the remote daemon's socket), or remove image.secrets".into(),
                 });
             }
