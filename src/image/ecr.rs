@@ -12,7 +12,7 @@ use serde::Serialize;
 use tokio::sync::Mutex;
 
 use super::ImageError;
-use super::engine::Credentials;
+use super::registry_io::Credentials;
 use crate::runner::Workflow;
 
 /// A token this close to its expiry is fetched again.

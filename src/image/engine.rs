@@ -1,28 +1,24 @@
 //! The Docker Engine API through bollard: connect (with version negotiation: the daemon may speak
-//! an older API than bollard asks for), build from a streamed context, tag, pull and push.
+//! an older API than bollard asks for), choose the builder and build (the session build is in
+//! `session_build`, the tar upload here), tag.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use bollard::Docker;
-use bollard::auth::DockerCredentials;
-use bollard::query_parameters::{
-    BuildImageOptions, BuilderVersion, CreateImageOptions, PushImageOptions, TagImageOptions,
-};
+use bollard::query_parameters::{BuildImageOptions, BuilderVersion, TagImageOptions};
 use futures_util::StreamExt;
 use serde::Serialize;
 
-use bollard::models::{BuildInfo, BuildInfoAux, ImageId};
-
+use super::build_log::{BuildLog, Dockerfile};
 use super::buildkit::{self, Builder};
 use super::context::{Context, ContextError, ContextSummary};
-use super::daemon_http::{DaemonHttpError, Endpoint};
-use super::dockerfile;
+use super::daemon_http::Endpoint;
 use super::progress::BuildOutput;
+use super::registry_io::Credentials;
 use super::release::uses_control_api;
-use super::session::{self, Session, auth::RegistryAuth, secrets::SecretStore};
-use super::solve;
+use super::session_build::SessionBuild;
 use super::{ImageError, display_path};
 use crate::runner::Location;
 
@@ -359,255 +355,8 @@ async fn build_on(
     .await
 }
 
-/// The BuildKit build with our own session: the daemon syncs the context and the Dockerfile
-/// from it (only what changed since its last copy) and asks it for the build secrets.
-struct SessionBuild<'a> {
-    endpoint: &'a Endpoint,
-    dockerfile: Dockerfile,
-    started: Instant,
-}
-
-impl SessionBuild<'_> {
-    async fn run(
-        self,
-        docker: &Docker,
-        context: &Context,
-        settings: &BuildSettings,
-        progress: &mut BuildOutput,
-        builder: &Builder,
-    ) -> Result<Built, ImageError> {
-        let SessionBuild {
-            endpoint,
-            dockerfile,
-            started,
-        } = self;
-        let secrets = SecretStore::resolve(&settings.secrets)?;
-        let api = format!("/v{}", docker.client_version());
-        let mut auth = RegistryAuth::from_docker_config();
-        if let Some(c) = &settings.credentials {
-            auth = auth.with(&c.registry, &c.username, &c.password);
-        }
-        let session = Session::start(endpoint, &api, context, secrets, auth)
-            .await
-            .map_err(|e| match e {
-                DaemonHttpError::Refused {
-                    status, message, ..
-                } => ImageError::SessionRefused {
-                    message: format!("{status}: {message}")
-                        .trim_end_matches(": ")
-                        .to_string(),
-                },
-                other => ImageError::Engine {
-                    action: "open a BuildKit session".into(),
-                    message: other.to_string(),
-                },
-            })?;
-        let (dockerfile_name, _) = session::dockerfile_dir(context);
-        let mut log = BuildLog::default();
-        if uses_control_api(settings) {
-            let input = solve::SolveInput {
-                session_id: &session.id,
-                dockerfile: &dockerfile_name,
-                network_none: matches!(builder, Builder::BuildKit { network_none: true }),
-            };
-            let build_ref = format!("pd{:016x}", fastrand::u64(..));
-            let request = solve::solve_request(&build_ref, &input, settings);
-            match solve::solve(endpoint, &api, request, &mut log.steps, progress).await {
-                Ok(()) => log.image_id = settings.tags.first().cloned(),
-                Err(message) if solve::refused_cache_export(&message) => {
-                    return Err(ImageError::CacheExportUnsupported { message });
-                }
-                Err(message) => log.failure = Some(message),
-            }
-        } else {
-            let mut options = build_options(&dockerfile_name, settings, builder);
-            options.session = Some(session.id.clone());
-            options.remote = Some("client-session".into());
-            let query = serde_urlencoded::to_string(&options).map_err(|e| ImageError::Engine {
-                action: "encode the build request".into(),
-                message: e.to_string(),
-            })?;
-            follow_build_request(
-                endpoint,
-                &format!("{api}/build?{query}"),
-                &mut log,
-                progress,
-            )
-            .await;
-        }
-        progress.finish();
-        let stats = session.stats.clone();
-        drop(session);
-        let id = log.finish(&dockerfile, progress)?;
-        let summary = stats.context_summary().unwrap_or_default();
-        let sent = Transfer {
-            compared: stats.entries(),
-            files: stats.files(),
-            bytes: stats.bytes(),
-        };
-        finish_build(docker, settings, id, summary, Some(sent), started).await
-    }
-}
-
-/// Sends the build request and takes the engine's JSON messages as they stream in.
-async fn follow_build_request(
-    endpoint: &Endpoint,
-    path_and_query: &str,
-    log: &mut BuildLog,
-    progress: &mut BuildOutput,
-) {
-    let body = match endpoint.post_stream(path_and_query).await {
-        Ok(body) => body,
-        Err(DaemonHttpError::Refused { message, .. }) => {
-            log.failure = Some(message);
-            return;
-        }
-        Err(e) => {
-            log.failure = Some(e.to_string());
-            return;
-        }
-    };
-    let mut body = std::pin::pin!(body);
-    let mut buffer: Vec<u8> = Vec::new();
-    while let Some(chunk) = body.next().await {
-        let chunk = match chunk {
-            Ok(chunk) => chunk,
-            Err(e) => {
-                log.failure = Some(e.to_string());
-                return;
-            }
-        };
-        buffer.extend_from_slice(&chunk);
-        let mut messages = serde_json::Deserializer::from_slice(&buffer).into_iter::<BuildInfo>();
-        let mut consumed = 0;
-        loop {
-            match messages.next() {
-                Some(Ok(info)) => {
-                    consumed = messages.byte_offset();
-                    if !log.take(info, progress) {
-                        return;
-                    }
-                }
-                Some(Err(e)) if e.is_eof() => break,
-                Some(Err(e)) => {
-                    log.failure = Some(format!("unreadable build output: {e}"));
-                    return;
-                }
-                None => {
-                    consumed = buffer.len();
-                    break;
-                }
-            }
-        }
-        buffer.drain(..consumed);
-    }
-}
-
-/// The Dockerfile as the messages about it show it.
-struct Dockerfile {
-    source: String,
-    instructions: Vec<dockerfile::Instruction>,
-    shown: std::path::PathBuf,
-}
-
-impl Dockerfile {
-    fn read(context: &Context) -> Dockerfile {
-        let path = context.root.join(&context.dockerfile);
-        let source = std::fs::read_to_string(&path).unwrap_or_default();
-        Dockerfile {
-            instructions: dockerfile::instructions(&source),
-            source,
-            shown: display_path(&path, &std::env::current_dir().unwrap_or_default()),
-        }
-    }
-}
-
-/// What the engine's build output said so far.
-#[derive(Default)]
-struct BuildLog {
-    image_id: Option<String>,
-    /// (n, "n/total", instruction) of the step the legacy builder is on.
-    step: Option<(usize, String, String)>,
-    steps: buildkit::Steps,
-    failure: Option<String>,
-}
-
-impl BuildLog {
-    /// Takes one message of the build output, showing it; false once the build failed.
-    fn take(&mut self, info: BuildInfo, progress: &mut BuildOutput) -> bool {
-        if let Some(text) = &info.stream {
-            for line in text.lines() {
-                if let Some((n, of, instruction)) = dockerfile::parse_step(line) {
-                    self.step = Some((n, of.to_string(), instruction.to_string()));
-                }
-                if let Some(id) = line.strip_prefix("Successfully built ") {
-                    self.image_id.get_or_insert_with(|| id.trim().to_string());
-                }
-            }
-            progress.output(text);
-        }
-        if let Some(status) = &info.status {
-            progress.line(status);
-        }
-        match &info.aux {
-            Some(BuildInfoAux::BuildKit(status)) => {
-                for line in self.steps.lines(status) {
-                    progress.line(&line);
-                }
-            }
-            Some(BuildInfoAux::Default(ImageId { id: Some(id) })) => {
-                self.image_id = Some(id.clone());
-            }
-            _ => {}
-        }
-        if let Some(detail) = info.error_detail {
-            self.failure = Some(detail.message.unwrap_or_else(|| "unknown error".into()));
-            return false;
-        }
-        true
-    }
-
-    /// The built image's ID, or the failure located in the Dockerfile.
-    fn finish(self, dockerfile: &Dockerfile, progress: &BuildOutput) -> Result<String, ImageError> {
-        if let Some(message) = self.failure {
-            // BuildKit names the failed step by its vertex (`[2/3] RUN make`), the legacy builder
-            // by its number (`Step 2/3 : RUN make`).
-            let instructions = &dockerfile.instructions;
-            let (shown_step, located) = match &self.steps.failed {
-                Some(vertex) => (
-                    Some(vertex.clone()),
-                    buildkit::vertex_instruction(vertex)
-                        .and_then(|text| dockerfile::locate(instructions, 0, text)),
-                ),
-                None => (
-                    self.step
-                        .as_ref()
-                        .map(|(_, of, text)| format!("{of}: {text}")),
-                    self.step
-                        .as_ref()
-                        .and_then(|(n, _, text)| dockerfile::locate(instructions, *n, text)),
-                ),
-            };
-            return Err(ImageError::BuildFailed {
-                step: shown_step,
-                location: located.map(|i| Location {
-                    file: dockerfile.shown.clone(),
-                    line: i.line,
-                    column: 1,
-                }),
-                message: message.trim().to_string(),
-                fix: build_fix(&message, &progress.recent()),
-            });
-        }
-        self.image_id.ok_or_else(|| ImageError::Engine {
-            action: "report the built image".into(),
-            message: "the build ended without an image ID".into(),
-        })
-    }
-}
-
 /// Tags the built image with every local tag and reports it.
-async fn finish_build(
+pub(super) async fn finish_build(
     docker: &Docker,
     settings: &BuildSettings,
     id: String,
@@ -626,33 +375,6 @@ async fn finish_build(
         sent,
         seconds: started.elapsed().as_secs_f64(),
     })
-}
-
-fn build_fix(message: &str, recent: &[String]) -> String {
-    let tail: Vec<&str> = recent
-        .iter()
-        .rev()
-        .filter(|l| !l.trim().is_empty())
-        .take(8)
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
-    let hint = if message.contains("file not found in build context")
-        || message.contains("excluded by .dockerignore")
-    {
-        "the file is missing from the context or ignored by .dockerignore; `platform-deploy build --dry-run --list-context` shows what is sent"
-    } else if message.contains("pull access denied") || message.contains("manifest unknown") {
-        "the base image cannot be pulled; build it locally or point FROM at an image the daemon has"
-    } else {
-        "correct the Dockerfile step above and build again"
-    };
-    if tail.is_empty() {
-        hint.to_string()
-    } else {
-        format!("{hint}\n  last output:\n    {}", tail.join("\n    "))
-    }
 }
 
 /// The message of a bollard error, without bollard's wrapping where it adds nothing.
@@ -714,182 +436,6 @@ pub async fn local_image(docker: &Docker, reference: &str) -> Result<Option<Stri
     }
 }
 
-/// Registry credentials for one push (user `AWS`, the ECR token as password).
-#[derive(Clone)]
-pub struct Credentials {
-    pub username: String,
-    pub password: String,
-    pub registry: String,
-}
-
-impl std::fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Credentials")
-            .field("username", &self.username)
-            .field("password", &"***")
-            .field("registry", &self.registry)
-            .finish()
-    }
-}
-
-impl Credentials {
-    fn docker(&self) -> DockerCredentials {
-        let credentials = DockerCredentials {
-            username: Some(self.username.clone()),
-            password: Some(self.password.clone()),
-            serveraddress: Some(self.registry.clone()),
-            ..Default::default()
-        };
-        // The engine receives them base64-encoded in X-Registry-Auth: that form is a secret too
-        // (a trace log of the request must not show it).
-        if let Ok(json) = serde_json::to_string(&credentials) {
-            use base64::Engine as _;
-            crate::secrets::register(&base64::engine::general_purpose::STANDARD.encode(json));
-        }
-        credentials
-    }
-}
-
-/// Pulls `reference` (best effort: cache sources are an optimisation).
-pub async fn pull(
-    docker: &Docker,
-    reference: &str,
-    credentials: Option<&Credentials>,
-    progress: &mut BuildOutput,
-) -> Result<(), ImageError> {
-    // `repo@sha256:…` is pulled by digest, `repo:tag` by tag.
-    let (from_image, tag) = if reference.contains('@') {
-        (reference, None)
-    } else {
-        let (repo, tag) = split_reference(reference);
-        (repo, Some(tag.to_string()))
-    };
-    let options = CreateImageOptions {
-        from_image: Some(from_image.to_string()),
-        tag,
-        ..Default::default()
-    };
-    let mut stream = docker.create_image(Some(options), None, credentials.map(Credentials::docker));
-    while let Some(item) = stream.next().await {
-        match item {
-            Ok(info) => {
-                if let Some(detail) = info.error_detail {
-                    progress.finish();
-                    return Err(ImageError::Engine {
-                        action: format!("pull {reference}"),
-                        message: detail.message.unwrap_or_default(),
-                    });
-                }
-                if let Some(status) = info.status {
-                    progress.status(&format!("pull {reference}: {status}"));
-                }
-            }
-            Err(e) => {
-                progress.finish();
-                return Err(ImageError::Engine {
-                    action: format!("pull {reference}"),
-                    message: engine_message(&e),
-                });
-            }
-        }
-    }
-    progress.finish();
-    Ok(())
-}
-
-/// Pushes `repository:tag` (already tagged locally) and returns the digest the registry gave it.
-pub async fn push(
-    docker: &Docker,
-    repository: &str,
-    tag: &str,
-    credentials: &Credentials,
-    progress: &mut BuildOutput,
-) -> Result<String, ImageError> {
-    let reference = format!("{repository}:{tag}");
-    let options = PushImageOptions {
-        tag: Some(tag.to_string()),
-        ..Default::default()
-    };
-    let mut stream = docker.push_image(repository, Some(options), Some(credentials.docker()));
-    let mut digest: Option<String> = None;
-    let mut done = 0usize;
-    while let Some(item) = stream.next().await {
-        let info = match item {
-            Ok(info) => info,
-            Err(e) => {
-                progress.finish();
-                return Err(push_error(
-                    &reference,
-                    &credentials.registry,
-                    engine_message(&e),
-                ));
-            }
-        };
-        if let Some(detail) = info.error_detail {
-            progress.finish();
-            let message = detail.message.unwrap_or_default();
-            return Err(push_error(&reference, &credentials.registry, message));
-        }
-        let Some(status) = info.status else { continue };
-        if let Some(d) = parse_push_digest(&status, tag) {
-            digest = Some(d);
-            progress.print(&status);
-            continue;
-        }
-        match status.as_str() {
-            // Per-layer chatter: counted on the progress line, not printed line by line.
-            "Preparing" | "Waiting" | "Pushing" => {
-                let detail = info
-                    .progress_detail
-                    .as_ref()
-                    .and_then(|d| Some((d.current?, d.total?)));
-                let bytes = detail
-                    .map(|(c, t)| format!(", {}/{} KiB", c / 1024, t / 1024))
-                    .unwrap_or_default();
-                progress.transient(&format!("push {reference}: {done} layers done{bytes}"));
-            }
-            "Pushed" | "Layer already exists" => {
-                done += 1;
-                progress.status(&format!("push {reference}: {done} layers done"));
-            }
-            _ => progress.line(&status),
-        }
-    }
-    progress.finish();
-    digest.ok_or_else(|| ImageError::Push {
-        reference,
-        message: "the daemon finished without reporting a digest".into(),
-    })
-}
-
-fn push_error(reference: &str, registry: &str, message: String) -> ImageError {
-    let lower = message.to_ascii_lowercase();
-    if lower.contains("unauthorized")
-        || lower.contains("authentication required")
-        || lower.contains("no basic auth credentials")
-        || lower.contains("denied")
-        || lower.contains("401")
-    {
-        ImageError::RegistryAuth {
-            registry: registry.to_string(),
-            message,
-        }
-    } else {
-        ImageError::Push {
-            reference: reference.to_string(),
-            message,
-        }
-    }
-}
-
-/// The engine ends a push with `TAG: digest: sha256:… size: N`.
-pub fn parse_push_digest(status: &str, tag: &str) -> Option<String> {
-    let rest = status.strip_prefix(tag)?.strip_prefix(": digest: ")?;
-    let digest = rest.split_whitespace().next()?;
-    let hex = digest.strip_prefix("sha256:")?;
-    (hex.len() == 64 && hex.chars().all(|c| c.is_ascii_hexdigit())).then(|| digest.to_string())
-}
-
 /// Where a Dockerfile is, shown relative to the working folder when it is below it.
 pub fn shown(path: &Path) -> String {
     display_path(path, &std::env::current_dir().unwrap_or_default())
@@ -912,20 +458,6 @@ mod tests {
             ("127.0.0.1:5101/shop/api", "latest")
         );
         assert_eq!(split_reference("shop/api:v1"), ("shop/api", "v1"));
-    }
-
-    #[test]
-    fn the_push_digest_is_read_from_the_final_status() {
-        let d = format!("sha256:{}", "a".repeat(64));
-        assert_eq!(
-            parse_push_digest(&format!("abc: digest: {d} size: 528"), "abc"),
-            Some(d)
-        );
-        assert_eq!(
-            parse_push_digest("abc: digest: sha256:12 size: 1", "abc"),
-            None
-        );
-        assert_eq!(parse_push_digest("Pushed", "abc"), None);
     }
 
     #[test]

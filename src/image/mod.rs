@@ -3,15 +3,19 @@
 //! until replication has put the same digest in every DR region.
 //!
 //! - [`context`] and [`ignore`]: the context walk and Docker's pattern rules, streamed as a tar.
-//! - [`engine`]: connecting to the daemon, building, tagging and pushing through bollard.
+//! - [`engine`]: connecting to the daemon, choosing the builder, building and tagging through
+//!   bollard; `session_build` runs a BuildKit build over our own session, `build_log` reads the
+//!   engine's build output.
 //! - [`session`]: the BuildKit session a build runs with (file sync, secrets, registry
 //!   credentials), served over [`daemon_http`]'s raw `/session` upgrade.
+//! - [`registry_io`]: pulls and pushes between the daemon and a registry.
 //! - [`solve`]: the build through BuildKit's control API, for a cache exported to a registry.
 //! - [`ecr`]: pre-flight checks, existing tags, authorization tokens (masked, cached until expiry).
 //! - [`replication`]: polling every DR region for the pushed digest with backoff.
 //! - [`release`]: the `build` and `push` flows composed from the above (the `push` flow's phases
 //!   are in `push.rs`, re-exported by [`release`]).
 
+mod build_log;
 pub mod buildkit;
 pub mod context;
 pub mod daemon_http;
@@ -21,9 +25,11 @@ pub mod engine;
 pub mod ignore;
 pub mod progress;
 mod push;
+pub mod registry_io;
 pub mod release;
 pub mod replication;
 pub mod session;
+mod session_build;
 pub mod solve;
 
 use std::path::PathBuf;

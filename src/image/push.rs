@@ -9,8 +9,9 @@ use serde::Serialize;
 use super::ImageError;
 use super::context::Context;
 use super::ecr::{self, TokenCache};
-use super::engine::{self, BuildSettings, Built, Credentials};
+use super::engine::{self, BuildSettings, Built};
 use super::progress::BuildOutput;
+use super::registry_io::{self, Credentials};
 use super::release::{Engine, prepare_cache_from, registry_host, uses_control_api};
 use super::replication::{self, Backoff, Replicated};
 use crate::runner::Workflow;
@@ -296,7 +297,7 @@ impl Pushing<'_> {
         }
         let docker = self.engine.get().await?;
         let by_digest = format!("{remote}@{digest}");
-        engine::pull(docker, &by_digest, credentials, progress).await?;
+        registry_io::pull(docker, &by_digest, credentials, progress).await?;
         engine::local_image(docker, &by_digest).await
     }
 
@@ -385,7 +386,7 @@ impl Pushing<'_> {
                 .get(&self.clients.primary, self.workflow)
                 .await?;
             let creds = token.credentials(&self.registry);
-            let digest = engine::push(docker, remote, tag, &creds, progress).await?;
+            let digest = registry_io::push(docker, remote, tag, &creds, progress).await?;
             match &report.digest {
                 Some(first) if *first != digest => {
                     return Err(ImageError::Push {

@@ -11,8 +11,9 @@ use tokio::sync::OnceCell;
 
 use super::ImageError;
 use super::context::Context;
-use super::engine::{self, BuildSettings, Built, Credentials};
+use super::engine::{self, BuildSettings, Built};
 use super::progress::BuildOutput;
+use super::registry_io::{self, Credentials};
 use crate::runner::Workflow;
 
 pub use super::push::{EcrClients, PushReport, PushSettings, Source, TagAction, TagReport, push};
@@ -138,7 +139,7 @@ pub async fn prepare_cache_from(
             continue;
         }
         let creds = credentials.filter(|c| reference.starts_with(&format!("{}/", c.registry)));
-        match engine::pull(docker, reference, creds, progress).await {
+        match registry_io::pull(docker, reference, creds, progress).await {
             Ok(()) => available.push(reference.clone()),
             Err(e) => progress.print(&format!(
                 "warning: cache source {reference} is not available ({e}); building without it"
