@@ -132,6 +132,8 @@ fn build_fix(message: &str, recent: &[String]) -> String {
         || message.contains("excluded by .dockerignore")
     {
         "the file is missing from the context or ignored by .dockerignore; `platform-deploy build --dry-run --list-context` shows what is sent"
+    } else if is_refused_pull(message) {
+        "the registry refused to let the build pull a base image: log in to it with `docker login REGISTRY` or a credential helper in the Docker config (platform-deploy reads $DOCKER_CONFIG/config.json as the CLI does), then build again"
     } else if message.contains("pull access denied") || message.contains("manifest unknown") {
         "the base image cannot be pulled; build it locally or point FROM at an image the daemon has"
     } else {
@@ -142,4 +144,17 @@ fn build_fix(message: &str, recent: &[String]) -> String {
     } else {
         format!("{hint}\n  last output:\n    {}", tail.join("\n    "))
     }
+}
+
+/// BuildKit's and the legacy builder's words for a registry that wants credentials.
+fn is_refused_pull(message: &str) -> bool {
+    let lower = message.to_ascii_lowercase();
+    [
+        "401 unauthorized",
+        "failed to authorize",
+        "no basic auth credentials",
+        "authentication required",
+    ]
+    .iter()
+    .any(|words| lower.contains(words))
 }

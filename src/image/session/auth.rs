@@ -1,9 +1,14 @@
 //! Registry credentials the daemon asks the session for (`moby.filesync.v1.Auth/Credentials`)
-//! when a build pulls a private base image or pushes its cache: the push's ECR token, else what
-//! `docker login` stored in the Docker CLI's config (`$DOCKER_CONFIG/config.json`, inline `auth`
-//! entries; credential helpers are not run). A registry with neither is used anonymously.
+//! when a build pulls a private base image or pushes its cache, found as the Docker CLI finds
+//! them: the push's ECR token first, then the credential helper `$DOCKER_CONFIG/config.json`
+//! names for the registry (`credHelpers`, else `credsStore`; `docker-credential-NAME get`, run
+//! when the daemon asks), else the inline `docker login` entry (`auths`). A registry with none of
+//! them is used anonymously.
 
 use std::collections::HashMap;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::Duration;
 
 use base64::Engine as _;
 use bollard_buildkit_proto::moby::filesync::v1::auth_server::Auth;
@@ -12,18 +17,37 @@ use bollard_buildkit_proto::moby::filesync::v1::{
     GetTokenAuthorityRequest, GetTokenAuthorityResponse, VerifyTokenAuthorityRequest,
     VerifyTokenAuthorityResponse,
 };
+use tokio::io::AsyncWriteExt;
 use tonic::{Request, Response, Status};
 
-/// Username and password by registry host.
+/// How long a credential helper may take (one that unlocks a keychain can be slow, not endless).
+const HELPER_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// What BuildKit is given for a registry: a username and password, or an identity token as the
+/// secret with no username.
+type Login = (String, String);
+
 #[derive(Default, Clone)]
 pub struct RegistryAuth {
-    by_host: HashMap<String, (String, String)>,
+    /// Given by platform-deploy itself (the push's ECR token): these win.
+    given: HashMap<String, Login>,
+    /// The config's `credHelpers`: the helper for one registry.
+    helpers: HashMap<String, String>,
+    /// The config's `credsStore`: the helper for every registry without its own.
+    store: Option<String>,
+    /// The config's inline `auths` entries, for registries no helper covers.
+    stored: HashMap<String, Login>,
+    /// What the helpers answered, so each is run once per registry and build.
+    answered: Arc<tokio::sync::Mutex<HashMap<String, Login>>>,
 }
 
 impl std::fmt::Debug for RegistryAuth {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RegistryAuth")
-            .field("hosts", &self.by_host.keys().collect::<Vec<_>>())
+            .field("given", &self.given.keys().collect::<Vec<_>>())
+            .field("helpers", &self.helpers)
+            .field("store", &self.store)
+            .field("stored", &self.stored.keys().collect::<Vec<_>>())
             .finish()
     }
 }
@@ -43,8 +67,18 @@ fn host_of(key: &str) -> String {
     }
 }
 
+/// The server a credential helper is asked about: Docker Hub under the CLI's old index address
+/// (what `docker login` stored it as), any other registry by its host.
+fn helper_server(host: &str) -> String {
+    if host == "registry-1.docker.io" {
+        "https://index.docker.io/v1/".to_string()
+    } else {
+        host.to_string()
+    }
+}
+
 impl RegistryAuth {
-    /// The `docker login` entries of the Docker CLI's config, where it has any.
+    /// The logins and credential helpers of the Docker CLI's config, where it has any.
     pub fn from_docker_config() -> RegistryAuth {
         let dir = std::env::var_os("DOCKER_CONFIG")
             .map(std::path::PathBuf::from)
@@ -60,32 +94,142 @@ impl RegistryAuth {
         let Ok(config) = serde_json::from_slice::<serde_json::Value>(text) else {
             return auth;
         };
-        let Some(entries) = config.get("auths").and_then(|a| a.as_object()) else {
-            return auth;
-        };
-        for (key, entry) in entries {
-            let pair = entry
-                .get("auth")
-                .and_then(|a| a.as_str())
-                .and_then(|a| base64::engine::general_purpose::STANDARD.decode(a).ok())
-                .and_then(|raw| {
-                    let text = String::from_utf8(raw).ok()?;
-                    let (user, password) = text.split_once(':')?;
-                    Some((user.to_string(), password.to_string()))
-                });
-            if let Some((user, password)) = pair {
-                crate::secrets::register(&password);
-                auth.by_host.insert(host_of(key), (user, password));
+        auth.store = config
+            .get("credsStore")
+            .and_then(|s| s.as_str())
+            .filter(|s| !s.is_empty())
+            .map(str::to_string);
+        if let Some(helpers) = config.get("credHelpers").and_then(|h| h.as_object()) {
+            for (key, helper) in helpers {
+                if let Some(helper) = helper.as_str().filter(|h| !h.is_empty()) {
+                    auth.helpers.insert(host_of(key), helper.to_string());
+                }
+            }
+        }
+        let entries = config.get("auths").and_then(|a| a.as_object());
+        for (key, entry) in entries.into_iter().flatten() {
+            if let Some(login) = stored_login(entry) {
+                crate::secrets::register(&login.1);
+                auth.stored.insert(host_of(key), login);
             }
         }
         auth
     }
 
-    /// Adds (or replaces) the credentials for `host`.
+    /// Adds (or replaces) the credentials for `host`, ahead of anything the config holds.
     pub fn with(mut self, host: &str, username: &str, password: &str) -> RegistryAuth {
-        self.by_host
+        self.given
             .insert(host_of(host), (username.to_string(), password.to_string()));
         self
+    }
+
+    /// The login for `host`, asking its credential helper the first time.
+    async fn login(&self, host: &str) -> Login {
+        let host = host_of(host);
+        if let Some(login) = self.given.get(&host) {
+            return login.clone();
+        }
+        let Some(helper) = self.helpers.get(&host).or(self.store.as_ref()) else {
+            return self.stored.get(&host).cloned().unwrap_or_default();
+        };
+        let mut answered = self.answered.lock().await;
+        if let Some(login) = answered.get(&host) {
+            return login.clone();
+        }
+        let login = match ask_helper(helper, &helper_server(&host)).await {
+            Ok(login) => login.unwrap_or_default(),
+            Err(why) => {
+                let stored = self.stored.get(&host).cloned();
+                tracing::warn!(
+                    "registry credentials for {host}: {why}; the build uses {}",
+                    if stored.is_some() {
+                        "the config's `auths` entry"
+                    } else {
+                        "it anonymously"
+                    }
+                );
+                stored.unwrap_or_default()
+            }
+        };
+        answered.insert(host, login.clone());
+        login
+    }
+}
+
+/// An `auths` entry: `auth` (base64 of `user:password`) or an `identitytoken`.
+fn stored_login(entry: &serde_json::Value) -> Option<Login> {
+    if let Some(token) = entry
+        .get("identitytoken")
+        .and_then(|t| t.as_str())
+        .filter(|t| !t.is_empty())
+    {
+        return Some((String::new(), token.to_string()));
+    }
+    let raw = entry
+        .get("auth")
+        .and_then(|a| a.as_str())
+        .and_then(|a| base64::engine::general_purpose::STANDARD.decode(a).ok())?;
+    let text = String::from_utf8(raw).ok()?;
+    let (user, password) = text.split_once(':')?;
+    Some((user.to_string(), password.to_string()))
+}
+
+/// Runs `docker-credential-HELPER get` as the Docker CLI does (the server on stdin, JSON on
+/// stdout). `None` when the helper has nothing for that server.
+async fn ask_helper(helper: &str, server: &str) -> Result<Option<Login>, String> {
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct Answer {
+        username: String,
+        secret: String,
+    }
+    let program = format!("docker-credential-{helper}");
+    let mut child = tokio::process::Command::new(&program)
+        .arg("get")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| {
+            format!("the Docker config names the credential helper `{helper}`, but {program} cannot be run ({e}); install it on PATH or remove it from the config")
+        })?;
+    if let Some(mut stdin) = child.stdin.take() {
+        // A helper that exits without reading its input is judged by its answer below.
+        let _ = stdin.write_all(server.as_bytes()).await;
+    }
+    let out = tokio::time::timeout(HELPER_TIMEOUT, child.wait_with_output())
+        .await
+        .map_err(|_| {
+            format!(
+                "{program} gave no answer within {}s",
+                HELPER_TIMEOUT.as_secs()
+            )
+        })?
+        .map_err(|e| format!("{program}: {e}"))?;
+    if !out.status.success() {
+        let said = format!(
+            "{} {}",
+            String::from_utf8_lossy(&out.stdout).trim(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+        if said.contains("credentials not found") {
+            return Ok(None);
+        }
+        return Err(format!(
+            "{program} get failed ({}): {}",
+            out.status,
+            said.trim()
+        ));
+    }
+    let answer: Answer = serde_json::from_slice(&out.stdout)
+        .map_err(|e| format!("{program} answered with something other than credentials: {e}"))?;
+    crate::secrets::register(&answer.secret);
+    // The CLI's convention for an identity token (a refresh token, not a password).
+    if answer.username == "<token>" {
+        Ok(Some((String::new(), answer.secret)))
+    } else {
+        Ok(Some((answer.username, answer.secret)))
     }
 }
 
@@ -95,11 +239,7 @@ impl Auth for RegistryAuth {
         &self,
         request: Request<CredentialsRequest>,
     ) -> Result<Response<CredentialsResponse>, Status> {
-        let (username, secret) = self
-            .by_host
-            .get(&host_of(&request.get_ref().host))
-            .cloned()
-            .unwrap_or_default();
+        let (username, secret) = self.login(&request.get_ref().host).await;
         Ok(Response::new(CredentialsResponse { username, secret }))
     }
 
@@ -159,5 +299,34 @@ mod tests {
         assert_eq!(ask("ghcr.io").await, CredentialsResponse::default());
         assert!(!format!("{auth:?}").contains("canary"));
         assert_eq!(crate::secrets::redact("authcanary-77x1"), "***");
+    }
+
+    #[tokio::test]
+    async fn the_push_token_wins_and_an_unrunnable_helper_falls_back_to_the_inline_login() {
+        let encoded = base64::engine::general_purpose::STANDARD.encode("AWS:inlinecanary-31q");
+        let config = format!(
+            r#"{{"credsStore": "pd-absent-store", "credHelpers": {{"ghcr.io": "pd-absent-helper"}},
+                "auths": {{"127.0.0.1:5101": {{"auth": "{encoded}"}}, "ghcr.io": {{"identitytoken": "tokcanary-8k"}}}}}}"#
+        );
+        let auth = RegistryAuth::from_config_json(config.as_bytes()).with(
+            "123.dkr.ecr.us-east-1.amazonaws.com",
+            "AWS",
+            "ecrtoken",
+        );
+        assert_eq!(
+            auth.login("123.dkr.ecr.us-east-1.amazonaws.com").await,
+            ("AWS".to_string(), "ecrtoken".to_string())
+        );
+        assert_eq!(
+            auth.login("127.0.0.1:5101").await,
+            ("AWS".to_string(), "inlinecanary-31q".to_string())
+        );
+        // An identity token goes to BuildKit as the secret, with no username.
+        assert_eq!(
+            auth.login("ghcr.io").await,
+            (String::new(), "tokcanary-8k".to_string())
+        );
+        assert_eq!(auth.login("quay.io").await, Login::default());
+        assert!(!format!("{auth:?}").contains("canary"));
     }
 }

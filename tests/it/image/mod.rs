@@ -5,5 +5,6 @@ mod build;
 mod cache;
 mod dockerignore;
 mod push;
+mod registry_auth;
 mod session;
 mod support;
