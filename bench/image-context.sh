@@ -3,19 +3,22 @@
 #
 # Generates a context of 20,000 files / ~500 MB with a .dockerignore (once, cached under $BENCH_DIR),
 # then, on the same daemon, side by side:
-#   first build   the daemon's build cache emptied before each: `docker buildx build` (the CLI on
+#   first build   the daemon's build cache and images emptied before each: `docker buildx build` (the CLI on
 #                 BuildKit), `docker build` with the legacy builder, and `platform-deploy build`
 #                 (BuildKit through its own session, the whole context synced);
-#   rebuild       after one changed source file: the same three plus platform-deploy with
+#   rebuild       after one changed source file, each builder's copy of the context in place
+#                 from an unmeasured build: the same three plus platform-deploy with
 #                 DOCKER_BUILDKIT=0 (the whole context as a tar again). The file sync sends the
 #                 changed file only.
 # Each prints wall time, peak RSS and client CPU (from /usr/bin/time -v), best of $RUNS, and ratios.
 # The Dockerfile copies the whole context (`COPY . /ctx/`), so the time is the context's: walk,
 # transfer, the daemon taking it in and writing the layer (the same for every builder).
 #
-#   eval "$(scripts/sandbox env)"       # DOCKER_HOST of the sandbox daemon, its buildx plugin
+#   eval "$(scripts/sandbox env)"       # the sandbox's Docker 26 and its buildx plugin
 #   bench/image-context.sh              # uses target/release/platform-deploy if built, else debug
 #   PD_BIN=path/to/platform-deploy RUNS=3 bench/image-context.sh
+#   DAEMON=sandbox bench/image-context.sh   # on the sandbox daemon (its store on disk) instead of
+#                                           # a daemon of the bench's own with its store in memory
 #
 # This is a benchmark, not a test: it asserts nothing about time.
 set -euo pipefail
@@ -35,8 +38,31 @@ if [ -z "${PD_BIN:-}" ]; then
   fi
 fi
 [ -x /usr/bin/time ] || { echo "needs GNU time: apt-get install -y time" >&2; exit 2; }
-docker version >/dev/null 2>&1 || { echo "no Docker daemon at ${DOCKER_HOST:-the default socket}: run scripts/sandbox up and eval \"\$(scripts/sandbox env)\"" >&2; exit 2; }
 [ -x "${PD_SANDBOX_BUILDX_CONFIG:-}/cli-plugins/docker-buildx" ] || { echo "no buildx plugin: PD_SANDBOX_BUILDX_CONFIG must name the sandbox's DOCKER_CONFIG folder (eval \"\$(scripts/sandbox env)\")" >&2; exit 2; }
+
+# DAEMON=memory (the default) runs the builds on a daemon of their own, the sandbox's Docker 26 with its
+# data in memory (/dev/shm): every builder writes the 478 MiB context and layer into the daemon's
+# store, and on a shared disk that write alone varied 3x between identical builds, swamping what is
+# compared. DAEMON=sandbox uses the daemon DOCKER_HOST names, disk and all.
+DAEMON=${DAEMON:-memory}
+if [ "$DAEMON" = memory ]; then
+  docker26=$(dirname "$PD_SANDBOX_BUILDX_CONFIG")/bin
+  [ -x "$docker26/dockerd" ] || { echo "no Docker 26 in $docker26: run scripts/sandbox up" >&2; exit 2; }
+  [ "$(id -u)" = 0 ] || { echo "DAEMON=memory starts dockerd and needs root; use DAEMON=sandbox" >&2; exit 2; }
+  daemon_dir=$(mktemp -d /dev/shm/pd-bench-daemon.XXXXXX)
+  run_dir=$(mktemp -d /tmp/pd-bench-run.XXXXXX)
+  PATH="$docker26:$PATH" "$docker26/dockerd" --storage-driver=vfs --iptables=false --bridge=none \
+    --host "unix://$run_dir/docker.sock" --data-root "$daemon_dir" --exec-root "$run_dir/exec" \
+    --pidfile "$run_dir/dockerd.pid" >"$run_dir/dockerd.log" 2>&1 &
+  daemon_pid=$!
+  trap 'kill "$daemon_pid" 2>/dev/null; wait "$daemon_pid" 2>/dev/null; rm -rf "$daemon_dir" "$run_dir"' EXIT
+  export DOCKER_HOST=unix://$run_dir/docker.sock
+  for _ in $(seq 60); do docker version >/dev/null 2>&1 && break; sleep 1; done
+  docker version >/dev/null 2>&1 || { echo "the bench's daemon did not start:" >&2; tail "$run_dir/dockerd.log" >&2; exit 1; }
+else
+  docker version >/dev/null 2>&1 || { echo "no Docker daemon at ${DOCKER_HOST:-the default socket}: run scripts/sandbox up and eval \"\$(scripts/sandbox env)\"" >&2; exit 2; }
+fi
+echo "daemon: $DAEMON ($DOCKER_HOST)" >&2
 
 ctx=$BENCH_DIR/ctx
 if [ ! -f "$BENCH_DIR/.complete-$FILES-$MEGABYTES" ]; then
@@ -90,6 +116,7 @@ echo "platform-deploy: $PD_BIN" >&2
 
 measure() { # measure NAME COMMAND... -> "seconds kbytes cpu-seconds"
   local name=$1; shift
+  sync # the last build's writes are not left for this one to wait on
   /usr/bin/time -v -o "$BENCH_DIR/$name.time" "$@" >/dev/null 2>"$BENCH_DIR/$name.log" || {
     echo "$name failed:" >&2; tail -n 20 "$BENCH_DIR/$name.log" >&2; exit 1; }
   local wall rss cpu
@@ -123,12 +150,20 @@ max() { awk -v a="${1:-$2}" -v b="$2" 'BEGIN{print (b>a)?b:a}'; }
 # One unmeasured run of each warms the page cache.
 for name in "${names[@]}"; do command_of "$name"; measure "warm-$name" "${cmd[@]}" >/dev/null; done
 
-# First builds: the build cache (and with it BuildKit's copy of the context) emptied before each.
+# What a later build could reuse: BuildKit's cache (and with it its copy of the context), and the
+# images, which are the legacy builder's cache (with them left, its "first" build only uploads).
+forget_builds() {
+  docker rmi -f pd-bench/cli:latest pd-bench/buildx:latest "pd-bench/pd:$SHA" >/dev/null 2>&1 || true
+  docker image prune -f >/dev/null 2>&1 || true
+  docker builder prune -af >/dev/null 2>&1 || true
+}
+
+# First builds: nothing left to reuse before each.
 declare -A first_wall first_rss first_cpu
 for run in $(seq "$RUNS"); do
   line="first build $run:"
   for name in buildx cli-legacy pd; do
-    docker builder prune -af >/dev/null 2>&1 || true
+    forget_builds
     command_of "$name"
     read -r w r c < <(measure "first-$name" "${cmd[@]}")
     line="$line  $name ${w}s ${r} KB"
@@ -139,8 +174,11 @@ for run in $(seq "$RUNS"); do
   echo "$line"
 done
 
-# Rebuilds after one changed source file; the Dockerfile's step stays cached.
+# Rebuilds after one changed source file. The first builds' prunes removed every BuildKit
+# builder's copy of the context but the last one's, so one unmeasured build of each first gives
+# every builder its copy back: a measured rebuild then syncs against the last build, as in CI.
 changed=$ctx/src/d02/s00/f2.txt
+for name in "${names[@]}"; do command_of "$name"; measure "seed-$name" "${cmd[@]}" >/dev/null; done
 declare -A re_wall re_rss re_cpu
 for run in $(seq "$RUNS"); do
   line="rebuild $run:"
