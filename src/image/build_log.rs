@@ -74,6 +74,13 @@ impl BuildLog {
         true
     }
 
+    /// Shows what the output held back until it ended (the last steps' ends).
+    pub(super) fn output_ended(&mut self, progress: &mut BuildOutput) {
+        for line in self.steps.finish() {
+            progress.line(&line);
+        }
+    }
+
     /// The built image's ID, or the failure located in the Dockerfile.
     pub(super) fn finish(
         self,

@@ -5,9 +5,10 @@
 //! needs BuildKit (refused before anything is sent when the legacy builder is all there is), and
 //! BuildKit's vertex status as one line per step.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use bollard::moby::buildkit::v1::StatusResponse;
+use bollard_buildkit_proto::google::protobuf::Timestamp;
 
 use super::dockerfile;
 
@@ -154,15 +155,32 @@ fn has_heredoc(text: &str) -> bool {
 }
 
 /// BuildKit's vertices as the Docker CLI's plain progress shows them: `#3 [2/4] RUN make` when a
-/// step starts, its log lines, `#3 DONE 1.2s`, `#3 CACHED` or `#3 ERROR: …` when it ends.
+/// step starts, its log lines, its transfers (`#4 transferring context: 478.5 MiB 5.0s`, every
+/// 5 s and when done), `#3 DONE 1.2s`, `#3 CACHED` or `#3 ERROR: …` when it ends.
 #[derive(Debug, Default)]
 pub struct Steps {
     /// Vertex digest → (number, name), in the order seen.
     known: BTreeMap<String, (usize, String)>,
     announced: HashSet<String>,
     ended: HashSet<String>,
+    /// When each vertex first started: a vertex can end and start again (loading the context
+    /// ends at once, then starts again for the transfer), and its time counts from the first.
+    first_started: HashMap<String, Timestamp>,
+    /// Vertices that ended in the last message: their DONE waits for the next one, which may
+    /// start them again (as the Docker CLI, which shows a vertex's latest state, never shows the
+    /// context loaded in 0.0s before its transfer).
+    pending: Vec<(String, String)>,
+    /// Status id → when its progress was last shown.
+    shown_status: HashMap<String, Timestamp>,
     /// The name of the vertex that failed, when one did.
     pub failed: Option<String>,
+}
+
+/// How often a transfer that is still going gets a line.
+const STATUS_EVERY_SECS: f64 = 5.0;
+
+fn seconds_between(from: &Timestamp, to: &Timestamp) -> f64 {
+    ((to.seconds - from.seconds) as f64 + f64::from(to.nanos - from.nanos) / 1e9).max(0.0)
 }
 
 impl Steps {
@@ -178,15 +196,64 @@ impl Steps {
         entry.0
     }
 
-    /// The lines one status message adds: steps that start, their logs, then steps that end.
+    /// The lines one status message adds: the last message's ends (unless this one starts them
+    /// again), steps that start, their transfers and logs, then steps that end.
     pub fn lines(&mut self, status: &StatusResponse) -> Vec<String> {
+        let restarted: HashSet<&str> = status
+            .vertexes
+            .iter()
+            .filter(|v| v.started.is_some() && v.completed.is_none())
+            .map(|v| v.digest.as_str())
+            .collect();
         let mut out = Vec::new();
+        for (digest, line) in std::mem::take(&mut self.pending) {
+            if restarted.contains(digest.as_str()) {
+                self.ended.remove(&digest);
+            } else {
+                out.push(line);
+            }
+        }
         for v in &status.vertexes {
             let n = self.number(&v.digest, &v.name);
+            if let Some(started) = &v.started {
+                self.first_started
+                    .entry(v.digest.clone())
+                    .or_insert_with(|| *started);
+            }
             let starts = v.started.is_some() || v.cached || v.completed.is_some();
             if starts && self.announced.insert(v.digest.clone()) {
                 out.push(format!("#{n} {}", v.name));
             }
+        }
+        for s in &status.statuses {
+            let Some(started) = &s.started else { continue };
+            let now = s
+                .completed
+                .as_ref()
+                .or(s.timestamp.as_ref())
+                .unwrap_or(started);
+            let last = self.shown_status.get(&s.id).unwrap_or(started);
+            let done = s.completed.is_some();
+            if !done && seconds_between(last, now) < STATUS_EVERY_SECS {
+                continue;
+            }
+            if done && self.shown_status.get(&s.id) == Some(now) {
+                continue;
+            }
+            self.shown_status.insert(s.id.clone(), *now);
+            let n = self.number(&s.vertex, "");
+            let size = if s.current > 0 {
+                format!(" {}", super::release::human_bytes(s.current as u64))
+            } else {
+                String::new()
+            };
+            let secs = seconds_between(started, now);
+            let id = s.id.trim_end();
+            out.push(if done {
+                format!("#{n} {id}{size} {secs:.1}s done")
+            } else {
+                format!("#{n} {id}{size} {secs:.1}s")
+            });
         }
         for log in &status.logs {
             let n = self.number(&log.vertex, "");
@@ -208,10 +275,10 @@ impl Steps {
             } else if v.cached {
                 out.push(format!("#{n} CACHED"));
             } else {
-                let started = v.started.as_ref().unwrap_or(done);
-                let secs = (done.seconds - started.seconds) as f64
-                    + f64::from(done.nanos - started.nanos) / 1e9;
-                out.push(format!("#{n} DONE {:.1}s", secs.max(0.0)));
+                let started = self.first_started.get(&v.digest).unwrap_or(done);
+                let secs = seconds_between(started, done);
+                self.pending
+                    .push((v.digest.clone(), format!("#{n} DONE {secs:.1}s")));
             }
         }
         for warning in &status.warnings {
@@ -221,6 +288,14 @@ impl Steps {
             ));
         }
         out
+    }
+
+    /// The ends still held back when the build's output is over.
+    pub fn finish(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.pending)
+            .into_iter()
+            .map(|(_, line)| line)
+            .collect()
     }
 }
 
@@ -234,7 +309,7 @@ pub fn vertex_instruction(name: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use bollard::moby::buildkit::v1::{Vertex, VertexLog};
+    use bollard::moby::buildkit::v1::{Vertex, VertexLog, VertexStatus};
 
     fn facts(os: &str, bridge: bool) -> DaemonFacts {
         DaemonFacts {
@@ -348,12 +423,69 @@ mod tests {
             10,
             Some((11, 300_000_000)),
         ));
+        assert_eq!(steps.lines(&later), ["#2 compiling", "#2 linking"]);
+        later.logs.clear();
         assert_eq!(
             steps.lines(&later),
-            ["#2 compiling", "#2 linking", "#2 DONE 1.3s"]
+            ["#2 DONE 1.3s"],
+            "an end shows with the next message"
         );
-        later.logs.clear();
         assert!(steps.lines(&later).is_empty(), "nothing new is repeated");
+        assert!(steps.finish().is_empty());
         assert_eq!(vertex_instruction("[build 2/4] RUN make"), Some("RUN make"));
+    }
+
+    fn at(seconds: i64) -> Option<Timestamp> {
+        Some(Timestamp { seconds, nanos: 0 })
+    }
+
+    #[test]
+    fn a_vertex_that_ends_and_starts_again_shows_one_end_timed_from_its_first_start_and_its_transfer()
+     {
+        let context = "[internal] load build context";
+        let transfer = |current: i64, now: i64, done: bool| VertexStatus {
+            id: "transferring context:".into(),
+            vertex: "sha256:c".into(),
+            current,
+            started: at(21),
+            timestamp: at(now),
+            completed: if done { at(now) } else { None },
+            ..Default::default()
+        };
+        let message = |vertexes: Vec<Vertex>, statuses: Vec<VertexStatus>| StatusResponse {
+            vertexes,
+            statuses,
+            ..Default::default()
+        };
+        let mut steps = Steps::default();
+        // BuildKit ends the context's vertex at once, then starts it again for the transfer.
+        assert_eq!(
+            steps.lines(&message(
+                vec![vertex("sha256:c", context, 20, Some((20, 1000)))],
+                vec![]
+            )),
+            ["#1 [internal] load build context"]
+        );
+        assert!(
+            steps
+                .lines(&message(
+                    vec![vertex("sha256:c", context, 21, None)],
+                    vec![transfer(1024, 23, false)]
+                ))
+                .is_empty(),
+            "no end while it runs again, no transfer line within 5 s"
+        );
+        assert_eq!(
+            steps.lines(&message(vec![], vec![transfer(5 << 20, 27, false)])),
+            ["#1 transferring context: 5.0 MiB 6.0s"]
+        );
+        assert_eq!(
+            steps.lines(&message(
+                vec![vertex("sha256:c", context, 21, Some((29, 500_000_000)))],
+                vec![transfer(10 << 20, 29, true)]
+            )),
+            ["#1 transferring context: 10.0 MiB 8.0s done"]
+        );
+        assert_eq!(steps.finish(), ["#1 DONE 9.5s"]);
     }
 }

@@ -329,6 +329,7 @@ async fn build_on(
         }
     }
     drop(stream);
+    log.output_ended(progress);
     progress.finish();
     // The walk's own error (an unreadable file) explains a failure better than the engine's, unless
     // the walk only stopped because the engine had already given up.

@@ -95,6 +95,7 @@ impl SessionBuild<'_> {
             )
             .await;
         }
+        log.output_ended(progress);
         progress.finish();
         let stats = session.stats.clone();
         drop(session);
