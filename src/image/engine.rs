@@ -7,6 +7,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use bollard::Docker;
+use bollard::auth::DockerCredentials;
 use bollard::query_parameters::{BuildImageOptions, BuilderVersion, TagImageOptions};
 use futures_util::StreamExt;
 use serde::Serialize;
@@ -18,6 +19,7 @@ use super::daemon_http::Endpoint;
 use super::progress::BuildOutput;
 use super::registry_io::Credentials;
 use super::release::uses_control_api;
+use super::session::auth::RegistryAuth;
 use super::session_build::SessionBuild;
 use super::{ImageError, display_path};
 use crate::runner::Location;
@@ -312,9 +314,14 @@ async fn build_on(
             Err(why) => tracing::debug!("building without a session of our own: {why}"),
         }
     }
+    // The legacy builder cannot ask for credentials during the build: it gets them all up front.
+    let credentials = match builder {
+        Builder::Legacy { .. } => Some(legacy_credentials(settings).await),
+        Builder::BuildKit { .. } => None,
+    };
     let (body, walker) = context.stream();
     let options = build_options(&context.dockerfile, settings, builder);
-    let mut stream = docker.build_image(options, None, Some(bollard::body_try_stream(body)));
+    let mut stream = docker.build_image(options, credentials, Some(bollard::body_try_stream(body)));
     let mut log = BuildLog::default();
     while let Some(item) = stream.next().await {
         let going_on = match item {
@@ -354,6 +361,41 @@ async fn build_on(
         started,
     )
     .await
+}
+
+/// The registry logins a build uses: the push's own (ECR) first, then the Docker config's.
+pub(super) fn registry_auth(settings: &BuildSettings) -> RegistryAuth {
+    let auth = RegistryAuth::from_docker_config();
+    match &settings.credentials {
+        Some(c) => auth.with(&c.registry, &c.username, &c.password),
+        None => auth,
+    }
+}
+
+/// Every login, in the form the Engine API's `X-Registry-Config` takes.
+async fn legacy_credentials(settings: &BuildSettings) -> HashMap<String, DockerCredentials> {
+    registry_auth(settings)
+        .all()
+        .await
+        .into_iter()
+        .map(|(server, (username, secret))| {
+            let credentials = if username.is_empty() {
+                DockerCredentials {
+                    identitytoken: Some(secret),
+                    serveraddress: Some(server.clone()),
+                    ..Default::default()
+                }
+            } else {
+                DockerCredentials {
+                    username: Some(username),
+                    password: Some(secret),
+                    serveraddress: Some(server.clone()),
+                    ..Default::default()
+                }
+            };
+            (server, credentials)
+        })
+        .collect()
 }
 
 /// Tags the built image with every local tag and reports it.

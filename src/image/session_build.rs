@@ -13,10 +13,10 @@ use super::build_log::{BuildLog, Dockerfile};
 use super::buildkit::Builder;
 use super::context::Context;
 use super::daemon_http::{DaemonHttpError, Endpoint};
-use super::engine::{BuildSettings, Built, Transfer, build_options, finish_build};
+use super::engine::{BuildSettings, Built, Transfer, build_options, finish_build, registry_auth};
 use super::progress::BuildOutput;
 use super::release::uses_control_api;
-use super::session::{self, Session, auth::RegistryAuth, secrets::SecretStore};
+use super::session::{self, Session, secrets::SecretStore};
 use super::solve;
 
 /// The BuildKit build with our own session: the daemon syncs the context and the Dockerfile
@@ -43,11 +43,7 @@ impl SessionBuild<'_> {
         } = self;
         let secrets = SecretStore::resolve(&settings.secrets)?;
         let api = format!("/v{}", docker.client_version());
-        let mut auth = RegistryAuth::from_docker_config();
-        if let Some(c) = &settings.credentials {
-            auth = auth.with(&c.registry, &c.username, &c.password);
-        }
-        let session = Session::start(endpoint, &api, context, secrets, auth)
+        let session = Session::start(endpoint, &api, context, secrets, registry_auth(settings))
             .await
             .map_err(|e| match e {
                 DaemonHttpError::Refused {

@@ -5,7 +5,7 @@
 //! when the daemon asks), else the inline `docker login` entry (`auths`). A registry with none of
 //! them is used anonymously.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
@@ -156,6 +156,35 @@ impl RegistryAuth {
     }
 }
 
+impl RegistryAuth {
+    /// Every login the config and the push hold, by server address, the helpers asked up front:
+    /// the legacy builder takes them all with the request (`X-Registry-Config`), as the Docker
+    /// CLI sends them, since it cannot ask during the build.
+    pub async fn all(&self) -> Vec<(String, Login)> {
+        let mut hosts: BTreeSet<String> = self
+            .given
+            .keys()
+            .chain(self.helpers.keys())
+            .chain(self.stored.keys())
+            .cloned()
+            .collect();
+        if let Some(store) = &self.store {
+            match list_helper(store).await {
+                Ok(servers) => hosts.extend(servers.iter().map(|s| host_of(s))),
+                Err(why) => tracing::warn!("the logins of credential store `{store}`: {why}"),
+            }
+        }
+        let mut all = Vec::new();
+        for host in hosts {
+            let login = self.login(&host).await;
+            if login != Login::default() {
+                all.push((helper_server(&host), login));
+            }
+        }
+        all
+    }
+}
+
 /// An `auths` entry: `auth` (base64 of `user:password`) or an `identitytoken`.
 fn stored_login(entry: &serde_json::Value) -> Option<Login> {
     if let Some(token) = entry
@@ -174,18 +203,12 @@ fn stored_login(entry: &serde_json::Value) -> Option<Login> {
     Some((user.to_string(), password.to_string()))
 }
 
-/// Runs `docker-credential-HELPER get` as the Docker CLI does (the server on stdin, JSON on
-/// stdout). `None` when the helper has nothing for that server.
-async fn ask_helper(helper: &str, server: &str) -> Result<Option<Login>, String> {
-    #[derive(serde::Deserialize)]
-    #[serde(rename_all = "PascalCase")]
-    struct Answer {
-        username: String,
-        secret: String,
-    }
+/// Runs `docker-credential-HELPER ACTION` with `input` on stdin, as the Docker CLI does: its
+/// stdout, or `None` when the helper has nothing for that server.
+async fn run_helper(helper: &str, action: &str, input: &str) -> Result<Option<Vec<u8>>, String> {
     let program = format!("docker-credential-{helper}");
     let mut child = tokio::process::Command::new(&program)
-        .arg("get")
+        .arg(action)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -196,7 +219,7 @@ async fn ask_helper(helper: &str, server: &str) -> Result<Option<Login>, String>
         })?;
     if let Some(mut stdin) = child.stdin.take() {
         // A helper that exits without reading its input is judged by its answer below.
-        let _ = stdin.write_all(server.as_bytes()).await;
+        let _ = stdin.write_all(input.as_bytes()).await;
     }
     let out = tokio::time::timeout(HELPER_TIMEOUT, child.wait_with_output())
         .await
@@ -207,23 +230,38 @@ async fn ask_helper(helper: &str, server: &str) -> Result<Option<Login>, String>
             )
         })?
         .map_err(|e| format!("{program}: {e}"))?;
-    if !out.status.success() {
-        let said = format!(
-            "{} {}",
-            String::from_utf8_lossy(&out.stdout).trim(),
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
-        if said.contains("credentials not found") {
-            return Ok(None);
-        }
-        return Err(format!(
-            "{program} get failed ({}): {}",
-            out.status,
-            said.trim()
-        ));
+    if out.status.success() {
+        return Ok(Some(out.stdout));
     }
-    let answer: Answer = serde_json::from_slice(&out.stdout)
-        .map_err(|e| format!("{program} answered with something other than credentials: {e}"))?;
+    let said = format!(
+        "{} {}",
+        String::from_utf8_lossy(&out.stdout).trim(),
+        String::from_utf8_lossy(&out.stderr).trim()
+    );
+    if said.contains("credentials not found") {
+        return Ok(None);
+    }
+    Err(format!(
+        "{program} {action} failed ({}): {}",
+        out.status,
+        said.trim()
+    ))
+}
+
+/// The login a helper holds for `server`, masked from here on.
+async fn ask_helper(helper: &str, server: &str) -> Result<Option<Login>, String> {
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct Answer {
+        username: String,
+        secret: String,
+    }
+    let Some(stdout) = run_helper(helper, "get", server).await? else {
+        return Ok(None);
+    };
+    let answer: Answer = serde_json::from_slice(&stdout).map_err(|e| {
+        format!("docker-credential-{helper} answered with something other than credentials: {e}")
+    })?;
     crate::secrets::register(&answer.secret);
     // The CLI's convention for an identity token (a refresh token, not a password).
     if answer.username == "<token>" {
@@ -231,6 +269,15 @@ async fn ask_helper(helper: &str, server: &str) -> Result<Option<Login>, String>
     } else {
         Ok(Some((answer.username, answer.secret)))
     }
+}
+
+/// The servers a credential store holds logins for (`docker-credential-STORE list`).
+async fn list_helper(helper: &str) -> Result<Vec<String>, String> {
+    let stdout = run_helper(helper, "list", "").await?.unwrap_or_default();
+    let servers: HashMap<String, String> = serde_json::from_slice(&stdout).map_err(|e| {
+        format!("docker-credential-{helper} list answered with something other than a list: {e}")
+    })?;
+    Ok(servers.into_keys().collect())
 }
 
 #[tonic::async_trait]

@@ -424,6 +424,9 @@ async fn set_alarm(aws: &str, name: &str, state: aws_sdk_cloudwatch::types::Stat
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_bundled_example_deploys_rolls_back_stops_runs_chaos_and_fails_over() {
+    // Where the time goes, shown with --no-capture (the test is the suite's longest).
+    let test_started = Instant::now();
+    let phase = |name: &str| eprintln!("[{:>5}s] {name}", test_started.elapsed().as_secs());
     let repo = repo();
     sandbox::docker_host();
     terraform::cli_config();
@@ -431,8 +434,10 @@ async fn the_bundled_example_deploys_rolls_back_stops_runs_chaos_and_fails_over(
     let aws = own.url.as_str();
     fs::build_example_service();
 
+    phase("stand-ins and the example service ready");
     let dir = tempfile::tempdir().unwrap();
     let pre = prerequisites(dir.path(), aws);
+    phase("prerequisites made");
     let certs = &pre.certificates;
     copy_dir(&repo.join("terraform"), &dir.path().join("terraform"));
     for region in ["us-east-1", "eu-west-1"] {
@@ -481,6 +486,7 @@ async fn the_bundled_example_deploys_rolls_back_stops_runs_chaos_and_fails_over(
         cmd
     };
 
+    phase("1. first deploy");
     // 1. A first deploy: the three stacks applied, image built, pushed and replicated, canaries of
     //    both services in us-east-1, then eu-west-1.
     let started = Instant::now();
@@ -593,6 +599,7 @@ async fn the_bundled_example_deploys_rolls_back_stops_runs_chaos_and_fails_over(
         cmd
     };
 
+    phase("2. alarm during the canary");
     // 2. An alarm fires during the canary: stopped with rollback, exit 4, eu-west-1 untouched. ECS
     //    deployments run slower for the two interrupted runs, so the api's alarm and the SIGINT find
     //    payments mid-release and stop it too (a 5-minute canary takes 30 s).
@@ -644,6 +651,7 @@ async fn the_bundled_example_deploys_rolls_back_stops_runs_chaos_and_fails_over(
     set_alarm(aws, &alarm, aws_sdk_cloudwatch::types::StateValue::Ok).await;
     wait_until_idle(aws, "us-east-1", &primary_groups, "the rollback").await;
 
+    phase("3. SIGINT during the canary");
     // 3. SIGINT during the canary: stopped with rollback, exit 7, nothing left in progress.
     let mut child = release(&["--skip-terraform"]).spawn().unwrap();
     wait_for_canary(aws, "us-east-1", &api_group, &mut child).await;
@@ -697,6 +705,7 @@ async fn the_bundled_example_deploys_rolls_back_stops_runs_chaos_and_fails_over(
         "eu-west-1 untouched by the cancelled run"
     );
 
+    phase("4. chaos experiment");
     // 4. A chaos experiment of the bundled templates, as the apply role: FIS runs it until the api's 5xx
     //    SLO alarm (a stop condition) fires, halts it (exit 4, the alarm named); a standby DR region
     //    is refused before anything starts (exit 8).
@@ -775,6 +784,7 @@ async fn the_bundled_example_deploys_rolls_back_stops_runs_chaos_and_fails_over(
     );
     set_alarm(aws, &slo_alarm, aws_sdk_cloudwatch::types::StateValue::Ok).await;
 
+    phase("5. DR");
     // 5. DR on the same deploy, as the apply role: drill, switchover and back, then a us-east-1
     //    outage (tests/it/deploy/e2e_failover.rs).
     let as_apply_role = |sts_region: &str, args: &[&str]| {
@@ -797,4 +807,5 @@ async fn the_bundled_example_deploys_rolls_back_stops_runs_chaos_and_fails_over(
         stack_state: &|stack: &str| stack_state(dir.path(), stack, aws),
     };
     super::e2e_failover::rehearse_switch_over_return_and_outlive_the_primary(&deployed).await;
+    phase("done");
 }

@@ -1,9 +1,9 @@
 //! Registry credentials for a BuildKit build, found as the Docker CLI finds them: a private base
 //! image in the sandbox registry (which refuses anonymous pulls) is pulled with what the Docker
 //! config's credential helper answers (`credHelpers` → `docker-credential-NAME get`, a real
-//! program on PATH speaking the helper protocol), and the secret it answers is masked. A helper
-//! with nothing for the registry leaves the build anonymous, and the registry's refusal comes back
-//! with what to do.
+//! program on PATH speaking the helper protocol), and the secret it answers is masked; the legacy
+//! builder gets the same logins with its request. A helper with nothing for the registry leaves
+//! the build anonymous, and the registry's refusal comes back with what to do.
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -114,40 +114,67 @@ fn project(dir: &Path, base: &str) -> PathBuf {
     path
 }
 
-fn build_with(config: &Path, docker_config: &Path, helper_bin: &Path) -> std::process::Output {
-    let path = format!(
-        "{}:{}",
-        helper_bin.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    platform_deploy(
-        config,
-        &["build", "--git-sha", SHA],
-        &[
+/// A project built from a private base in the sandbox registry, with a Docker config that sends
+/// that registry to `docker-credential-pdtest` (which has a login for `helper_answers` only).
+struct PrivateBuild {
+    dir: tempfile::TempDir,
+    registry: String,
+    config: PathBuf,
+    helper_bin: PathBuf,
+    asked: PathBuf,
+}
+
+impl PrivateBuild {
+    fn new(helper_answers: Option<&str>) -> PrivateBuild {
+        sandbox::docker_host();
+        let registry = sandbox::registry();
+        let dir = tempfile::tempdir().unwrap();
+        let base = private_base(dir.path(), &registry);
+        let (helper_bin, asked) = helper(dir.path(), helper_answers.unwrap_or(&registry));
+        let config = project(dir.path(), &base);
+        PrivateBuild {
+            dir,
+            registry,
+            config,
+            helper_bin,
+            asked,
+        }
+    }
+
+    fn build(&self, env: &[(&str, &str)]) -> (Option<i32>, String) {
+        let docker_config = docker_config(self.dir.path(), &self.registry);
+        let path = format!(
+            "{}:{}",
+            self.helper_bin.display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let mut all = vec![
             ("DOCKER_CONFIG", docker_config.to_str().unwrap()),
-            ("PATH", &path),
-        ],
-    )
+            ("PATH", path.as_str()),
+        ];
+        all.extend_from_slice(env);
+        let out = platform_deploy(&self.config, &["build", "--git-sha", SHA], &all);
+        (out.status.code(), text(&out))
+    }
+
+    /// The servers the helper was asked about, one per question.
+    fn asked(&self) -> Vec<String> {
+        fs::read_to_string(&self.asked)
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
 }
 
 #[test]
 fn a_private_base_image_is_pulled_with_the_credential_helpers_answer_and_the_secret_is_masked() {
-    sandbox::docker_host();
-    let registry = sandbox::registry();
-    let dir = tempfile::tempdir().unwrap();
-    let base = private_base(dir.path(), &registry);
-    let (bin, asked) = helper(dir.path(), &registry);
-    let config = project(dir.path(), &base);
-
-    let out = build_with(&config, &docker_config(dir.path(), &registry), &bin);
-    let all = text(&out);
-    assert_eq!(out.status.code(), Some(0), "{all}");
+    let build = PrivateBuild::new(None);
+    let (code, all) = build.build(&[]);
+    assert_eq!(code, Some(0), "{all}");
     assert_eq!(
-        fs::read_to_string(&asked)
-            .unwrap()
-            .lines()
-            .collect::<Vec<_>>(),
-        [registry.as_str()],
+        build.asked(),
+        [build.registry.as_str()],
         "the helper is asked once, about the base image's registry"
     );
     assert!(
@@ -158,20 +185,23 @@ fn a_private_base_image_is_pulled_with_the_credential_helpers_answer_and_the_sec
 
 #[test]
 fn a_helper_without_credentials_for_the_registry_leaves_the_pull_refused_with_the_fix() {
-    sandbox::docker_host();
-    let registry = sandbox::registry();
-    let dir = tempfile::tempdir().unwrap();
-    let base = private_base(dir.path(), &registry);
-    let (bin, asked) = helper(dir.path(), "registry.example.com");
-    let config = project(dir.path(), &base);
-
-    let out = build_with(&config, &docker_config(dir.path(), &registry), &bin);
-    let all = text(&out);
-    assert_eq!(out.status.code(), Some(1), "{all}");
+    let build = PrivateBuild::new(Some("registry.example.com"));
+    let (code, all) = build.build(&[]);
+    assert_eq!(code, Some(1), "{all}");
     assert_eq!(
-        fs::read_to_string(&asked).unwrap().trim(),
-        registry,
+        build.asked(),
+        [build.registry.as_str()],
         "the helper is asked about the base image's registry"
     );
     assert!(all.contains("docker login"), "no fix given: {all}");
+}
+
+#[test]
+fn the_legacy_builder_gets_the_helpers_logins_up_front() {
+    let build = PrivateBuild::new(None);
+    let (code, all) = build.build(&[("DOCKER_BUILDKIT", "0")]);
+    assert_eq!(code, Some(0), "{all}");
+    assert!(all.contains("legacy builder"), "{all}");
+    assert_eq!(build.asked(), [build.registry.as_str()]);
+    assert!(!all.contains(&sandbox::registry_password()), "{all}");
 }
