@@ -7,7 +7,6 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use bollard::Docker;
-use bollard::auth::DockerCredentials;
 use bollard::query_parameters::{BuildImageOptions, BuilderVersion, TagImageOptions};
 use futures_util::StreamExt;
 use serde::Serialize;
@@ -316,7 +315,11 @@ async fn build_on(
     }
     // The legacy builder cannot ask for credentials during the build: it gets them all up front.
     let credentials = match builder {
-        Builder::Legacy { .. } => Some(legacy_credentials(settings).await),
+        Builder::Legacy { .. } => Some(
+            RegistryAuth::for_build(settings.credentials.as_ref())
+                .for_engine()
+                .await,
+        ),
         Builder::BuildKit { .. } => None,
     };
     let (body, walker) = context.stream();
@@ -361,41 +364,6 @@ async fn build_on(
         started,
     )
     .await
-}
-
-/// The registry logins a build uses: the push's own (ECR) first, then the Docker config's.
-pub(super) fn registry_auth(settings: &BuildSettings) -> RegistryAuth {
-    let auth = RegistryAuth::from_docker_config();
-    match &settings.credentials {
-        Some(c) => auth.with(&c.registry, &c.username, &c.password),
-        None => auth,
-    }
-}
-
-/// Every login, in the form the Engine API's `X-Registry-Config` takes.
-async fn legacy_credentials(settings: &BuildSettings) -> HashMap<String, DockerCredentials> {
-    registry_auth(settings)
-        .all()
-        .await
-        .into_iter()
-        .map(|(server, (username, secret))| {
-            let credentials = if username.is_empty() {
-                DockerCredentials {
-                    identitytoken: Some(secret),
-                    serveraddress: Some(server.clone()),
-                    ..Default::default()
-                }
-            } else {
-                DockerCredentials {
-                    username: Some(username),
-                    password: Some(secret),
-                    serveraddress: Some(server.clone()),
-                    ..Default::default()
-                }
-            };
-            (server, credentials)
-        })
-        .collect()
 }
 
 /// Tags the built image with every local tag and reports it.

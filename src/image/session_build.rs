@@ -13,10 +13,10 @@ use super::build_log::{BuildLog, Dockerfile};
 use super::buildkit::Builder;
 use super::context::Context;
 use super::daemon_http::{DaemonHttpError, Endpoint};
-use super::engine::{BuildSettings, Built, Transfer, build_options, finish_build, registry_auth};
+use super::engine::{BuildSettings, Built, Transfer, build_options, finish_build};
 use super::progress::BuildOutput;
 use super::release::uses_control_api;
-use super::session::{self, Session, secrets::SecretStore};
+use super::session::{self, Session, auth::RegistryAuth, secrets::SecretStore};
 use super::solve;
 
 /// The BuildKit build with our own session: the daemon syncs the context and the Dockerfile
@@ -43,21 +43,27 @@ impl SessionBuild<'_> {
         } = self;
         let secrets = SecretStore::resolve(&settings.secrets)?;
         let api = format!("/v{}", docker.client_version());
-        let session = Session::start(endpoint, &api, context, secrets, registry_auth(settings))
-            .await
-            .map_err(|e| match e {
-                DaemonHttpError::Refused {
-                    status, message, ..
-                } => ImageError::SessionRefused {
-                    message: format!("{status}: {message}")
-                        .trim_end_matches(": ")
-                        .to_string(),
-                },
-                other => ImageError::Engine {
-                    action: "open a BuildKit session".into(),
-                    message: other.to_string(),
-                },
-            })?;
+        let session = Session::start(
+            endpoint,
+            &api,
+            context,
+            secrets,
+            RegistryAuth::for_build(settings.credentials.as_ref()),
+        )
+        .await
+        .map_err(|e| match e {
+            DaemonHttpError::Refused {
+                status, message, ..
+            } => ImageError::SessionRefused {
+                message: format!("{status}: {message}")
+                    .trim_end_matches(": ")
+                    .to_string(),
+            },
+            other => ImageError::Engine {
+                action: "open a BuildKit session".into(),
+                message: other.to_string(),
+            },
+        })?;
         let (dockerfile_name, _) = session::dockerfile_dir(context);
         let mut log = BuildLog::default();
         if uses_control_api(settings) {

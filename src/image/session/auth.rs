@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine as _;
+use bollard::auth::DockerCredentials;
 use bollard_buildkit_proto::moby::filesync::v1::auth_server::Auth;
 use bollard_buildkit_proto::moby::filesync::v1::{
     CredentialsRequest, CredentialsResponse, FetchTokenRequest, FetchTokenResponse,
@@ -19,6 +20,8 @@ use bollard_buildkit_proto::moby::filesync::v1::{
 };
 use tokio::io::AsyncWriteExt;
 use tonic::{Request, Response, Status};
+
+use crate::image::registry_io::Credentials;
 
 /// How long a credential helper may take (one that unlocks a keychain can be slow, not endless).
 const HELPER_TIMEOUT: Duration = Duration::from_secs(60);
@@ -123,6 +126,58 @@ impl RegistryAuth {
         self
     }
 
+    /// The logins a build uses: the push's own (its ECR token) first, then the Docker config's.
+    pub fn for_build(push: Option<&Credentials>) -> RegistryAuth {
+        let auth = RegistryAuth::from_docker_config();
+        match push {
+            Some(c) => auth.with(&c.registry, &c.username, &c.password),
+            None => auth,
+        }
+    }
+
+    /// Every login, by server address, in the form the Engine API's `X-Registry-Config` takes,
+    /// the helpers asked up front: the legacy builder cannot ask during the build, so it gets
+    /// them all with the request, as the Docker CLI sends them.
+    pub async fn for_engine(&self) -> HashMap<String, DockerCredentials> {
+        let mut hosts: BTreeSet<String> = self
+            .given
+            .keys()
+            .chain(self.helpers.keys())
+            .chain(self.stored.keys())
+            .cloned()
+            .collect();
+        if let Some(store) = &self.store {
+            match list_helper(store).await {
+                Ok(servers) => hosts.extend(servers.iter().map(|s| host_of(s))),
+                Err(why) => tracing::warn!("the logins of credential store `{store}`: {why}"),
+            }
+        }
+        let mut all = HashMap::new();
+        for host in hosts {
+            let (username, secret) = self.login(&host).await;
+            if username.is_empty() && secret.is_empty() {
+                continue; // the helper has nothing for it
+            }
+            let server = helper_server(&host);
+            let credentials = if username.is_empty() {
+                DockerCredentials {
+                    identitytoken: Some(secret),
+                    serveraddress: Some(server.clone()),
+                    ..Default::default()
+                }
+            } else {
+                DockerCredentials {
+                    username: Some(username),
+                    password: Some(secret),
+                    serveraddress: Some(server.clone()),
+                    ..Default::default()
+                }
+            };
+            all.insert(server, credentials);
+        }
+        all
+    }
+
     /// The login for `host`, asking its credential helper the first time.
     async fn login(&self, host: &str) -> Login {
         let host = host_of(host);
@@ -153,35 +208,6 @@ impl RegistryAuth {
         };
         answered.insert(host, login.clone());
         login
-    }
-}
-
-impl RegistryAuth {
-    /// Every login the config and the push hold, by server address, the helpers asked up front:
-    /// the legacy builder takes them all with the request (`X-Registry-Config`), as the Docker
-    /// CLI sends them, since it cannot ask during the build.
-    pub async fn all(&self) -> Vec<(String, Login)> {
-        let mut hosts: BTreeSet<String> = self
-            .given
-            .keys()
-            .chain(self.helpers.keys())
-            .chain(self.stored.keys())
-            .cloned()
-            .collect();
-        if let Some(store) = &self.store {
-            match list_helper(store).await {
-                Ok(servers) => hosts.extend(servers.iter().map(|s| host_of(s))),
-                Err(why) => tracing::warn!("the logins of credential store `{store}`: {why}"),
-            }
-        }
-        let mut all = Vec::new();
-        for host in hosts {
-            let login = self.login(&host).await;
-            if login != Login::default() {
-                all.push((helper_server(&host), login));
-            }
-        }
-        all
     }
 }
 
